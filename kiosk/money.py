@@ -1,0 +1,154 @@
+"""Amounts of money: a Decimal and an ISO 4217 currency, never a float.
+
+Every amount the kiosk handles passes through `parse_amount` (cashier input, settings,
+back-end responses) so that an amount with more decimals than its currency has, a negative
+or zero amount, or an unknown currency is refused in one place with a clear message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+# ISO 4217 active codes and their minor units (exponent). Codes not listed are refused:
+# a typo such as "GPB" must not become a currency with a guessed exponent.
+_TWO_DECIMALS = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN "
+    "BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS "
+    "GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR "
+    "LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD "
+    "PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN "
+    "SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD YER ZAR ZMW ZWG"
+)
+_ZERO_DECIMALS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
+_THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND"
+
+MINOR_UNITS: dict[str, int] = {
+    **{code: 2 for code in _TWO_DECIMALS.split()},
+    **{code: 0 for code in _ZERO_DECIMALS.split()},
+    **{code: 3 for code in _THREE_DECIMALS.split()},
+}
+
+# Larger than any single cash visit could plausibly be; stops "1e30" and fat-finger input.
+MAX_AMOUNT = Decimal("10000000")
+
+_AMOUNT_TEXT = re.compile(r"^\s*\d{1,12}(\.\d{1,4})?\s*$")
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be accepted; the message is fit for a cashier."""
+
+
+def check_currency(code: str) -> str:
+    code = (code or "").strip().upper()
+    if code not in MINOR_UNITS:
+        raise MoneyError(f"'{code or '(empty)'}' is not an ISO 4217 currency code")
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            raise TypeError("Money.amount must be a Decimal")
+        check_currency(self.currency)
+        exponent = MINOR_UNITS[self.currency]
+        if self.amount != self.amount.quantize(Decimal(1).scaleb(-exponent)):
+            raise MoneyError(f"{self.currency} amounts have at most {exponent} decimal places")
+
+    @property
+    def minor_units(self) -> int:
+        return int(self.amount.scaleb(MINOR_UNITS[self.currency]))
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0).quantize(_quantum(currency)), check_currency(currency))
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same_currency(other)
+        return self.amount <= other.amount
+
+    def _same_currency(self, other: Money) -> None:
+        if not isinstance(other, Money) or other.currency != self.currency:
+            raise MoneyError(f"cannot combine {self.currency} with {getattr(other, 'currency', other)}")
+
+    def plain(self) -> str:
+        """The amount with its currency's decimals, e.g. '10.00' (for screens and receipts)."""
+        return f"{self.amount.quantize(_quantum(self.currency)):f}"
+
+    def wire(self) -> str:
+        """The amount as a back end's path or JSON wants it: no trailing zeros ('10', '10.5')."""
+        text = f"{self.amount.normalize():f}"
+        return text
+
+    def __str__(self) -> str:
+        return f"{self.plain()} {self.currency}"
+
+
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-MINOR_UNITS[currency])
+
+
+def parse_amount(text: str | int | Decimal, currency: str, *, allow_zero: bool = False) -> Money:
+    """Parse a cashier's or a setting's amount strictly.
+
+    Accepts digits with an optional decimal point ('10', '10.5', '10.50'); refuses signs,
+    exponents, thousands separators, more decimals than the currency has, and zero unless
+    `allow_zero` (an opening float may be zero; a withdrawal may not).
+    """
+    currency = check_currency(currency)
+    if isinstance(text, bool):
+        raise MoneyError("amount must be a number")
+    if isinstance(text, int):
+        text = str(text)
+    if isinstance(text, Decimal):
+        text = f"{text:f}" if text.is_finite() else "nan"
+    if not isinstance(text, str) or not _AMOUNT_TEXT.match(text):
+        raise MoneyError(f"'{str(text).strip()}' is not an amount: use digits, e.g. 20 or 12.50")
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already guards this
+        raise MoneyError(f"'{text.strip()}' is not an amount") from exc
+    exponent = MINOR_UNITS[currency]
+    if value != value.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN):
+        unit = "no decimal places" if exponent == 0 else f"at most {exponent} decimal places"
+        raise MoneyError(f"{currency} amounts have {unit}")
+    if value == 0 and not allow_zero:
+        raise MoneyError("the amount must be more than zero")
+    if value > MAX_AMOUNT:
+        raise MoneyError(f"the amount is larger than {MAX_AMOUNT} {currency}")
+    return Money(value.quantize(_quantum(currency)), currency)
+
+
+def parse_host_amount(value: object, currency: str) -> Money:
+    """Parse an amount a back end sent: a JSON number or a numeric string (both occur).
+
+    Floats from JSON are read through their repr so 955.1 stays 955.1, then held as Decimal.
+    Balances may be zero or negative on some hosts, so only shape is checked here.
+    """
+    currency = check_currency(currency)
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(f"back end sent no usable amount ({value!r})")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise MoneyError(f"back end sent an amount that is not a number ({value!r})") from exc
+    if not number.is_finite():
+        raise MoneyError(f"back end sent an amount that is not a number ({value!r})")
+    return Money(number.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN), currency)
