@@ -51,6 +51,8 @@ class RapydSettings(_Section):
     # Every call is bounded; a money call that hits this becomes "outcome unknown".
     timeout: float = Field(default=10.0, gt=0, le=120)
     connect_timeout: float = Field(default=3.0, gt=0, le=60)
+    # Length of the customer's code window, for the countdown on screen (30 s at Rapyd).
+    otp_window: int = Field(default=30, ge=1, le=300)
 
 
 class PrinterSettings(_Section):
@@ -81,6 +83,8 @@ class DrawerSettings(_Section):
     closed_reply: str = ""  # hex
     # How long the drawer may stay open before the kiosk alerts and blocks the next visit.
     close_timeout: float = Field(default=60.0, gt=0, le=3600)
+    # The simulated drawer "closes" by itself this long after opening (demo, tests).
+    simulated_close_after: float | None = Field(default=1.5, ge=0)
 
 
 class TellerSettings(_Section):
@@ -209,9 +213,11 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return nested
 
 
-def load_settings(config: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+def load_settings(
+    config: Path | str | None = None, overrides: dict[str, Any] | None = None, *, config_from_env: bool = True
+) -> Settings:
     """Build the settings from all layers, or raise SettingsError with a clear message."""
-    path_text = str(config) if config else os.environ.get(ENV_PREFIX + "CONFIG")
+    path_text = str(config) if config else (os.environ.get(ENV_PREFIX + "CONFIG") if config_from_env else None)
     path = Path(path_text).expanduser() if path_text else None
     if path is not None:
         if not path.is_file():

@@ -25,10 +25,11 @@ class Stage(enum.Enum):
     FAILED = "failed"  # declined or refused before any money moved; session closed
     CANCELLED = "cancelled"  # cashier cancelled before any money moved; session closed
     REVERSED = "reversed"  # withdrawal applied but no cash handed over; reversed at the host
-    SUSPECT = "suspect"  # money or cash outcome unknown: a supervisor must resolve it
+    UNRESOLVED = "unresolved"  # the host's answer never came: recovery settles it
+    SUSPECT = "suspect"  # cash outcome unknown: a supervisor must count and resolve it
 
 
-FINAL_STAGES = {Stage.COMPLETED, Stage.FAILED, Stage.CANCELLED, Stage.REVERSED, Stage.SUSPECT}
+FINAL_STAGES = {Stage.COMPLETED, Stage.FAILED, Stage.CANCELLED, Stage.REVERSED, Stage.UNRESOLVED, Stage.SUSPECT}
 
 
 class TellerError(Exception):

@@ -1,0 +1,232 @@
+"""The `kiosk` command: parse, build, call. Heavy modules are imported inside each command
+so that `kiosk --help` and the first screen come up fast.
+
+Exit status: 0 done, 1 the operation failed (a declined visit, a check that found a problem),
+2 the command line or a setting is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+DESCRIPTION = """\
+Cash-point kiosk: a cashier serves customers who withdraw cash from, or deposit cash into,
+their digital wallet (Rapyd POS API), with a receipt printer and a cash drawer.
+
+Without a command, starts the full-screen kiosk with the configured back end and devices.
+Settings come from defaults < TOML file (--config or KIOSK_CONFIG) < environment
+(KIOSK_SECTION__KEY) < --set section.key=value. See config/kiosk.toml for every key."""
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    group = parser.add_argument_group("settings")
+    group.add_argument("--config", metavar="FILE", default=default, help="TOML settings file (else $KIOSK_CONFIG)")
+    group.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        dest="overrides",
+        default=[] if top else argparse.SUPPRESS,
+        help="override one setting, e.g. --set printer.driver=simulated (repeatable)",
+    )
+    group.add_argument("--data-dir", metavar="DIR", default=default, help="where the journal and local state live")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    _common(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _common(sub, top=False)
+        return sub
+
+    demo = command("demo", "the full-screen kiosk on a built-in wallet simulator and simulated devices")
+    demo.add_argument("--otp-window", type=int, default=30, metavar="SECONDS", help="code window (default 30)")
+
+    command("sim", "serve the back-end simulators over HTTP; `kiosk sim otp` prints a code (see `kiosk sim --help`)")
+
+    txn = command("txn", "serve one visit headless: withdraw or deposit, through the same teller as the UI")
+    txn.add_argument("kind", choices=["withdraw", "deposit"])
+    txn.add_argument("--phone", required=True, help="the customer's wallet phone, E.164 (+441632960123)")
+    txn.add_argument("--otp", required=True, help="the 6-digit code shown in the customer's app")
+    txn.add_argument("--currency", required=True, help="ISO 4217 code, e.g. GBP")
+    txn.add_argument("--amount", required=True, help="amount in the currency's units, e.g. 10 or 12.50")
+    txn.add_argument("--json", action="store_true", help="print one JSON object with the outcome")
+
+    devices = command("devices", "printer and drawer tools for the store's IT person")
+    devices.add_argument(
+        "action",
+        choices=["status", "test-print", "kick", "emulate"],
+        help="emulate: a printer + drawer emulator on a pseudo-terminal (see `kiosk devices emulate --help`)",
+    )
+
+    journal = command("journal", "read and check the journal of visits")
+    journal.add_argument("action", choices=["verify", "list", "show", "export"])
+    journal.add_argument("visit", nargs="?", help="visit id (or its first characters) for `show`")
+    fmt = journal.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="export as JSON")
+    fmt.add_argument("--csv", action="store_true", help="export as CSV")
+    return parser
+
+
+class UsageError(Exception):
+    pass
+
+
+def _settings(args: argparse.Namespace):
+    from kiosk.settings import load_settings, parse_overrides
+
+    overrides = parse_overrides(getattr(args, "overrides", None) or [])
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    return load_settings(getattr(args, "config", None), overrides)
+
+
+def _setup_logging(settings) -> None:
+    from kiosk.logs import setup_logging
+
+    setup_logging(settings)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings)
+    from kiosk.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    return _run_app(runtime)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kiosk.runtime import demo_runtime
+
+    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else _default_demo_dir()
+    runtime = demo_runtime(data_dir, otp_window=args.otp_window)
+    _setup_logging(runtime.settings)
+    code = _run_app(runtime)
+    print(f"Demo receipts are in {runtime.receipt_dir}")
+    return code
+
+
+def _default_demo_dir() -> Path:
+    from kiosk.settings import _default_data_dir
+
+    return _default_data_dir().with_name("kiosk-demo")
+
+
+def _run_app(runtime) -> int:
+    from kiosk.ui.app import KioskApp
+
+    try:
+        KioskApp(runtime).run()
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_txn(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings)
+    from kiosk.runtime import build_runtime
+    from kiosk.teller.headless import serve_visit
+
+    runtime = build_runtime(settings)
+    try:
+        result = serve_visit(
+            runtime.teller,
+            kind=args.kind,
+            phone=args.phone,
+            otp=args.otp,
+            currency=args.currency,
+            amount=args.amount,
+            drawer_close_timeout=settings.teller.drawer_close_timeout,
+        )
+    finally:
+        runtime.close()
+    if args.json:
+        print(json.dumps(result, separators=(",", ":")))
+    elif result["status"] == "completed":
+        print(f"Completed: {args.kind} {result['amount']} {result['currency']}, transaction {result['transaction_id']}")
+    else:
+        print(f"Failed ({result['error']['code']}): {result['error']['message']}", file=sys.stderr)
+    return 0 if result["status"] == "completed" else 1
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings)
+    from kiosk.devices import build_devices
+    from kiosk.devtools import run_device_action
+
+    printer, drawer = build_devices(settings)
+    try:
+        return run_device_action(args.action, printer, drawer, settings)
+    finally:
+        drawer.close()
+        printer.close()
+
+
+def cmd_journal(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from kiosk.journal.audit import run_journal_action
+
+    return run_journal_action(settings.data_dir / "journal.sqlite3", args.action, args.visit, args.json, args.csv)
+
+
+COMMANDS = {
+    None: cmd_run,
+    "demo": cmd_demo,
+    "txn": cmd_txn,
+    "devices": cmd_devices,
+    "journal": cmd_journal,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The simulator and the emulator have options of their own: hand them over untouched.
+    if argv[:1] == ["sim"]:
+        from kiosk.sim.cli import main as sim_main
+
+        return sim_main(argv[1:])
+    if argv[:2] == ["devices", "emulate"]:
+        from drivers.emulator import main as emulator_main
+
+        return emulator_main(argv[2:])
+    args = build_parser().parse_args(argv)
+    from kiosk.settings import SettingsError
+
+    try:
+        return COMMANDS[args.command](args)
+    except SettingsError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except _expected_errors() as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Failures with a clear message of their own: shown as one line, never a traceback."""
+    from kiosk.journal.store import JournalError
+    from kiosk.teller.visit import TellerError
+
+    return (JournalError, TellerError, OSError)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

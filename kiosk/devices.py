@@ -1,0 +1,94 @@
+"""Turns the printer and drawer settings into device objects from the device layer.
+
+The device layer takes plain parameters and knows nothing of kiosk settings; this module is
+the one place that maps one onto the other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from datetime import datetime
+
+from drivers.base import CashDrawer, PrintOutcome, ReceiptDocument, ReceiptPrinter
+from kiosk.settings import Settings
+
+
+class ReceiptArchive:
+    """A printer that also keeps each receipt as a text file (the demo's paper roll)."""
+
+    def __init__(self, printer: ReceiptPrinter, folder: Path) -> None:
+        self._printer = printer
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def __getattr__(self, name: str):
+        return getattr(self._printer, name)
+
+    def print_receipt(self, document: ReceiptDocument) -> PrintOutcome:
+        outcome = self._printer.print_receipt(document)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        (self.folder / f"receipt-{stamp}.txt").write_text("\n".join(document.text_lines()) + "\n", encoding="utf-8")
+        return outcome
+
+
+def _hex(text: str, key: str) -> bytes:
+    from kiosk.settings import SettingsError
+
+    try:
+        return bytes.fromhex(text.replace(" ", ""))
+    except ValueError:
+        raise SettingsError(f"Invalid setting:\n  {key}: '{text}' is not hex bytes, e.g. \"1B 70 00\"") from None
+
+
+def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tuple[ReceiptPrinter, CashDrawer]:
+    """Open the configured printer and drawer (without waiting on them)."""
+    p, d = settings.printer, settings.drawer
+    printer: ReceiptPrinter
+    if p.driver == "simulated":
+        from drivers.simulated import SimulatedPrinter
+
+        printer = SimulatedPrinter(profile=p.profile)
+    else:
+        from drivers.printer import EscPosPrinter
+
+        printer = EscPosPrinter(
+            p.port,
+            baudrate=p.baudrate,
+            parity=p.parity,
+            flow_control=p.flow_control,
+            profile=p.profile,
+            status_timeout=p.status_timeout,
+            write_timeout=p.write_timeout,
+            drawer_sensor_open_level=d.sensor_open_level,
+        )
+    drawer: CashDrawer
+    if d.driver == "simulated":
+        from drivers.simulated import SimulatedDrawer
+
+        drawer = SimulatedDrawer(auto_close_after=d.simulated_close_after)
+    elif d.driver == "printer":
+        from drivers.drawer import PrinterKickDrawer
+
+        if p.driver != "escpos":
+            from kiosk.settings import SettingsError
+
+            raise SettingsError(
+                "Invalid setting:\n  drawer.driver (KIOSK_DRAWER__DRIVER): 'printer' needs printer.driver = "
+                "'escpos' (the drawer is kicked through the receipt printer)"
+            )
+        drawer = PrinterKickDrawer(printer, pin=d.kick_pin, pulse_ms=d.pulse_ms)
+    else:
+        from drivers.drawer import SerialDrawer
+
+        drawer = SerialDrawer(
+            d.port,
+            baudrate=d.baudrate,
+            open_bytes=_hex(d.open_bytes, "drawer.open_bytes"),
+            sensor=d.sensor,
+            status_query=_hex(d.status_query, "drawer.status_query"),
+            open_reply=_hex(d.open_reply, "drawer.open_reply"),
+            closed_reply=_hex(d.closed_reply, "drawer.closed_reply"),
+        )
+    if receipt_dir is not None:
+        printer = ReceiptArchive(printer, receipt_dir)  # type: ignore[assignment]
+    return printer, drawer

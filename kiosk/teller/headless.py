@@ -1,0 +1,70 @@
+"""One visit without a screen (`kiosk txn`): the same teller calls the UI makes, in order,
+with the cashier's decisions taken by rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drivers.base import DrawerOutcome
+from kiosk.teller.teller import Teller
+from kiosk.teller.visit import Stage, TellerError, Visit
+
+
+def serve_visit(
+    teller: Teller, *, kind: str, phone: str, otp: str, currency: str, amount: str, drawer_close_timeout: float
+) -> dict[str, Any]:
+    """Serve one withdrawal or deposit; returns the contract's result object."""
+    result: dict[str, Any] = {
+        "status": "failed",
+        "kind": kind,
+        "amount": amount,
+        "currency": currency.upper(),
+        "transaction_id": "",
+    }
+    visit: Visit | None = None
+    try:
+        visit = teller.begin_visit(phone, otp)
+        if kind == "withdraw":
+            account = visit.session.account_for(currency.upper()) if visit.session else None
+            if account is None:
+                teller.cancel(visit)
+                raise TellerError("NO_SUCH_ACCOUNT", f"The wallet has no {currency.upper()} account.")
+            teller.withdraw(visit, account.account_id, amount)
+        else:
+            teller.deposit(visit, currency, amount)
+        result["amount"] = visit.amount.plain() if visit.amount else amount
+        result["transaction_id"] = visit.transaction_id
+        _settle_cash(teller, visit, drawer_close_timeout)
+        teller.complete(visit)
+        result["status"] = "completed"
+        result["visit_id"] = visit.visit_id
+        if visit.print_outcome is not None:
+            result["receipt"] = visit.print_outcome.value
+    except TellerError as exc:
+        if visit is not None:
+            result["visit_id"] = visit.visit_id
+            if visit.stage is Stage.SESSION_OPEN:  # refused before any money moved
+                teller.cancel(visit)
+        result["error"] = {"code": exc.code, "message": exc.message}
+    return result
+
+
+def _settle_cash(teller: Teller, visit: Visit, timeout: float) -> None:
+    """Headless, nobody can say "handed over by hand": a drawer that did not open means a
+    withdrawal's cash stayed in the drawer (reverse it); a deposit's cash is in hand
+    (recorded as put away by hand). A drawer left open leaves the cash outcome unknown."""
+    if visit.drawer_outcome is DrawerOutcome.NOT_OPENED:
+        if visit.kind is not None and visit.kind.value == "withdraw":
+            teller.reverse_withdrawal(visit)
+            raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; the withdrawal was reversed.")
+        teller.confirm_cash(visit, by_hand=True)
+        return
+    closed = teller.wait_for_drawer_close(visit, timeout)
+    if closed is False:
+        teller.mark_suspect(visit, "drawer left open")
+        raise TellerError(
+            "DRAWER_LEFT_OPEN",
+            f"The drawer was not closed within {timeout:g} s; whether the cash moved is unknown.",
+            "A supervisor must count the drawer and resolve the visit.",
+        )
+    teller.confirm_cash(visit)

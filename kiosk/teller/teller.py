@@ -1,0 +1,539 @@
+"""The teller: serves one customer's visit at a time, UI-free.
+
+It drives the wallet back end, the cash drawer and the receipt printer, and writes a journal
+row before every side effect and after its outcome, so that a crash at any point leaves a
+record from which recovery can tell what happened (DESIGN.md's recovery table).
+
+Invariants kept here:
+- a withdrawal never exceeds the account balance the host reported, nor the cash in the
+  drawer for that currency; both are checked before anything is sent;
+- the wallet session is closed at the end of every visit, whatever happened;
+- an outcome that is not known is recorded as unknown, never guessed: a host call that got
+  no answer is re-sent with the same idempotency value, and if that cannot settle it the
+  visit stays unresolved for recovery; cash whose movement is unknown makes the visit suspect.
+
+Calls are synchronous and may block for a bounded time (host timeouts, device timeouts);
+the UI runs them in worker threads that the app, not a screen, owns.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Callable
+
+from drivers.base import CashDrawer, DrawerOutcome, DrawerStatus, PrinterStatus, PrintOutcome, ReceiptPrinter
+from kiosk.backends.base import (
+    Account,
+    AuthenticationFailed,
+    BackendError,
+    HostUnreachable,
+    InsufficientFunds,
+    OtpRejected,
+    OutcomeUnknown,
+    WalletBackend,
+)
+from kiosk.journal import store as journal_states
+from kiosk.journal.store import Journal
+from kiosk.money import Money, MoneyError, check_currency, parse_amount
+from kiosk.receipts import ReceiptFacts, build_receipt
+from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind
+
+log = logging.getLogger("kiosk.teller")
+
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+OTP_FORM = re.compile(r"^\d{6}$")
+
+# How often an unanswered host call is re-sent (same idempotency value) before the visit is
+# left to recovery, and the pause between tries.
+RESEND_TRIES = 2
+RESEND_PAUSE = 0.5
+
+
+def mask_phone(phone: str) -> str:
+    """Last four digits only: what screens and receipts may show."""
+    return "•••• " + phone[-4:]
+
+
+def check_phone(text: str) -> str:
+    phone = re.sub(r"[\s\-().]", "", text or "")
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if not E164.match(phone):
+        raise TellerError(
+            "INVALID_PHONE",
+            "That is not a full international phone number.",
+            "Type it with the country code, e.g. +44 7700 900123.",
+        )
+    return phone
+
+
+def check_otp(text: str) -> str:
+    otp = (text or "").strip()
+    if not OTP_FORM.match(otp):
+        raise TellerError("INVALID_OTP", "The code has 6 digits.", "Ask the customer to read the code from the app.")
+    return otp
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    printer: PrinterStatus
+    drawer: DrawerStatus
+    drawer_alert: bool  # left open past its bound; blocks the next visit
+
+    def problems(self) -> list[str]:
+        found = []
+        problem = self.printer.problem()
+        if problem:
+            found.append(problem[0].upper() + problem[1:])
+        if self.drawer.open:
+            found.append("Cash drawer is open")
+        return found
+
+
+# The teller's error messages for each back-end refusal: what happened and what to do now.
+_HOST_MESSAGES: dict[type[BackendError], tuple[str, str, str]] = {
+    OtpRejected: (
+        "OTP_REJECTED",
+        "The wallet did not accept the code: it is wrong, expired or already used.",
+        "Ask the customer for a new code from the app and enter it again.",
+    ),
+    InsufficientFunds: (
+        "INSUFFICIENT_FUNDS",
+        "The customer's account does not hold enough for this withdrawal.",
+        "Offer a smaller amount.",
+    ),
+    AuthenticationFailed: (
+        "AUTHENTICATION_FAILED",
+        "The wallet service refused this terminal's credentials or clock.",
+        "Call IT support: check the access key, secret key and the terminal's clock.",
+    ),
+    HostUnreachable: (
+        "HOST_UNREACHABLE",
+        "The wallet service cannot be reached. Nothing was charged.",
+        "Check the network and try again in a minute.",
+    ),
+    OutcomeUnknown: (
+        "OUTCOME_UNKNOWN",
+        "The wallet service did not answer in time.",
+        "Do not hand over or take cash. The kiosk will settle it with the wallet service.",
+    ),
+}
+
+
+def teller_error(exc: BackendError) -> TellerError:
+    for kind, (code, message, next_step) in _HOST_MESSAGES.items():
+        if isinstance(exc, kind):
+            return TellerError(code, message, next_step)
+    return TellerError("DECLINED", f"The wallet service declined: {exc.message}", "Tell the customer; no money moved.")
+
+
+class Teller:
+    def __init__(
+        self,
+        *,
+        backend: WalletBackend,
+        printer: ReceiptPrinter,
+        drawer: CashDrawer,
+        journal: Journal,
+        opening_float: dict[str, Money],
+        store_name: str = "Cash point",
+        store_address: str = "",
+        terminal_id: str = "TERM-01",
+        cashier: str = "cashier",
+        resend_pause: float = RESEND_PAUSE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.backend = backend
+        self.printer = printer
+        self.drawer = drawer
+        self.journal = journal
+        self.store_name = store_name
+        self.store_address = store_address
+        self.terminal_id = terminal_id
+        self.cashier = cashier
+        self.resend_pause = resend_pause
+        self.clock = clock
+        self.drawer_alert = False
+        self.last_receipt_visit: Visit | None = None
+        self._lock = threading.RLock()
+        self._float, self._float_seq = self._settle_float(opening_float)
+
+    # --- cash in the drawer ----------------------------------------------------------------
+
+    def _settle_float(self, opening_float: dict[str, Money]) -> tuple[dict[str, Money], int]:
+        """Cash in the drawer is counted from the last recorded float. A float that differs
+        from the configured one (first start, or the setting changed) is recorded anew."""
+        configured = {ccy: m.plain() for ccy, m in sorted(opening_float.items())}
+        last = self.journal.last_row("FLOAT_SET")
+        if last is None or last.data.get("float") != configured:
+            last = self.journal.record(None, "FLOAT_SET", float=configured)
+        return dict(opening_float), last.seq
+
+    def cash_in_drawer(self, currency: str) -> Money:
+        currency = check_currency(currency)
+        start = self._float.get(currency, Money.zero(currency))
+        moved = self.journal.cash_moved_since(self._float_seq).get(currency, Decimal(0))
+        return Money(start.amount + moved, currency)
+
+    def drawer_currencies(self) -> list[str]:
+        return sorted(self._float)
+
+    # --- readiness -------------------------------------------------------------------------
+
+    def device_health(self) -> DeviceHealth:
+        drawer = self.drawer.check_health()
+        if self.drawer_alert and drawer.open is False:
+            self.drawer_alert = False  # closed since the alert
+        return DeviceHealth(self.printer.check_health(), drawer, self.drawer_alert)
+
+    def backend_health(self) -> str:
+        """'' when the back end answers its echo, else plain words why not."""
+        try:
+            self.backend.echo()
+            return ""
+        except BackendError as exc:
+            return teller_error(exc).message
+
+    def _ensure_ready_for_cash(self) -> None:
+        """Refuse before any money moves when the devices cannot finish the visit."""
+        health = self.device_health()
+        if health.drawer_alert or health.drawer.open:
+            raise TellerError(
+                "DRAWER_OPEN", "The cash drawer is open.", "Close the drawer, then carry on."
+            )
+        problem = health.printer.problem()
+        if problem and (health.printer.paper_out or health.printer.cover_open or health.printer.power.value != "online"):
+            raise TellerError(
+                "PRINTER_NOT_READY",
+                f"The {problem}: no receipt could be printed.",
+                "Fix the printer (paper, cover, power), then try again. No money moved.",
+            )
+
+    # --- the visit -------------------------------------------------------------------------
+
+    def begin_visit(self, phone_text: str, otp_text: str) -> Visit:
+        """Identify the customer and open the wallet session (as late as possible: the
+        code lives 30 s). Raises TellerError; a refused code leaves nothing open."""
+        phone = check_phone(phone_text)
+        otp = check_otp(otp_text)
+        with self._lock:
+            self._ensure_ready_for_cash()
+            visit = Visit(visit_id=str(uuid.uuid4()), phone_masked=mask_phone(phone))
+            key = str(uuid.uuid4())
+            self.journal.record(
+                visit.visit_id,
+                "SESSION_OPEN_SENT",
+                phone_ref=self.journal.phone_ref(phone),
+                phone_last4=phone[-4:],
+                idempotency=key,
+                summary={"cashier": self.cashier},
+            )
+            try:
+                # A login is not re-sent: its code is single-use, and an unanswered login
+                # moved no money, so the customer simply reads a new code.
+                visit.session = self.backend.open_session(phone, otp, idempotency=key)
+            except BackendError as exc:
+                error = teller_error(exc)
+                self.journal.record(
+                    visit.visit_id, "SESSION_REFUSED", code=error.code, summary={"state": journal_states.DECLINED}
+                )
+                if exc.outcome_unknown:
+                    error = TellerError(
+                        "HOST_NO_ANSWER",
+                        "The wallet service did not answer. No money moved.",
+                        "Ask the customer for a new code and try again.",
+                    )
+                raise error from None
+            self.journal.record(
+                visit.visit_id,
+                "SESSION_OPENED",
+                operation_id=visit.session.operation_id,
+                accounts=[[a.account_id, a.currency] for a in visit.session.accounts],
+            )
+            return visit
+
+    def check_withdrawal(self, visit: Visit, account_id: str, amount_text: str) -> Money:
+        """Validate a withdrawal without moving anything (for the amount screen)."""
+        account = self._account(visit, account_id)
+        try:
+            amount = parse_amount(amount_text, account.currency)
+        except MoneyError as exc:
+            raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
+        if account.balance < amount:
+            raise TellerError(
+                "INSUFFICIENT_FUNDS",
+                f"The account holds {account.balance}; {amount} is more than that.",
+                "Offer a smaller amount.",
+            )
+        cash = self.cash_in_drawer(account.currency)
+        if cash < amount:
+            raise TellerError(
+                "NOT_ENOUGH_CASH",
+                f"The drawer holds {cash}; it cannot pay out {amount}.",
+                "Offer a smaller amount, or another currency.",
+            )
+        return amount
+
+    def check_deposit(self, visit: Visit, currency: str, amount_text: str) -> Money:
+        self._expect(visit, Stage.SESSION_OPEN)
+        try:
+            return parse_amount(amount_text, currency)
+        except MoneyError as exc:
+            raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
+
+    def withdraw(self, visit: Visit, account_id: str, amount_text: str) -> Visit:
+        """Debit the wallet, then open the drawer for the cashier to pay out.
+
+        On return the visit is CASH_PENDING (drawer_outcome says whether the drawer opened)
+        unless the host declined (FAILED, raises) or did not answer (UNRESOLVED, raises)."""
+        with self._lock:
+            self._expect(visit, Stage.SESSION_OPEN)
+            amount = self.check_withdrawal(visit, account_id, amount_text)
+            self._ensure_ready_for_cash()
+            visit.kind, visit.account, visit.amount = VisitKind.WITHDRAW, self._account(visit, account_id), amount
+            receipt = self._move_money(
+                visit, lambda key: self.backend.withdraw(visit.session, account_id, amount, idempotency=key)
+            )
+            visit.transaction_id = receipt.transaction_id
+            self._open_drawer(visit)
+            return visit
+
+    def deposit(self, visit: Visit, currency: str, amount_text: str) -> Visit:
+        """Credit the wallet for cash the cashier already holds, then open the drawer."""
+        with self._lock:
+            self._expect(visit, Stage.SESSION_OPEN)
+            amount = self.check_deposit(visit, currency, amount_text)
+            self._ensure_ready_for_cash()
+            account = visit.session.account_for(amount.currency) if visit.session else None
+            visit.kind, visit.amount = VisitKind.DEPOSIT, amount
+            visit.account = account or Account("", amount.currency, Money.zero(amount.currency))
+            receipt = self._move_money(visit, lambda key: self.backend.deposit(visit.session, amount, idempotency=key))
+            visit.transaction_id = receipt.transaction_id
+            self._open_drawer(visit)
+            return visit
+
+    def _move_money(self, visit: Visit, call: Callable[[str], object]):
+        assert visit.kind and visit.amount and visit.account is not None
+        key = str(uuid.uuid4())
+        self.journal.record(
+            visit.visit_id,
+            "INTENT",
+            kind=visit.kind.value,
+            account_id=visit.account.account_id,
+            amount=visit.amount.plain(),
+            currency=visit.amount.currency,
+            idempotency=key,
+            summary={
+                "kind": visit.kind.value,
+                "amount": visit.amount.plain(),
+                "currency": visit.amount.currency,
+                "account_id": visit.account.account_id,
+            },
+        )
+        self.journal.record(visit.visit_id, "HOST_SENT", idempotency=key)
+        try:
+            receipt = self._send_settling(visit, call, key)
+        except BackendError as exc:
+            error = teller_error(exc)
+            if exc.outcome_unknown:
+                self.journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
+                visit.stage, visit.error = Stage.UNRESOLVED, error
+                # Closing is safe: a later re-send with the same key is answered from the
+                # host's idempotency record if it was applied, and refused if it was not.
+                self._close_session(visit)
+                raise error from None
+            self.journal.record(
+                visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": journal_states.DECLINED}
+            )
+            visit.stage, visit.error = Stage.FAILED, error
+            self._close_session(visit)
+            raise error from None
+        self.journal.record(
+            visit.visit_id, "HOST_OK", transaction_id=receipt.transaction_id,
+            summary={"transaction_id": receipt.transaction_id},
+        )
+        return receipt
+
+    def _send_settling(self, visit: Visit, call: Callable[[str], object], key: str):
+        """Send; while the answer is unknown, re-send with the same idempotency value (the
+        host replays its first answer, so this cannot apply twice)."""
+        for attempt in range(RESEND_TRIES + 1):
+            try:
+                return call(key)
+            except (OutcomeUnknown, HostUnreachable) as exc:
+                if attempt == RESEND_TRIES:
+                    raise
+                log.warning("visit %s: host gave no answer (%s); re-sending, same key", visit.visit_id[:8], exc.code)
+                self.journal.record(visit.visit_id, "HOST_RESENT", attempt=attempt + 1, code=exc.code)
+                time.sleep(self.resend_pause * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _open_drawer(self, visit: Visit) -> None:
+        self.journal.record(visit.visit_id, "DRAWER_KICKED")
+        outcome = self.drawer.open_drawer()
+        step = {
+            DrawerOutcome.OPENED: "DRAWER_OPENED",
+            DrawerOutcome.UNCONFIRMED: "DRAWER_UNCONFIRMED",
+            DrawerOutcome.NOT_OPENED: "DRAWER_NOT_OPENED",
+        }[outcome]
+        self.journal.record(visit.visit_id, step)
+        visit.drawer_outcome = outcome
+        visit.stage = Stage.CASH_PENDING
+
+    def wait_for_drawer_close(self, visit: Visit, timeout: float) -> bool | None:
+        """Bounded wait for the cashier to shut the drawer; a drawer left open raises the
+        alert that blocks the next visit."""
+        closed = self.drawer.wait_for_drawer_close(timeout)
+        if closed is False:
+            self.drawer_alert = True
+            self.journal.record(visit.visit_id, "DRAWER_LEFT_OPEN", waited=timeout)
+        elif closed:
+            self.journal.record(visit.visit_id, "DRAWER_CLOSED")
+        return closed
+
+    def confirm_cash(self, visit: Visit, *, by_hand: bool = False) -> Visit:
+        """The cashier confirms the cash changed hands (paid out, or put in the drawer)."""
+        with self._lock:
+            self._expect(visit, Stage.CASH_PENDING)
+            assert visit.amount and visit.kind
+            delta = visit.amount.amount if visit.kind is VisitKind.DEPOSIT else -visit.amount.amount
+            self.journal.record(
+                visit.visit_id, "CASH_CONFIRMED", by_hand=by_hand, summary={"cash_delta": f"{delta:f}"}
+            )
+            visit.stage = Stage.CASH_DONE
+            return visit
+
+    def mark_suspect(self, visit: Visit, reason: str) -> Visit:
+        """The cash outcome is unknown (drawer left open, nobody confirmed): a supervisor
+        must count the drawer. The session is closed; the money side is settled."""
+        with self._lock:
+            self.journal.record(visit.visit_id, "SUSPECT", reason=reason, summary={"state": journal_states.SUSPECT})
+            visit.stage = Stage.SUSPECT
+            self._close_session(visit)
+            return visit
+
+    def reverse_withdrawal(self, visit: Visit) -> Visit:
+        """No cash was handed over (drawer did not open, customer left): give the money
+        back to the wallet. Raises TellerError when the host could not confirm it."""
+        with self._lock:
+            self._expect(visit, Stage.CASH_PENDING)
+            if visit.kind is not VisitKind.WITHDRAW:
+                raise TellerError("NOT_A_WITHDRAWAL", "Only a withdrawal can be reversed.")
+            assert visit.amount and visit.account and visit.session
+            key = str(uuid.uuid4())
+            self.journal.record(visit.visit_id, "CASH_NOT_HANDED")
+            self.journal.record(visit.visit_id, "REVERSAL_SENT", idempotency=key, transaction_id=visit.transaction_id)
+            session, account_id, amount, txn = visit.session, visit.account.account_id, visit.amount, visit.transaction_id
+            try:
+                receipt = self._send_settling(
+                    visit,
+                    lambda k: self.backend.reverse_withdrawal(session, account_id, amount, txn, idempotency=k),
+                    key,
+                )
+            except BackendError as exc:
+                self.journal.record(visit.visit_id, "REVERSAL_FAILED", code=exc.code)
+                visit.stage = Stage.UNRESOLVED
+                self._close_session(visit)
+                raise TellerError(
+                    "REVERSAL_FAILED",
+                    "The withdrawal could not be reversed yet.",
+                    "Keep the cash in the drawer. The kiosk will retry; a supervisor can settle it.",
+                ) from None
+            self.journal.record(
+                visit.visit_id, "REVERSED", reversal_id=receipt.transaction_id, summary={"state": journal_states.REVERSED}
+            )
+            visit.stage = Stage.REVERSED
+            self._close_session(visit)
+            return visit
+
+    def complete(self, visit: Visit) -> Visit:
+        """Print the receipt and close the session. A receipt that did not print does not
+        undo the visit: the cash moved; the cashier can reprint."""
+        with self._lock:
+            self._expect(visit, Stage.CASH_DONE)
+            self._print(visit, copy=False)
+            self._close_session(visit)
+            self.journal.record(visit.visit_id, "COMPLETED", summary={"state": journal_states.COMPLETED})
+            visit.stage = Stage.COMPLETED
+            self.last_receipt_visit = visit
+            return visit
+
+    def reprint(self, visit: Visit | None = None) -> PrintOutcome:
+        """Print the last receipt again, marked COPY."""
+        with self._lock:
+            visit = visit or self.last_receipt_visit
+            if visit is None or visit.receipt is None:
+                raise TellerError("NO_RECEIPT", "There is no receipt to reprint.")
+            return self._print(visit, copy=True)
+
+    def cancel(self, visit: Visit) -> Visit:
+        """The cashier stops the visit before any money moved."""
+        with self._lock:
+            self._expect(visit, Stage.SESSION_OPEN)
+            self.journal.record(visit.visit_id, "CANCELLED", summary={"state": journal_states.ABANDONED})
+            visit.stage = Stage.CANCELLED
+            self._close_session(visit)
+            return visit
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _print(self, visit: Visit, *, copy: bool) -> PrintOutcome:
+        assert visit.amount and visit.kind
+        facts = ReceiptFacts(
+            store_name=self.store_name,
+            store_address=self.store_address,
+            terminal_id=self.terminal_id,
+            cashier=self.cashier,
+            kind=visit.kind.value,
+            amount=visit.amount,
+            account_alias=visit.account.alias if visit.account else "",
+            phone_masked=visit.phone_masked,
+            transaction_id=visit.transaction_id,
+            visit_id=visit.visit_id,
+            at=datetime.fromtimestamp(self.clock()).astimezone(),
+        )
+        document = build_receipt(facts, columns=self.printer.columns, copy=copy)
+        if not copy:
+            visit.receipt = document
+        self.journal.record(visit.visit_id, "RECEIPT_SENT", copy=copy)
+        outcome = self.printer.print_receipt(document)
+        step = {
+            PrintOutcome.PRINTED: "RECEIPT_PRINTED",
+            PrintOutcome.NOT_PRINTED: "RECEIPT_NOT_PRINTED",
+            PrintOutcome.UNKNOWN: "RECEIPT_UNKNOWN",
+        }[outcome]
+        self.journal.record(visit.visit_id, step, copy=copy)
+        visit.print_outcome = outcome
+        return outcome
+
+    def _close_session(self, visit: Visit) -> None:
+        """Always log out of the wallet session; a failure is journalled, never raised."""
+        if visit.session is None:
+            return
+        try:
+            self.backend.close_session(visit.session, idempotency=str(uuid.uuid4()))
+        except BackendError as exc:
+            self.journal.record(visit.visit_id, "SESSION_CLOSE_FAILED", code=exc.code)
+            log.warning("visit %s: session not closed (%s)", visit.visit_id[:8], exc.code)
+            return
+        self.journal.record(visit.visit_id, "SESSION_CLOSED")
+
+    def _account(self, visit: Visit, account_id: str) -> Account:
+        try:
+            return visit.session.account(account_id) if visit.session else None  # type: ignore[return-value]
+        except KeyError:
+            raise TellerError("NO_SUCH_ACCOUNT", "That account is not in the customer's wallet.") from None
+
+    @staticmethod
+    def _expect(visit: Visit, stage: Stage) -> None:
+        if visit.stage is not stage:
+            raise TellerError(
+                "WRONG_STEP", f"This visit is {visit.stage.value.replace('_', ' ')}; that step is not possible now."
+            )

@@ -1,0 +1,79 @@
+import sqlite3
+
+import pytest
+
+from kiosk.journal.store import COMPLETED, PENDING, Journal
+
+
+@pytest.fixture
+def journal(tmp_path):
+    j = Journal(tmp_path / "journal.sqlite3")
+    yield j
+    j.close()
+
+
+def test_rows_are_durable_and_chained(tmp_path, journal):
+    journal.record("v1", "SESSION_OPEN_SENT", idempotency="k1")
+    journal.record("v1", "INTENT", kind="withdraw", summary={"kind": "withdraw", "amount": "10.00", "currency": "GBP"})
+    journal.close()
+    again = Journal(tmp_path / "journal.sqlite3")
+    rows = list(again.rows("v1"))
+    assert [r.step for r in rows] == ["SESSION_OPEN_SENT", "INTENT"]
+    assert rows[1].prev_hash == rows[0].hash
+    assert again.head == rows[1].hash
+    visit = again.visit("v1")
+    assert (visit.kind, visit.amount, visit.currency, visit.state) == ("withdraw", "10.00", "GBP", PENDING)
+    db = sqlite3.connect(tmp_path / "journal.sqlite3")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again.close()
+
+
+def test_sqlite_runs_with_full_sync(journal):
+    assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
+def test_verify_finds_any_tampering(tmp_path, journal, tamper):
+    for step in ("A", "B", "C", "D"):
+        journal.record("v", step, n=step)
+    assert journal.verify()[0]
+    db = sqlite3.connect(tmp_path / "journal.sqlite3")
+    if tamper == "edit":
+        db.execute("UPDATE rows SET data = '{\"n\":\"X\"}' WHERE seq = 2")
+    elif tamper == "delete":
+        db.execute("DELETE FROM rows WHERE seq = 3")
+    else:
+        db.execute("UPDATE rows SET seq = 99 WHERE seq = 2")
+        db.execute("UPDATE rows SET seq = 2 WHERE seq = 3")
+        db.execute("UPDATE rows SET seq = 3 WHERE seq = 99")
+    db.commit()
+    ok, where = journal.verify()
+    assert not ok
+    assert "row 2" in where or "row 3" in where
+
+
+def test_phone_is_only_kept_as_a_keyed_hash(tmp_path, journal):
+    ref = journal.phone_ref("+14155559992")
+    assert ref == journal.phone_ref("+14155559992") and ref != journal.phone_ref("+14155559993")
+    other = Journal(tmp_path / "other" / "journal.sqlite3")
+    assert other.phone_ref("+14155559992") != ref  # keyed per terminal: not a plain hash
+    assert oct((tmp_path / "journal.key").stat().st_mode & 0o777) == "0o600"
+    other.close()
+
+
+def test_cash_moved_counts_confirmed_visits_after_the_float(journal):
+    journal.record("a", "CASH_CONFIRMED", summary={"currency": "GBP", "cash_delta": "-10.00"})
+    float_row = journal.record(None, "FLOAT_SET", float={"GBP": "100.00"})
+    journal.record("b", "INTENT", summary={"currency": "GBP"})
+    journal.record("b", "CASH_CONFIRMED", summary={"cash_delta": "25.50", "state": COMPLETED})
+    journal.record("c", "INTENT", summary={"currency": "GBP"})
+    journal.record("c", "CASH_CONFIRMED", summary={"cash_delta": "-5.00"})
+    journal.record("d", "INTENT", summary={"currency": "EUR", "cash_delta": None})
+    assert {k: str(v) for k, v in journal.cash_moved_since(float_row.seq).items()} == {"GBP": "20.50"}
+
+
+def test_unknown_summary_field_is_a_programming_error(journal):
+    from kiosk.journal.store import JournalError
+
+    with pytest.raises(JournalError):
+        journal.record("v", "X", summary={"otp": "123456"})
