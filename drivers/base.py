@@ -9,8 +9,12 @@ outcome of an irreversible step is three-valued (done / not done / unknown).
 from __future__ import annotations
 
 import enum
+import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
+
+_log = logging.getLogger(__name__)
 
 
 class DeviceState(enum.Enum):
@@ -103,6 +107,113 @@ class StatusEvent:
 StatusListener = Callable[[StatusEvent], None]
 
 
+class EventName(enum.StrEnum):
+    """Status event names, after UnifiedPOS's StatusUpdateEvent codes (SUE_POWER_*,
+    PTR_SUE_*, CASH_SUE_*). They are plain strings, so `event.name == "DRAWER_CLOSED"` works."""
+
+    POWER_ONLINE = "POWER_ONLINE"
+    POWER_OFFLINE = "POWER_OFFLINE"
+    POWER_OFF_OFFLINE = "POWER_OFF_OFFLINE"  # switched off, unplugged or not answering
+    COVER_OPEN = "COVER_OPEN"
+    COVER_OK = "COVER_OK"
+    REC_EMPTY = "REC_EMPTY"  # receipt paper out
+    REC_NEAREMPTY = "REC_NEAREMPTY"
+    REC_PAPEROK = "REC_PAPEROK"
+    ERROR = "ERROR"  # cutter / mechanical / unrecoverable / auto-recoverable error
+    ERROR_CLEARED = "ERROR_CLEARED"
+    DRAWER_OPEN = "DRAWER_OPEN"
+    DRAWER_CLOSED = "DRAWER_CLOSED"
+    DRAWER_LEFT_OPEN = "DRAWER_LEFT_OPEN"  # alert: still open when wait_for_drawer_close timed out
+    RECONNECTED = "RECONNECTED"  # the port came back after an unplug; device re-initialised
+
+
+def printer_events(device: str, before: PrinterStatus | None, after: PrinterStatus) -> list[StatusEvent]:
+    """The UnifiedPOS events implied by going from one reading to the next.
+
+    Only definite changes produce events: a reading that became unknown (None) says nothing
+    new, so it raises no event; the first reading (before is None) reports every definite fact.
+    """
+    events: list[StatusEvent] = []
+
+    def changed(attr: str) -> bool:
+        now = getattr(after, attr)
+        return now is not None and (before is None or getattr(before, attr) != now)
+
+    if after.power is not PowerState.UNKNOWN and (before is None or before.power is not after.power):
+        name = {
+            PowerState.ONLINE: EventName.POWER_ONLINE,
+            PowerState.OFFLINE: EventName.POWER_OFFLINE,
+        }.get(after.power, EventName.POWER_OFF_OFFLINE)
+        events.append(StatusEvent(device, name, after.detail))
+    if changed("cover_open"):
+        events.append(StatusEvent(device, EventName.COVER_OPEN if after.cover_open else EventName.COVER_OK))
+    if changed("paper_out") or changed("paper_near_end"):
+        if after.paper_out:
+            events.append(StatusEvent(device, EventName.REC_EMPTY))
+        elif after.paper_near_end:
+            events.append(StatusEvent(device, EventName.REC_NEAREMPTY))
+        elif after.paper_out is False and after.paper_near_end is False:
+            events.append(StatusEvent(device, EventName.REC_PAPEROK))
+    if changed("error"):
+        events.append(StatusEvent(device, EventName.ERROR if after.error else EventName.ERROR_CLEARED, after.detail))
+    if changed("drawer_open"):
+        events.append(StatusEvent(device, EventName.DRAWER_OPEN if after.drawer_open else EventName.DRAWER_CLOSED))
+    return events
+
+
+class Listeners:
+    """The listeners of one device. A listener that raises is logged and skipped: a broken
+    screen must never stop a driver from reporting to the others (or from finishing a print)."""
+
+    def __init__(self) -> None:
+        self._listeners: list[StatusListener] = []
+        self._lock = threading.Lock()
+
+    def add(self, listener: StatusListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def emit(self, event: StatusEvent) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - see class docstring
+                _log.exception("status listener failed on %s", event)
+
+
+# --- capabilities: what a device can do and report, fixed when it is built ----------------
+
+
+@dataclass(frozen=True)
+class PrinterCapabilities:
+    """UnifiedPOS POSPrinter capabilities (the Cap* property each field stands for)."""
+
+    line_chars: int  # RecLineChars in the normal font
+    line_dots: int  # RecLineWidth, in dots
+    cover_sensor: bool = True  # CapCoverSensor
+    empty_sensor: bool = True  # CapRecEmptySensor
+    near_end_sensor: bool = True  # CapRecNearEndSensor
+    papercut: bool = True  # CapRecPapercut
+    bold: bool = True  # CapRecBold
+    double_size: bool = True  # CapRecDwideDhigh
+    native_qr: bool = False  # CapRecBarCode for QR, in the printer's firmware
+    bitmap: bool = True  # CapRecBitmap (QR codes drawn as raster images)
+    transaction: bool = True  # CapTransaction: a whole receipt is buffered and sent at once
+    power_reporting: bool = True  # CapPowerReporting (ADVANCED): tells ONLINE/OFFLINE/OFF_OFFLINE
+    drawer_connector: bool = True  # a kick connector with a sensor input (DLE EOT 1 bit 2)
+
+
+@dataclass(frozen=True)
+class DrawerCapabilities:
+    """UnifiedPOS CashDrawer capabilities."""
+
+    status: bool  # CapStatus: a sensor tells open from closed
+    status_source: str = "none"  # where that comes from: printer-connector, query, cts, dsr, ri, cd
+    power_reporting: bool = False  # CapPowerReporting
+
+
 # --- the receipt document: what to print, independent of any printer's command set ---------
 
 
@@ -167,6 +278,7 @@ class ReceiptPrinter(Protocol):
     name: str
     #: characters per line in the normal font: receipts are laid out to fit.
     columns: int
+    capabilities: PrinterCapabilities
 
     @property
     def state(self) -> DeviceState: ...
@@ -187,6 +299,7 @@ class ReceiptPrinter(Protocol):
 
 class CashDrawer(Protocol):
     name: str
+    capabilities: DrawerCapabilities
 
     @property
     def has_sensor(self) -> bool: ...

@@ -6,11 +6,14 @@ the one place that maps one onto the other.
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
 from datetime import datetime
+from pathlib import Path
 
 from drivers.base import CashDrawer, PrintOutcome, ReceiptDocument, ReceiptPrinter
 from kiosk.settings import Settings
+
+log = logging.getLogger("kiosk.devices")
 
 
 class ReceiptArchive:
@@ -42,12 +45,19 @@ def _hex(text: str, key: str) -> bytes:
 
 def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tuple[ReceiptPrinter, CashDrawer]:
     """Open the configured printer and drawer (without waiting on them)."""
+    from drivers.profiles import get_profile
+    from kiosk.settings import SettingsError
+
     p, d = settings.printer, settings.drawer
+    try:
+        profile = get_profile(p.profile)
+    except ValueError as exc:
+        raise SettingsError(f"Invalid setting:\n  printer.profile (KIOSK_PRINTER__PROFILE): {exc}") from None
     printer: ReceiptPrinter
     if p.driver == "simulated":
         from drivers.simulated import SimulatedPrinter
 
-        printer = SimulatedPrinter(profile=p.profile)
+        printer = SimulatedPrinter(columns=profile.columns)
     else:
         from drivers.printer import EscPosPrinter
 
@@ -56,7 +66,7 @@ def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tup
             baudrate=p.baudrate,
             parity=p.parity,
             flow_control=p.flow_control,
-            profile=p.profile,
+            profile=profile,
             status_timeout=p.status_timeout,
             write_timeout=p.write_timeout,
             drawer_sensor_open_level=d.sensor_open_level,
@@ -70,8 +80,6 @@ def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tup
         from drivers.drawer import PrinterKickDrawer
 
         if p.driver != "escpos":
-            from kiosk.settings import SettingsError
-
             raise SettingsError(
                 "Invalid setting:\n  drawer.driver (KIOSK_DRAWER__DRIVER): 'printer' needs printer.driver = "
                 "'escpos' (the drawer is kicked through the receipt printer)"
@@ -89,6 +97,23 @@ def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tup
             open_reply=_hex(d.open_reply, "drawer.open_reply"),
             closed_reply=_hex(d.closed_reply, "drawer.closed_reply"),
         )
+    for device in (printer, drawer):
+        claim(device)
     if receipt_dir is not None:
         printer = ReceiptArchive(printer, receipt_dir)  # type: ignore[assignment]
     return printer, drawer
+
+
+def claim(device: ReceiptPrinter | CashDrawer) -> bool:
+    """Open a closed device if it can be opened now. A device that is missing at start-up
+    (unplugged, wrong port) must not stop the kiosk: it shows as not ready until it appears."""
+    from drivers.base import DeviceState
+
+    if device.state is not DeviceState.CLOSED:
+        return True
+    try:
+        device.open()
+    except OSError as exc:
+        log.warning("%s could not be opened: %s", device.name, exc)
+        return False
+    return True

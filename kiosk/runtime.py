@@ -140,7 +140,10 @@ def demo_runtime(data_dir: Path, *, otp_window: int = 30, **extra: Any) -> Runti
     try:
         settings = demo_settings(data_dir, server.url, rapyd={"otp_window": otp_window}, **extra)
         demo = DemoInfo(
-            wallets=sim.demo_wallet_descriptions(),
+            wallets=[
+                (phone, f"{sim.DEMO_NAMES.get(phone, '')}: {', '.join(sorted(balances))}")
+                for phone, balances in sim.DEMO_WALLETS.items()
+            ],
             current_otp=lambda phone: simulator.current_otp(phone, sim.DEMO_POS_ID),
             otp_window=otp_window,
         )

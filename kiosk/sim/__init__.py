@@ -1,0 +1,15 @@
+"""Back-end simulators, written from the specification alone (never from kiosk.backends).
+
+rapyd.py      RapydSimulator: the Rapyd POS API as an ASGI app (the in-process API)
+routes.py     which (method, path) is which POS operation
+signing.py    request authentication (access key, salt, timestamp, signature)
+otp.py        time-step one-time codes per (wallet phone, POS)
+operations.py business rules: sessions, deposit, withdraw, reversal
+ledger.py     the persistent books (SQLite)
+envelope.py   the response envelope and exact JSON numbers
+currencies.py supported currencies and amount parsing
+faults.py     the fault catalogue
+control.py    the /_sim/ endpoints
+server.py     serve() / start_in_thread() with uvicorn
+cli.py        `kiosk sim` and `kiosk sim otp`
+"""

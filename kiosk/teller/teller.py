@@ -37,6 +37,7 @@ from kiosk.backends.base import (
     InsufficientFunds,
     OtpRejected,
     OutcomeUnknown,
+    SessionRejected,
     WalletBackend,
 )
 from kiosk.journal import store as journal_states
@@ -188,6 +189,10 @@ class Teller:
     # --- readiness -------------------------------------------------------------------------
 
     def device_health(self) -> DeviceHealth:
+        from kiosk.devices import claim
+
+        for device in (self.printer, self.drawer):
+            claim(device)  # a device plugged in since start-up is taken into use now
         drawer = self.drawer.check_health()
         if self.drawer_alert and drawer.open is False:
             self.drawer_alert = False  # closed since the alert
@@ -519,6 +524,10 @@ class Teller:
             return
         try:
             self.backend.close_session(visit.session, idempotency=str(uuid.uuid4()))
+        except SessionRejected:
+            # The host has no open session under this token (closed or expired): closed.
+            self.journal.record(visit.visit_id, "SESSION_CLOSED", already=True)
+            return
         except BackendError as exc:
             self.journal.record(visit.visit_id, "SESSION_CLOSE_FAILED", code=exc.code)
             log.warning("visit %s: session not closed (%s)", visit.visit_id[:8], exc.code)

@@ -1,0 +1,164 @@
+"""The simulator's own endpoints under /_sim/: what the customer's app would show, what the
+demo needs to know, the books for reconciliation, and the fault switchboard.
+
+    GET    /_sim/otp?phone=E164[&pos_id=ID]  -> {"otp", "expires_at", "expires_in", "window"}
+    GET    /_sim/info                        -> base path, demo credentials, POS ids, customers
+    GET    /_sim/ledger                      -> wallets (balances as decimal strings), transactions, sessions
+    GET    /_sim/faults                      -> {"faults": [...]} still armed
+    POST   /_sim/faults {"kind", "operation", "count", "seconds", "status", "answer"} -> 201
+    DELETE /_sim/faults                      -> clears every armed fault
+    POST   /_sim/wallets {"phone", "name", "accounts": {"EUR": "10.00"}} -> 201
+
+No authentication: the simulator listens on loopback, and these answers are plain JSON (not
+the POS envelope) because no POS client ever calls them.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from kiosk.sim.faults import fault_from_json
+from kiosk.sim.operations import E164
+
+if TYPE_CHECKING:
+    from kiosk.sim.rapyd import RapydSimulator
+
+
+def _problem(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _json_object(request: Request) -> dict[str, Any] | None:
+    try:
+        document = json.loads(await request.body() or b"null")
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def routes(sim: RapydSimulator) -> list[Route]:
+    from kiosk.sim import rapyd  # the constants; imported late to avoid an import cycle
+
+    async def otp(request: Request) -> JSONResponse:
+        phone = request.query_params.get("phone", "").strip()
+        pos_id = request.query_params.get("pos_id", "").strip() or rapyd.DEMO_POS_ID
+        if not phone:
+            return _problem(400, "the phone query parameter is required")
+        if pos_id not in sim.pos_registry:
+            return _problem(404, f"unknown pos_id {pos_id}")
+        try:
+            code = sim.current_otp(phone, pos_id)
+        except LookupError:
+            return _problem(404, f"no wallet for phone {phone}")
+        expires_at = sim.otp_expires_at()
+        return JSONResponse({
+            "otp": code,
+            "expires_at": expires_at,
+            "expires_in": round(expires_at - sim.now(), 3),
+            "window": sim.otp_window,
+        })
+
+    async def info(request: Request) -> JSONResponse:
+        customers = [
+            {
+                "phone": phone,
+                "name": name,
+                "accounts": [
+                    {"account_id": a.account_id, "currency": a.currency, "balance": str(a.balance)}
+                    for a in sim.accounts(phone)
+                ],
+                "currencies": [a.currency for a in sim.accounts(phone)],
+            }
+            for phone, name in sim.ledger.wallets()
+        ]
+        return JSONResponse({
+            "simulator": "rapyd-pos",
+            "base_path": rapyd.BASE_PATH,
+            "access_key": rapyd.DEMO_ACCESS_KEY,
+            "secret_key": rapyd.DEMO_SECRET_KEY,
+            "pos_ids": list(sim.pos_registry),
+            "default_pos_id": rapyd.DEMO_POS_ID,
+            "otp_window": sim.otp_window,
+            "session_idle_seconds": sim.session_idle,
+            "customers": customers,
+            "magic_amounts": {str(amount): fault.to_dict() for amount, fault in rapyd.MAGIC_AMOUNTS.items()}
+            if sim.magic_amounts
+            else {},
+        })
+
+    async def ledger(request: Request) -> JSONResponse:
+        wallets = [
+            {
+                "phone": phone,
+                "name": name,
+                "accounts": [
+                    {"account_id": a.account_id, "currency": a.currency, "alias": a.alias, "balance": str(a.balance)}
+                    for a in sim.accounts(phone)
+                ],
+            }
+            for phone, name in sim.ledger.wallets()
+        ]
+        sessions = [
+            {
+                "operation_id": s.operation_id,
+                "phone": s.phone,
+                "pos_id": s.pos_id,
+                "state": sim.session_state(s),
+                "created_at": s.created_at,
+                "action_transaction_id": s.action_txn,
+            }
+            for s in sim.ledger.sessions()
+        ]
+        return JSONResponse({
+            "wallets": wallets,
+            "transactions": [t.to_json() for t in sim.transactions()],
+            "sessions": sessions,
+        })
+
+    async def faults(request: Request) -> JSONResponse:
+        if request.method == "DELETE":
+            sim.clear_faults()
+            return JSONResponse({"faults": []})
+        if request.method == "POST":
+            document = await _json_object(request)
+            if document is None:
+                return _problem(400, "expected a JSON object")
+            try:
+                fault = fault_from_json(document)
+            except ValueError as exc:
+                return _problem(400, str(exc))
+            sim.faults.arm(fault)
+            return JSONResponse({"armed": fault.to_dict(), "faults": [f.to_dict() for f in sim.faults.pending()]},
+                                status_code=201)
+        return JSONResponse({"faults": [f.to_dict() for f in sim.faults.pending()]})
+
+    async def wallets(request: Request) -> JSONResponse:
+        document = await _json_object(request)
+        if document is None:
+            return _problem(400, "expected a JSON object")
+        phone = str(document.get("phone", ""))
+        accounts = document.get("accounts", {})
+        if not E164.match(phone) or not isinstance(accounts, dict):
+            return _problem(400, "expected {'phone': E.164, 'accounts': {currency: 'balance'}}")
+        try:
+            balances = {str(c): Decimal(str(v)) for c, v in accounts.items()}
+            sim.add_wallet(phone, balances, name=str(document.get("name", "")))
+        except (ValueError, InvalidOperation) as exc:
+            return _problem(400, str(exc) or "invalid balance")
+        return JSONResponse({"phone": phone, "accounts": [
+            {"account_id": a.account_id, "currency": a.currency, "balance": str(a.balance)} for a in sim.accounts(phone)
+        ]}, status_code=201)
+
+    return [
+        Route("/_sim/otp", otp, methods=["GET"]),
+        Route("/_sim/info", info, methods=["GET"]),
+        Route("/_sim/ledger", ledger, methods=["GET"]),
+        Route("/_sim/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sim/wallets", wallets, methods=["POST"]),
+    ]

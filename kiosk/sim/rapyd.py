@@ -1,0 +1,352 @@
+"""A faithful simulator of the Rapyd POS API (seeds 000, 001; REFERENCE §1), as an ASGI app.
+
+    sim = RapydSimulator(Path("rapyd.sqlite"))      # or None: in memory
+    handle = start_in_thread(sim.app)               # kiosk.sim.server
+    code = sim.current_otp("+14155559992")          # what the customer's app shows now
+
+Every /v1 request goes through the same pipeline, in the order the real service would apply:
+base latency -> authentication (signing.py) -> route (unknown: 401 UNAUTHORIZED_API_CALL)
+-> fault catalogue (faults.py) -> idempotency replay or the business rule (operations.py),
+atomically -> after-apply faults. The control endpoints under /_sim/ (control.py) need no
+authentication: the simulator is meant to listen on loopback only.
+
+Magic amounts (deposit or withdraw, any currency, when magic_amounts=True) arm a fault for that
+request only, so a trainer can provoke failures from the kiosk's own screen:
+
+    666.01  error_before_apply, HTTP 503       666.04  timeout_before_apply, 30 s, no answer
+    666.02  error_after_apply, HTTP 500        666.05  timeout_after_apply, 30 s, then answers
+    666.03  drop_after_apply                   666.06  slow, 5 s
+
+They fire only on the first delivery of an idempotency key, so a client's retry with the same
+key learns the true outcome, as it would after a real network failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from kiosk.sim import control, currencies, envelope
+from kiosk.sim.faults import Fault, FaultPlan, make_fault
+from kiosk.sim.ledger import Account, Ledger, Session, StoredReply, Transaction
+from kiosk.sim.operations import SESSION_IDLE_SECONDS, ApiError, PosOperations
+from kiosk.sim.otp import OtpIssuer
+from kiosk.sim.routes import match_route, redacted_path
+from kiosk.sim.signing import Authenticator
+
+log = logging.getLogger("kiosk.sim.rapyd")
+# Silent unless the host application configures logging (never Python's stderr fallback).
+log.addHandler(logging.NullHandler())
+
+BASE_PATH = "/v1/pos"
+# The access key is the one Rapyd's own workflow example uses (seed 001); the secret has the
+# form of a POS API secret (hex). Both are public demo values, never real credentials.
+DEMO_ACCESS_KEY = "8C6223151345345D"
+DEMO_SECRET_KEY = "5e1f8a3c9b2d47e6a0c4f7b19d3e8a2c6f0b5d4e7a1c9f3b2e8d6a0c4f7b1e9d"
+DEMO_POS_ID = "ac409157-0e14-11e7-8115-0ef1982c1e4a"  # seed 000's example
+SECOND_POS_ID = "3c7d2f90-5a1e-11e7-9e1b-0ef1982c1e4a"  # another till of the same merchant
+DEMO_POS_IDS = (DEMO_POS_ID, SECOND_POS_ID)
+
+# Demo customers: phone -> {currency: balance}. +14155559992 is seed 001's customer (GBP 189).
+# Other numbers are from ranges reserved for fiction (555-01xx, UK 07700 900xxx).
+DEMO_WALLETS: dict[str, dict[str, Decimal]] = {
+    "+14155559992": {"GBP": Decimal("189.00")},
+    "+447700900123": {"GBP": Decimal("955.00"), "EUR": Decimal("250.00")},
+    "+12025550143": {"EUR": Decimal("1500.00"), "USD": Decimal("2750.50")},
+    "+447700900456": {"EUR": Decimal("0.00")},
+    "+12025550188": {"JPY": Decimal("50000"), "USD": Decimal("42.10")},
+}
+DEMO_NAMES: dict[str, str] = {
+    "+14155559992": "Jane Smith",
+    "+447700900123": "Oliver Brown",
+    "+12025550143": "Maria Garcia",
+    "+447700900456": "Amelia Jones (empty wallet)",
+    "+12025550188": "Kenji Sato",
+}
+
+IDEMPOTENCY_SECONDS = 24 * 3600
+
+MAGIC_AMOUNTS: dict[Decimal, Fault] = {
+    Decimal("666.01"): make_fault("error_before_apply", status=503),
+    Decimal("666.02"): make_fault("error_after_apply", status=500),
+    Decimal("666.03"): make_fault("drop_after_apply"),
+    Decimal("666.04"): make_fault("timeout_before_apply", seconds=30, answer=False),
+    Decimal("666.05"): make_fault("timeout_after_apply", seconds=30, answer=True),
+    Decimal("666.06"): make_fault("slow", seconds=5),
+}
+
+_GATEWAY_PAGE = "<html><head><title>{code}</title></head><body><center><h1>{code} {reason}</h1></center></body></html>"
+_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+
+
+def demo_account_id(phone: str, currency: str) -> str:
+    """Stable ids for the demo accounts, so a demo script can name them."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rapyd-sim:{phone}:{currency}"))
+
+
+class _CutConnection:
+    """An ASGI response that sends headers and part of the body, then stops.
+
+    The server closes the connection when the app returns mid-body, so the client gets a
+    status line that promises more than arrives: a transport error, never a clean answer.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        })
+        await send({"type": "http.response.body", "body": b'{"status": {"error_code": ', "more_body": True})
+
+
+def _server_error(status: int) -> Response:
+    # A 502/503/504 comes from the load balancer in front of the API: an HTML page, not the
+    # JSON envelope. A 500 comes from the API itself and keeps the envelope.
+    if status in _REASONS:
+        page = _GATEWAY_PAGE.format(code=status, reason=_REASONS[status])
+        return Response(page, status_code=status, media_type="text/html")
+    body = envelope.dumps(envelope.error("INTERNAL_SERVER_ERROR", "An internal error occurred"))
+    return Response(body, status_code=status, media_type="application/json")
+
+
+class RapydSimulator:
+    """The Rapyd POS API over a persistent ledger, with OTPs, sessions, idempotency and faults."""
+
+    def __init__(
+        self,
+        ledger_path: Path | None = None,
+        *,
+        otp_window: int = 30,
+        clock: Callable[[], float] = time.time,
+        latency: float = 0.0,
+        seed_demo: bool = True,
+        magic_amounts: bool = True,
+        session_idle: float = SESSION_IDLE_SECONDS,
+        reject_replayed_requests: bool = True,
+    ) -> None:
+        self._clock = clock
+        self.latency = latency
+        self.magic_amounts = magic_amounts
+        self.session_idle = session_idle
+        self.ledger = Ledger(Path(ledger_path) if ledger_path is not None else None)
+        master = self.ledger.meta("otp_master_key")
+        if master is None:  # per ledger, so codes stay the same across a restart
+            master = secrets.token_hex(32)
+            self.ledger.set_meta("otp_master_key", master)
+        self._issuer = OtpIssuer(bytes.fromhex(master), otp_window)
+        self.pos_registry: dict[str, str] = {pos: DEMO_ACCESS_KEY for pos in DEMO_POS_IDS}
+        if seed_demo and self.ledger.meta("demo_seeded") is None:
+            self._seed_demo()
+        self.faults = FaultPlan()
+        self._auth = Authenticator({DEMO_ACCESS_KEY: DEMO_SECRET_KEY}, reject_replays=reject_replayed_requests)
+        self._operations = PosOperations(self.ledger, self._issuer, self.pos_registry, clock, session_idle)
+        self.app = Starlette(
+            routes=[
+                *control.routes(self),
+                Route("/{path:path}", self._api, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+            ]
+        )
+
+    def _seed_demo(self) -> None:
+        now = self._clock()
+        with self.ledger.transaction():
+            for phone, balances in DEMO_WALLETS.items():
+                self.add_wallet(phone, balances, name=DEMO_NAMES.get(phone, ""), _now=now)
+            self.ledger.set_meta("demo_seeded", str(now))
+
+    # -- in-process API ---------------------------------------------------------------------
+
+    @property
+    def otp_window(self) -> int:
+        return self._issuer.window
+
+    def now(self) -> float:
+        return self._clock()
+
+    def add_wallet(self, phone: str, balances: Mapping[str, Decimal | str], name: str = "", *, _now: float | None = None) -> None:
+        """Create a wallet (or add accounts to one); balances are exact decimals."""
+        now = self._clock() if _now is None else _now
+        with self.ledger.transaction():
+            self.ledger.add_wallet(phone, name, now)
+            for currency, balance in balances.items():
+                if currency not in currencies.CURRENCIES:
+                    raise ValueError(f"unsupported currency {currency!r}")
+                value = currencies.quantize(Decimal(balance), currency)
+                if value < 0:
+                    raise ValueError("a balance cannot be negative")
+                if self.ledger.account_for(phone, currency) is None:
+                    self.ledger.add_account(phone, currency, value, now, demo_account_id(phone, currency))
+
+    def current_otp(self, phone: str, pos_id: str = DEMO_POS_ID) -> str:
+        """The code the customer's wallet app shows right now; LookupError if there is none."""
+        if not self.ledger.wallet_exists(phone):
+            raise LookupError(f"no wallet for {phone}")
+        if pos_id not in self.pos_registry:
+            raise LookupError(f"no point of sale {pos_id}")
+        return self._issuer.code(phone, pos_id, self._clock())
+
+    def otp_expires_at(self) -> float:
+        """When the current window ends (Unix seconds): the current codes are refused from then."""
+        return self._issuer.expires_at(self._clock())
+
+    def session_state(self, session: Session) -> str:
+        """"open", "closed" or "expired" (idle longer than session_idle) at the current time."""
+        return self._operations.session_state(session, self._clock())
+
+    def balance(self, phone: str, currency: str) -> Decimal | None:
+        account = self.ledger.account_for(phone, currency)
+        return None if account is None else account.balance
+
+    def accounts(self, phone: str) -> list[Account]:
+        return self.ledger.accounts(phone)
+
+    def transactions(self) -> list[Transaction]:
+        return self.ledger.transactions()
+
+    def inject_fault(
+        self,
+        kind: str,
+        operation: str = "any",
+        count: int = 1,
+        seconds: float | None = None,
+        status: int | None = None,
+        answer: bool | None = None,
+    ) -> Fault:
+        fault = make_fault(kind, operation, count, seconds, status, answer)
+        self.faults.arm(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    # -- the API pipeline -------------------------------------------------------------------
+
+    async def _api(self, request: Request) -> Response | _CutConnection:
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        body = await request.body()
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        query = request.scope.get("query_string", b"")
+        signed_path = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        path = request.url.path
+        headers = request.headers
+        access_key, failure = self._auth.check(request.method, signed_path, headers, body, self._clock())
+        if failure is not None:
+            return self._answer(request, envelope.error(failure.error_code, failure.message), failure.http_status)
+        route = match_route(request.method, path)
+        if route is None:
+            return self._answer(request, envelope.error("UNAUTHORIZED_API_CALL", "The API call is not authorized"), 401)
+        operation, params = route
+        key = headers.get("idempotency", "").strip() or None
+        replay = key is not None and self._stored(access_key, key) is not None
+        fault = self.faults.take(operation) or (None if replay else self._magic_fault(operation, params))
+
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.seconds)
+        if fault is not None and fault.before_apply:
+            if fault.kind == "error_before_apply":
+                return self._logged(request, _server_error(fault.status))
+            if fault.kind == "drop_before_apply":
+                return self._logged(request, _CutConnection())
+            await asyncio.sleep(fault.seconds)  # timeout_before_apply
+            if not fault.answer:
+                return self._logged(request, _CutConnection())
+
+        status, content_type, payload = self._apply(access_key, key, operation, params, headers, body)
+        answer = Response(payload, status_code=status, media_type=content_type)
+
+        if fault is not None and not fault.before_apply:
+            if fault.kind == "error_after_apply":
+                return self._logged(request, _server_error(fault.status))
+            if fault.kind == "drop_after_apply":
+                return self._logged(request, _CutConnection())
+            if fault.kind == "timeout_after_apply":
+                await asyncio.sleep(fault.seconds)
+                if not fault.answer:
+                    return self._logged(request, _CutConnection())
+        return self._logged(request, answer)
+
+    def _stored(self, access_key: str, key: str) -> StoredReply | None:
+        return self.ledger.stored_reply(access_key, key, self._clock() - IDEMPOTENCY_SECONDS)
+
+    def _apply(
+        self, access_key: str, key: str | None, operation: str, params: Mapping[str, str],
+        headers: Mapping[str, str], body: bytes,
+    ) -> tuple[int, str, bytes]:
+        """The business rule and its idempotency record, in one ledger transaction.
+
+        Error answers are recorded too: a repeat of the key returns the first answer, whatever
+        it was, and never runs the operation a second time.
+        """
+        try:
+            with self.ledger.transaction():
+                if key is not None:
+                    stored = self._stored(access_key, key)
+                    if stored is not None:
+                        return stored.status, stored.content_type, stored.body
+                try:
+                    data = getattr(self._operations, operation)(access_key, params, headers, body)
+                    status, payload = 200, envelope.success(operation, data)
+                except ApiError as exc:
+                    status, payload = exc.http_status, envelope.error(exc.code, exc.message)
+                    raise _Refused(status, envelope.dumps(payload)) from None
+                text = envelope.dumps(payload)
+                if key is not None:
+                    self._remember(access_key, key, status, text)
+                return status, "application/json", text
+        except _Refused as refused:
+            # The refused operation's partial writes were rolled back; its answer is still
+            # remembered under the idempotency key, in a transaction of its own.
+            if key is not None:
+                with self.ledger.transaction():
+                    self._remember(access_key, key, refused.status, refused.body)
+            return refused.status, "application/json", refused.body
+
+    def _remember(self, access_key: str, key: str, status: int, body: bytes) -> None:
+        now = self._clock()
+        self.ledger.forget_replies_before(now - IDEMPOTENCY_SECONDS)
+        self.ledger.store_reply(access_key, key, StoredReply(status, "application/json", body, now))
+
+    def _magic_fault(self, operation: str, params: Mapping[str, str]) -> Fault | None:
+        if not self.magic_amounts or operation not in ("deposit", "withdraw"):
+            return None
+        try:
+            amount = Decimal(params.get("amount") or params.get("sum") or "")
+        except InvalidOperation:
+            return None
+        return MAGIC_AMOUNTS.get(amount) if amount.is_finite() else None
+
+    def _answer(self, request: Request, payload: dict[str, Any], status: int) -> Response:
+        return self._logged(request, Response(envelope.dumps(payload), status_code=status, media_type="application/json"))
+
+    def _logged(self, request: Request, response: Any) -> Any:
+        # Never the OTP (it is in the login path), never headers (keys, tokens, phones).
+        outcome = getattr(response, "status_code", "cut")
+        log.info("%s %s -> %s", request.method, redacted_path(request.url.path), outcome)
+        return response
+
+
+class _Refused(Exception):
+    """Carries a business refusal out of the ledger transaction so its writes roll back."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body

@@ -1,0 +1,80 @@
+"""A whole kiosk core for tests: the Rapyd simulator over loopback HTTP, the real client,
+simulated devices and a journal in a temporary folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from drivers.simulated import SimulatedDrawer, SimulatedPrinter
+from kiosk.backends.rapyd import RapydClient
+from kiosk.journal.store import Journal
+from kiosk.money import parse_amount
+from kiosk.sim import rapyd as sim
+from kiosk.sim.server import start_in_thread
+from kiosk.teller import Teller
+
+JANE = "+14155559992"  # seed 001's customer: GBP 189.00
+OLIVER = "+447700900123"  # GBP 955.00, EUR 250.00
+
+
+@dataclass
+class Stack:
+    simulator: sim.RapydSimulator
+    url: str
+    client: RapydClient
+    printer: SimulatedPrinter
+    drawer: SimulatedDrawer
+    journal: Journal
+    teller: Teller
+
+    def otp(self, phone: str = JANE) -> str:
+        return self.simulator.current_otp(phone, sim.DEMO_POS_ID)
+
+    def steps(self, visit_id: str) -> list[str]:
+        return [row.step for row in self.journal.rows(visit_id)]
+
+
+def build_stack(tmp: Path, server_url: str, simulator: sim.RapydSimulator, *, timeout: float = 3.0, floats=None) -> Stack:
+    client = RapydClient(server_url, sim.DEMO_ACCESS_KEY, sim.DEMO_SECRET_KEY, sim.DEMO_POS_ID, timeout=timeout)
+    printer = SimulatedPrinter()
+    drawer = SimulatedDrawer()
+    printer.open()
+    drawer.open()
+    journal = Journal(tmp / "journal.sqlite3")
+    floats = floats or {"GBP": "500.00", "EUR": "300.00"}
+    teller = Teller(
+        backend=client,
+        printer=printer,
+        drawer=drawer,
+        journal=journal,
+        opening_float={c: parse_amount(a, c, allow_zero=True) for c, a in floats.items()},
+        store_name="Test Shop",
+        terminal_id="T-1",
+        cashier="alice",
+        resend_pause=0.05,
+    )
+    return Stack(simulator, server_url, client, printer, drawer, journal, teller)
+
+
+class SimulatorServer:
+    """One server per test module; each test swaps in a fresh simulator behind it."""
+
+    def __init__(self) -> None:
+        self.simulator: sim.RapydSimulator | None = None
+        self.handle = start_in_thread(self)
+
+    async def __call__(self, scope, receive, send):  # an ASGI app (uvicorn needs __call__)
+        if scope["type"] == "lifespan":  # the simulators keep no per-process resources
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        await self.simulator.app(scope, receive, send)
+
+    def fresh(self, ledger: Path | None = None, **options) -> sim.RapydSimulator:
+        self.simulator = sim.RapydSimulator(ledger, **options)
+        return self.simulator
+
+    def stop(self) -> None:
+        self.handle.stop()

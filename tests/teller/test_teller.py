@@ -1,0 +1,247 @@
+"""The teller's every branch, on the real client against the simulator over loopback HTTP."""
+
+from decimal import Decimal
+
+import pytest
+
+from drivers.base import DrawerOutcome, PrintOutcome
+from kiosk.backends.rapyd import RapydClient
+from kiosk.journal.store import ABANDONED, COMPLETED, DECLINED, PENDING, REVERSED, SUSPECT
+from kiosk.teller import Stage, TellerError
+from kiosk.sim import rapyd as sim
+from tests.stack import JANE, OLIVER
+
+
+def gbp_account(visit):
+    return next(a for a in visit.accounts if a.currency == "GBP")
+
+
+def test_withdrawal_start_to_finish(stack):
+    teller = stack.teller
+    visit = teller.begin_visit(JANE, stack.otp())
+    assert visit.phone_masked.endswith("9992") and JANE not in visit.phone_masked
+    account = gbp_account(visit)
+    assert account.balance.plain() == "189.00"
+
+    teller.withdraw(visit, account.account_id, "10")
+    assert visit.stage is Stage.CASH_PENDING and visit.drawer_outcome is DrawerOutcome.OPENED
+    assert stack.simulator.balance(JANE, "GBP") == Decimal("179.00")
+    stack.drawer.close_drawer()
+    assert teller.wait_for_drawer_close(visit, 2.0) is True
+    teller.confirm_cash(visit)
+    teller.complete(visit)
+
+    assert visit.stage is Stage.COMPLETED and visit.print_outcome is PrintOutcome.PRINTED
+    assert teller.cash_in_drawer("GBP").plain() == "490.00"
+    assert stack.steps(visit.visit_id) == [
+        "SESSION_OPEN_SENT", "SESSION_OPENED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED",
+        "DRAWER_OPENED", "DRAWER_CLOSED", "CASH_CONFIRMED", "RECEIPT_SENT", "RECEIPT_PRINTED",
+        "SESSION_CLOSED", "COMPLETED",
+    ]
+    summary = stack.journal.visit(visit.visit_id)
+    assert (summary.state, summary.kind, summary.amount, summary.currency) == (COMPLETED, "withdraw", "10.00", "GBP")
+    assert summary.transaction_id == visit.transaction_id
+    receipt = stack.printer.texts[-1]
+    assert "CASH WITHDRAWAL" in receipt and "10.00 GBP" in receipt and "9992" in receipt
+    assert JANE not in receipt and visit.transaction_id in receipt
+
+
+def test_deposit_in_a_new_currency_creates_the_account(stack):
+    teller = stack.teller
+    visit = teller.begin_visit(JANE, stack.otp())
+    assert [a.currency for a in visit.accounts] == ["GBP"]
+    teller.deposit(visit, "EUR", "25.50")
+    assert stack.simulator.balance(JANE, "EUR") == Decimal("25.50")
+    teller.confirm_cash(visit)
+    teller.complete(visit)
+    assert visit.stage is Stage.COMPLETED
+    assert teller.cash_in_drawer("EUR").plain() == "325.50"
+    assert "CASH DEPOSIT" in stack.printer.texts[-1]
+
+
+@pytest.mark.parametrize(
+    "phone, otp, code",
+    [("4155559992", "123456", "INVALID_PHONE"), ("+1415", "123456", "INVALID_PHONE"), (JANE, "12345", "INVALID_OTP"), (JANE, "12a456", "INVALID_OTP")],
+)
+def test_malformed_input_changes_nothing(stack, phone, otp, code):
+    with pytest.raises(TellerError) as caught:
+        stack.teller.begin_visit(phone, otp)
+    assert caught.value.code == code and caught.value.next_step
+    assert stack.journal.visits() == []
+
+
+def test_wrong_code_is_refused_and_recorded_without_the_code(stack):
+    good = stack.otp()
+    wrong = f"{(int(good) + 1) % 1000000:06d}"
+    with pytest.raises(TellerError) as caught:
+        stack.teller.begin_visit(JANE, wrong)
+    assert caught.value.code == "OTP_REJECTED" and "new code" in caught.value.next_step
+    (summary,) = stack.journal.visits()
+    assert summary.state == DECLINED
+    text = " ".join(str(r.data) for r in stack.journal.rows())
+    assert wrong not in text and JANE not in text
+
+
+def test_a_used_code_is_refused(stack):
+    code = stack.otp()
+    visit = stack.teller.begin_visit(JANE, code)
+    stack.teller.cancel(visit)
+    with pytest.raises(TellerError, match="wrong, expired or already used"):
+        stack.teller.begin_visit(JANE, code)
+
+
+def test_withdrawal_over_balance_or_drawer_cash_is_refused_before_sending(stack):
+    teller = stack.teller
+    visit = teller.begin_visit(JANE, stack.otp())
+    account = gbp_account(visit)
+    with pytest.raises(TellerError) as caught:
+        teller.withdraw(visit, account.account_id, "189.01")
+    assert caught.value.code == "INSUFFICIENT_FUNDS"
+    with pytest.raises(TellerError) as caught:
+        teller.check_withdrawal(visit, account.account_id, "12.345")
+    assert caught.value.code == "AMOUNT_INVALID"
+    assert "INTENT" not in stack.steps(visit.visit_id)
+    assert visit.stage is Stage.SESSION_OPEN  # the cashier can offer another amount
+    teller.cancel(visit)
+
+    visit = teller.begin_visit(OLIVER, stack.otp(OLIVER))
+    with pytest.raises(TellerError) as caught:
+        teller.withdraw(visit, gbp_account(visit).account_id, "500.01")  # balance 955, drawer 500
+    assert caught.value.code == "NOT_ENOUGH_CASH"
+    assert stack.simulator.balance(OLIVER, "GBP") == Decimal("955.00")
+    teller.cancel(visit)
+    assert stack.journal.visit(visit.visit_id).state == ABANDONED
+    assert stack.steps(visit.visit_id)[-1] == "SESSION_CLOSED"
+
+
+def test_host_decline_closes_the_session(stack):
+    teller = stack.teller
+    visit = teller.begin_visit(JANE, stack.otp())
+    account = gbp_account(visit)
+    # Another till of the store empties the wallet between the balance shown and the withdrawal.
+    other_till = RapydClient(stack.url, sim.DEMO_ACCESS_KEY, sim.DEMO_SECRET_KEY, sim.SECOND_POS_ID)
+    other = other_till.open_session(JANE, stack.simulator.current_otp(JANE, sim.SECOND_POS_ID), idempotency="o1")
+    other_till.withdraw(other, account.account_id, account.balance, idempotency="o2")
+    other_till.close()
+    with pytest.raises(TellerError) as caught:
+        teller.withdraw(visit, account.account_id, "10")
+    assert caught.value.code == "INSUFFICIENT_FUNDS"
+    assert visit.stage is Stage.FAILED
+    steps = stack.steps(visit.visit_id)
+    assert steps[-2:] == ["HOST_DECLINED", "SESSION_CLOSED"]
+    assert "DRAWER_KICKED" not in steps
+    assert stack.journal.visit(visit.visit_id).state == DECLINED
+
+
+def test_lost_answer_is_settled_by_resending_the_same_key(stack):
+    teller = stack.teller
+    visit = teller.begin_visit(JANE, stack.otp())
+    stack.simulator.inject_fault("drop_after_apply", operation="withdraw", count=1)
+    teller.withdraw(visit, gbp_account(visit).account_id, "20")
+    assert visit.stage is Stage.CASH_PENDING
+    assert stack.simulator.balance(JANE, "GBP") == Decimal("169.00")  # applied exactly once
+    withdrawals = [t for t in stack.simulator.transactions() if t.kind == "withdraw"]
+    assert len(withdrawals) == 1 and withdrawals[0].transaction_id == visit.transaction_id
+    assert "HOST_RESENT" in stack.steps(visit.visit_id)
+
+
+def test_host_that_never_answers_leaves_the_visit_unresolved(stack):
+    teller = stack.teller
+    visit = teller.begin_visit(JANE, stack.otp())
+    stack.simulator.inject_fault("error_before_apply", operation="withdraw", count=5, status=503)
+    with pytest.raises(TellerError) as caught:
+        teller.withdraw(visit, gbp_account(visit).account_id, "20")
+    assert caught.value.code == "OUTCOME_UNKNOWN" and "Do not hand over" in caught.value.next_step
+    assert visit.stage is Stage.UNRESOLVED
+    assert stack.journal.visit(visit.visit_id).state == PENDING
+    steps = stack.steps(visit.visit_id)
+    assert "HOST_UNKNOWN" in steps and "DRAWER_KICKED" not in steps
+    assert stack.simulator.balance(JANE, "GBP") == Decimal("189.00")
+
+
+def test_drawer_that_does_not_open_lets_the_cashier_reverse(stack):
+    teller = stack.teller
+    stack.drawer.inject("drawer_jammed")
+    visit = teller.begin_visit(JANE, stack.otp())
+    teller.withdraw(visit, gbp_account(visit).account_id, "50")
+    assert visit.drawer_outcome is DrawerOutcome.NOT_OPENED
+    assert stack.simulator.balance(JANE, "GBP") == Decimal("139.00")
+    teller.reverse_withdrawal(visit)
+    assert visit.stage is Stage.REVERSED
+    assert stack.simulator.balance(JANE, "GBP") == Decimal("189.00")
+    assert stack.journal.visit(visit.visit_id).state == REVERSED
+    assert teller.cash_in_drawer("GBP").plain() == "500.00"
+    assert stack.steps(visit.visit_id)[-4:] == ["CASH_NOT_HANDED", "REVERSAL_SENT", "REVERSED", "SESSION_CLOSED"]
+
+
+def test_drawer_that_does_not_open_but_cash_handed_by_hand(stack):
+    teller = stack.teller
+    stack.drawer.inject("drawer_jammed")
+    visit = teller.begin_visit(JANE, stack.otp())
+    teller.withdraw(visit, gbp_account(visit).account_id, "5")
+    teller.confirm_cash(visit, by_hand=True)
+    teller.complete(visit)
+    assert teller.cash_in_drawer("GBP").plain() == "495.00"
+
+
+@pytest.mark.parametrize("fault, words", [("paper_out", "out of paper"), ("cover_open", "cover is open"), ("offline", "offline")])
+def test_printer_that_cannot_print_stops_the_visit_before_money_moves(stack, fault, words):
+    stack.printer.inject(fault)
+    with pytest.raises(TellerError) as caught:
+        stack.teller.begin_visit(JANE, stack.otp())
+    assert caught.value.code == "PRINTER_NOT_READY" and words in caught.value.message
+    assert stack.journal.visits() == []
+    assert stack.simulator.balance(JANE, "GBP") == Decimal("189.00")
+
+
+def test_drawer_left_open_alerts_and_blocks_the_next_visit(stack):
+    teller = stack.teller
+    stack.drawer.inject("drawer_left_open")
+    visit = teller.begin_visit(JANE, stack.otp())
+    teller.withdraw(visit, gbp_account(visit).account_id, "10")
+    assert teller.wait_for_drawer_close(visit, 0.3) is False
+    assert "DRAWER_LEFT_OPEN" in stack.steps(visit.visit_id)
+    teller.mark_suspect(visit, "drawer left open")
+    assert stack.journal.visit(visit.visit_id).state == SUSPECT
+    with pytest.raises(TellerError) as caught:
+        teller.begin_visit(OLIVER, stack.otp(OLIVER))
+    assert caught.value.code == "DRAWER_OPEN"
+    stack.drawer.clear("drawer_left_open")
+    stack.drawer.close_drawer()
+    assert teller.device_health().drawer_alert is False
+    teller.cancel(teller.begin_visit(OLIVER, stack.otp(OLIVER)))
+
+
+def test_paper_out_mid_receipt_keeps_the_visit_and_offers_a_copy(stack):
+    teller = stack.teller
+    visit = teller.begin_visit(JANE, stack.otp())
+    teller.deposit(visit, "GBP", "10")
+    teller.confirm_cash(visit)
+    stack.printer.inject("paper_out_mid_receipt")
+    teller.complete(visit)
+    assert visit.stage is Stage.COMPLETED and visit.print_outcome is PrintOutcome.UNKNOWN
+    assert "RECEIPT_UNKNOWN" in stack.steps(visit.visit_id)
+    stack.printer.clear()
+    assert teller.reprint() is PrintOutcome.PRINTED
+    assert "COPY" in stack.printer.texts[-1]
+
+
+def test_steps_out_of_order_are_refused(stack):
+    teller = stack.teller
+    visit = teller.begin_visit(JANE, stack.otp())
+    with pytest.raises(TellerError, match="not possible now"):
+        teller.confirm_cash(visit)
+    teller.cancel(visit)
+    with pytest.raises(TellerError):
+        teller.withdraw(visit, gbp_account(visit).account_id, "1")
+
+
+def test_unreachable_host_moves_nothing(stack, tmp_path):
+    from tests.stack import build_stack
+
+    dead = build_stack(tmp_path / "dead", "http://127.0.0.1:9", stack.simulator)
+    with pytest.raises(TellerError) as caught:
+        dead.teller.begin_visit(JANE, stack.otp())
+    assert caught.value.code == "HOST_UNREACHABLE"
+    assert dead.teller.backend_health()
+    dead.journal.close()
