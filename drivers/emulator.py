@@ -581,8 +581,8 @@ class PrinterEmulator:
         return len(self.receipts) >= count
 
 
-def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drivers.emulator", description="An ESC/POS printer with a cash drawer, on a pty.")
+def main(argv: Iterable[str] | None = None, prog: str = "python -m drivers.emulator") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="An ESC/POS printer with a cash drawer, on a pty.")
     parser.add_argument("--baud", type=int, default=9600, help="baud rate to pace the input at (default 9600)")
     parser.add_argument("--link", default=None, help="stable path to create as a symlink to the pty")
     parser.add_argument("--profile", default="tm-t88v", help="printer profile (columns of the paper)")

@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:2] == ["devices", "emulate"]:
         from drivers.emulator import main as emulator_main
 
-        return emulator_main(argv[2:])
+        return emulator_main(argv[2:], prog="kiosk devices emulate")
     args = build_parser().parse_args(argv)
     from kiosk.settings import SettingsError
 

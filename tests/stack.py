@@ -35,10 +35,12 @@ class Stack:
         return [row.step for row in self.journal.rows(visit_id)]
 
 
-def build_stack(tmp: Path, server_url: str, simulator: sim.RapydSimulator, *, timeout: float = 3.0, floats=None) -> Stack:
+def build_stack(
+    tmp: Path, server_url: str, simulator: sim.RapydSimulator, *, timeout: float = 3.0, floats=None, printer=None, drawer=None
+) -> Stack:
     client = RapydClient(server_url, sim.DEMO_ACCESS_KEY, sim.DEMO_SECRET_KEY, sim.DEMO_POS_ID, timeout=timeout)
-    printer = SimulatedPrinter()
-    drawer = SimulatedDrawer()
+    printer = printer or SimulatedPrinter()
+    drawer = drawer or SimulatedDrawer()
     printer.open()
     drawer.open()
     journal = Journal(tmp / "journal.sqlite3")
