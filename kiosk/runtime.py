@@ -6,6 +6,8 @@ through exactly the same teller, journal and devices as one served on screen.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import time
 from dataclasses import dataclass, field
@@ -51,7 +53,15 @@ class Runtime:
         self._closers.clear()
 
 
-def build_runtime(settings: Settings, *, demo: DemoInfo | None = None, receipt_dir: Path | None = None) -> Runtime:
+def vault_key(secret_key: str) -> bytes:
+    """The recovery vault's key, derived from the terminal's API secret (which lives in the
+    service's credentials, not in the data dir): a copy of the journal alone opens nothing."""
+    return hmac.new(secret_key.encode(), b"kiosk recovery vault v1", hashlib.sha256).digest()
+
+
+def build_runtime(
+    settings: Settings, *, demo: DemoInfo | None = None, receipt_dir: Path | None = None, recover_on_start: bool = True
+) -> Runtime:
     """Everything the kiosk needs to serve visits with the configured back end and devices."""
     require(settings, "rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id")
     from kiosk.backends.rapyd import RapydClient
@@ -61,11 +71,11 @@ def build_runtime(settings: Settings, *, demo: DemoInfo | None = None, receipt_d
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     closers: list[Callable[[], None]] = []
-    journal = Journal(settings.data_dir / "journal.sqlite3")
+    rapyd = settings.rapyd
+    journal = Journal(settings.data_dir / "journal.sqlite3", vault_key=vault_key(rapyd.secret_key.get_secret_value()))
     closers.append(journal.close)
     printer, drawer = build_devices(settings, receipt_dir=receipt_dir)
     closers += [printer.close, drawer.close]
-    rapyd = settings.rapyd
     backend = RapydClient(
         rapyd.base_url,
         rapyd.access_key.get_secret_value(),  # type: ignore[union-attr]
@@ -80,12 +90,19 @@ def build_runtime(settings: Settings, *, demo: DemoInfo | None = None, receipt_d
         printer=printer,
         drawer=drawer,
         journal=journal,
-        opening_float=settings.teller.opening_float,
         store_name=settings.store.name,
         store_address=settings.store.address,
         terminal_id=settings.store.terminal_id,
         cashier=settings.teller.cashier,
     )
+    if teller.shifts.current is None and settings.teller.opening_float:
+        # Unattended set-ups (headless, demo) take the configured float as counted.
+        teller.open_shift(settings.teller.opening_float, source="settings")
+    if recover_on_start:
+        from kiosk.teller.recovery import recover
+
+        for resolution in recover(teller):
+            log.warning("recovered visit %s: %s (%s)", resolution.visit_id[:8], resolution.action, resolution.state)
     return Runtime(
         settings=settings,
         teller=teller,

@@ -12,7 +12,9 @@ from kiosk.journal.store import Journal
 from kiosk.money import parse_amount
 from kiosk.sim import rapyd as sim
 from kiosk.sim.server import start_in_thread
+from kiosk.runtime import vault_key
 from kiosk.teller import Teller
+from kiosk.teller.retry import RetryPolicy
 
 JANE = "+14155559992"  # seed 001's customer: GBP 189.00
 OLIVER = "+447700900123"  # GBP 955.00, EUR 250.00
@@ -36,26 +38,35 @@ class Stack:
 
 
 def build_stack(
-    tmp: Path, server_url: str, simulator: sim.RapydSimulator, *, timeout: float = 3.0, floats=None, printer=None, drawer=None
+    tmp: Path,
+    server_url: str,
+    simulator: sim.RapydSimulator,
+    *,
+    timeout: float = 3.0,
+    floats=None,
+    printer=None,
+    drawer=None,
+    reuse_shift: bool = False,
 ) -> Stack:
     client = RapydClient(server_url, sim.DEMO_ACCESS_KEY, sim.DEMO_SECRET_KEY, sim.DEMO_POS_ID, timeout=timeout)
     printer = printer or SimulatedPrinter()
     drawer = drawer or SimulatedDrawer()
     printer.open()
     drawer.open()
-    journal = Journal(tmp / "journal.sqlite3")
+    journal = Journal(tmp / "journal.sqlite3", vault_key=vault_key(sim.DEMO_SECRET_KEY))
     floats = floats or {"GBP": "500.00", "EUR": "300.00"}
     teller = Teller(
         backend=client,
         printer=printer,
         drawer=drawer,
         journal=journal,
-        opening_float={c: parse_amount(a, c, allow_zero=True) for c, a in floats.items()},
         store_name="Test Shop",
         terminal_id="T-1",
         cashier="alice",
-        resend_pause=0.05,
+        retry=RetryPolicy(attempts=3, base=0.02, cap=0.1, deadline=5.0),
     )
+    if not reuse_shift:
+        teller.open_shift({c: parse_amount(a, c, allow_zero=True) for c, a in floats.items()})
     return Stack(simulator, server_url, client, printer, drawer, journal, teller)
 
 

@@ -19,13 +19,15 @@ import hmac
 import json
 import os
 import secrets
+import signal
 import sqlite3
+import time
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 GENESIS = "0" * 64
 
@@ -60,9 +62,27 @@ CREATE TABLE IF NOT EXISTS visits (
     state          TEXT NOT NULL,
     last_step      TEXT NOT NULL,
     cash_delta     TEXT,
-    cashier        TEXT
+    cashier        TEXT,
+    resolution     TEXT
 );
 CREATE INDEX IF NOT EXISTS visits_by_state ON visits(state);
+-- Session headers of unfinished visits, sealed (AES-GCM); erased when the visit ends.
+CREATE TABLE IF NOT EXISTS vault (
+    visit_id TEXT PRIMARY KEY,
+    sealed   BLOB NOT NULL
+);
+-- Compensations (reverse a withdrawal, close a session) to re-send until acknowledged.
+CREATE TABLE IF NOT EXISTS outbox (
+    id         INTEGER PRIMARY KEY,
+    visit_id   TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    state      TEXT NOT NULL DEFAULT 'pending',
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    REAL NOT NULL,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox(state, next_at);
 """
 
 
@@ -90,6 +110,7 @@ class VisitSummary:
     last_step: str
     cash_delta: str | None
     cashier: str | None
+    resolution: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -102,7 +123,25 @@ class VisitSummary:
             "state": self.state,
             "last_step": self.last_step,
             "cashier": self.cashier,
+            "resolution": self.resolution,
         }
+
+
+def crash_after(spec: str, crash: Callable[[], None]) -> Callable[[str], None]:
+    """A crash hook for fault injection: `spec` is STEP or STEP#N (the Nth row of that step).
+    KIOSK_CRASH_AFTER=spec in the environment SIGKILLs the process there: no clean-up, no
+    flush beyond what was committed, exactly like a power cut."""
+    wanted, _, nth = spec.partition("#")
+    seen = 0
+
+    def hook(step: str) -> None:
+        nonlocal seen
+        if step == wanted:
+            seen += 1
+            if seen == int(nth or 1):
+                crash()
+
+    return hook
 
 
 def _row_hash(prev_hash: str, seq: int, at: str, visit_id: str | None, step: str, data: str) -> str:
@@ -121,7 +160,7 @@ class JournalError(Exception):
 class Journal:
     """Append-only, hash-chained, durable record of every visit step. Thread-safe."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, vault_key: bytes | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -129,11 +168,19 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")
+            # Freed pages (an erased vault entry) are zeroed, not left readable in the file.
+            self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the journal at {self.path}: {exc}") from None
         self._lock = threading.Lock()
         self._key = self._load_key()
+        self._vault_key = vault_key
+        #: called with each step right after it is durable; fault-injection tests stop the
+        #: process there (see crash_after).
+        self.crash_hook: Callable[[str], None] | None = None
+        if os.environ.get("KIOSK_CRASH_AFTER"):
+            self.crash_hook = crash_after(os.environ["KIOSK_CRASH_AFTER"], lambda: os.kill(os.getpid(), signal.SIGKILL))
         head = self._db.execute("SELECT hash FROM rows ORDER BY seq DESC LIMIT 1").fetchone()
         self._head = head[0] if head else GENESIS
 
@@ -191,7 +238,9 @@ class Journal:
                 raise
             row = Row(seq, at, visit_id, step, data, self._head, row_hash)
             self._head = row_hash
-            return row
+        if self.crash_hook is not None:
+            self.crash_hook(step)
+        return row
 
     def _update_visit(self, visit_id: str, at: str, step: str, summary: dict[str, Any]) -> None:
         self._db.execute(
@@ -199,7 +248,7 @@ class Journal:
             "ON CONFLICT(visit_id) DO UPDATE SET last_step = excluded.last_step",
             (visit_id, at, PENDING, step),
         )
-        allowed = {"kind", "amount", "currency", "account_id", "transaction_id", "state", "cash_delta", "cashier"}
+        allowed = {"kind", "amount", "currency", "account_id", "transaction_id", "state", "cash_delta", "cashier", "resolution"}
         unknown = set(summary) - allowed
         if unknown:
             raise JournalError(f"unknown visit fields {sorted(unknown)}")
@@ -271,11 +320,91 @@ class Journal:
             expected_seq += 1
         return True, f"{expected_seq - 1} rows, head {prev}"
 
+    def unresolved_suspects(self) -> list[VisitSummary]:
+        """Visits whose cash outcome is unknown and not yet counted by a supervisor."""
+        cursor = self._db.execute(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE state = ? AND resolution IS NULL ORDER BY started_at", (SUSPECT,)
+        )
+        return [VisitSummary(*row) for row in cursor]
+
+    # --- the vault: session headers needed to finish or compensate an unfinished visit -----
+
+    def seal(self, visit_id: str, secrets_: dict[str, str]) -> None:
+        if self._vault_key is None:
+            return
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        nonce = secrets.token_bytes(12)
+        sealed = nonce + AESGCM(self._vault_key).encrypt(nonce, json.dumps(secrets_).encode(), visit_id.encode())
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO vault(visit_id, sealed) VALUES (?, ?)", (visit_id, sealed))
+
+    def unseal(self, visit_id: str) -> dict[str, str] | None:
+        """The sealed headers, or None when there are none or they cannot be opened (another
+        terminal's key, a rotated secret): the caller escalates instead of guessing."""
+        if self._vault_key is None:
+            return None
+        found = self._db.execute("SELECT sealed FROM vault WHERE visit_id = ?", (visit_id,)).fetchone()
+        if not found:
+            return None
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        sealed = bytes(found[0])
+        try:
+            return json.loads(AESGCM(self._vault_key).decrypt(sealed[:12], sealed[12:], visit_id.encode()))
+        except (InvalidTag, ValueError):
+            return None
+
+    def erase(self, visit_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM vault WHERE visit_id = ?", (visit_id,))
+
+    # --- the outbox: compensations re-sent until acknowledged ----------------------------------
+
+    def enqueue(self, visit_id: str, action: str, payload: dict[str, Any], *, at: float | None = None) -> int:
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO outbox(visit_id, action, payload, next_at) VALUES (?,?,?,?)",
+                (visit_id, action, _json(payload), time.time() if at is None else at),
+            )
+            return int(cursor.lastrowid)
+
+    def compensations(self, *, due_by: float | None = None, states: tuple[str, ...] = ("pending",)) -> list[Compensation]:
+        marks = ",".join("?" * len(states))
+        query = f"SELECT id, visit_id, action, payload, state, attempts, next_at, last_error FROM outbox WHERE state IN ({marks})"
+        args: list[Any] = list(states)
+        if due_by is not None:
+            query += " AND next_at <= ?"
+            args.append(due_by)
+        rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+        return [Compensation(i, v, a, json.loads(p), st, n, at, e) for i, v, a, p, st, n, at, e in rows]
+
+    def update_compensation(self, item_id: int, *, state: str, attempts: int, next_at: float, error: str = "") -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE outbox SET state = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
+                (state, attempts, next_at, error or None, item_id),
+            )
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
 
+@dataclass(frozen=True)
+class Compensation:
+    id: int
+    visit_id: str
+    action: str  # "reverse" | "close_session"
+    payload: dict[str, Any]
+    state: str  # pending | done | escalated
+    attempts: int
+    next_at: float
+    last_error: str | None
+
+
 _VISIT_COLUMNS = (
-    "visit_id, started_at, kind, amount, currency, account_id, transaction_id, state, last_step, cash_delta, cashier"
+    "visit_id, started_at, kind, amount, currency, account_id, transaction_id, state, last_step, cash_delta, cashier,"
+    " resolution"
 )

@@ -44,17 +44,15 @@ from kiosk.journal import store as journal_states
 from kiosk.journal.store import Journal
 from kiosk.money import Money, MoneyError, check_currency, parse_amount
 from kiosk.receipts import ReceiptFacts, build_receipt
+from kiosk.teller.recovery import close_session, forget_when_done
+from kiosk.teller.retry import ProgressCallback, RetryPolicy, send_settling
+from kiosk.teller.shifts import Shifts
 from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind
 
 log = logging.getLogger("kiosk.teller")
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 OTP_FORM = re.compile(r"^\d{6}$")
-
-# How often an unanswered host call is re-sent (same idempotency value) before the visit is
-# left to recovery, and the pause between tries.
-RESEND_TRIES = 2
-RESEND_PAUSE = 0.5
 
 
 def mask_phone(phone: str) -> str:
@@ -143,12 +141,11 @@ class Teller:
         printer: ReceiptPrinter,
         drawer: CashDrawer,
         journal: Journal,
-        opening_float: dict[str, Money],
         store_name: str = "Cash point",
         store_address: str = "",
         terminal_id: str = "TERM-01",
         cashier: str = "cashier",
-        resend_pause: float = RESEND_PAUSE,
+        retry: RetryPolicy = RetryPolicy(),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.backend = backend
@@ -159,32 +156,28 @@ class Teller:
         self.store_address = store_address
         self.terminal_id = terminal_id
         self.cashier = cashier
-        self.resend_pause = resend_pause
+        self.retry = retry
         self.clock = clock
         self.drawer_alert = False
         self.last_receipt_visit: Visit | None = None
+        self.shifts = Shifts(journal)
+        #: called from the worker thread before each re-send: (attempt, pause, error)
+        self.on_retry: ProgressCallback | None = None
+        self._stop = threading.Event()
         self._lock = threading.RLock()
-        self._float, self._float_seq = self._settle_float(opening_float)
 
     # --- cash in the drawer ----------------------------------------------------------------
 
-    def _settle_float(self, opening_float: dict[str, Money]) -> tuple[dict[str, Money], int]:
-        """Cash in the drawer is counted from the last recorded float. A float that differs
-        from the configured one (first start, or the setting changed) is recorded anew."""
-        configured = {ccy: m.plain() for ccy, m in sorted(opening_float.items())}
-        last = self.journal.last_row("FLOAT_SET")
-        if last is None or last.data.get("float") != configured:
-            last = self.journal.record(None, "FLOAT_SET", float=configured)
-        return dict(opening_float), last.seq
-
     def cash_in_drawer(self, currency: str) -> Money:
-        currency = check_currency(currency)
-        start = self._float.get(currency, Money.zero(currency))
-        moved = self.journal.cash_moved_since(self._float_seq).get(currency, Decimal(0))
-        return Money(start.amount + moved, currency)
+        return self.shifts.cash_in_drawer(currency)
 
     def drawer_currencies(self) -> list[str]:
-        return sorted(self._float)
+        shift = self.shifts.current
+        return sorted(shift.float) if shift else []
+
+    def open_shift(self, float_: dict[str, Money], *, source: str = "counted"):
+        with self._lock:
+            return self.shifts.open(float_, self.cashier, source=source)
 
     # --- readiness -------------------------------------------------------------------------
 
@@ -198,6 +191,9 @@ class Teller:
             self.drawer_alert = False  # closed since the alert
         return DeviceHealth(self.printer.check_health(), drawer, self.drawer_alert)
 
+    def printer_ready(self) -> bool:
+        return self.printer.check_health().ready
+
     def backend_health(self) -> str:
         """'' when the back end answers its echo, else plain words why not."""
         try:
@@ -207,7 +203,15 @@ class Teller:
             return teller_error(exc).message
 
     def _ensure_ready_for_cash(self) -> None:
-        """Refuse before any money moves when the devices cannot finish the visit."""
+        """Refuse before any money moves when the shift, an unresolved visit or the devices
+        would not let the visit finish."""
+        self.shifts.require_open()
+        if self.journal.unresolved_suspects():
+            raise TellerError(
+                "CASH_LOCKED",
+                "A visit's cash outcome is unknown: cash movements are locked.",
+                "A supervisor must count the drawer and resolve it first.",
+            )
         health = self.device_health()
         if health.drawer_alert or health.drawer.open:
             raise TellerError(
@@ -256,6 +260,12 @@ class Teller:
                         "Ask the customer for a new code and try again.",
                     )
                 raise error from None
+            # What recovery needs to finish or compensate this visit after a crash; sealed, and
+            # erased once the session is closed and nothing is left to compensate.
+            self.journal.seal(
+                visit.visit_id,
+                {"token_id": visit.session.token_id, "operation_id": visit.session.operation_id, "phone": phone},
+            )
             self.journal.record(
                 visit.visit_id,
                 "SESSION_OPENED",
@@ -350,9 +360,9 @@ class Teller:
             if exc.outcome_unknown:
                 self.journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
                 visit.stage, visit.error = Stage.UNRESOLVED, error
-                # Closing is safe: a later re-send with the same key is answered from the
-                # host's idempotency record if it was applied, and refused if it was not.
-                self._close_session(visit)
+                # The outbox keeps re-sending with the same key until the host says; the
+                # session stays open so that an applied withdrawal can still be reversed.
+                self.journal.enqueue(visit.visit_id, "settle", {"idempotency": key})
                 raise error from None
             self.journal.record(
                 visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": journal_states.DECLINED}
@@ -369,16 +379,20 @@ class Teller:
     def _send_settling(self, visit: Visit, call: Callable[[str], object], key: str):
         """Send; while the answer is unknown, re-send with the same idempotency value (the
         host replays its first answer, so this cannot apply twice)."""
-        for attempt in range(RESEND_TRIES + 1):
-            try:
-                return call(key)
-            except (OutcomeUnknown, HostUnreachable) as exc:
-                if attempt == RESEND_TRIES:
-                    raise
-                log.warning("visit %s: host gave no answer (%s); re-sending, same key", visit.visit_id[:8], exc.code)
-                self.journal.record(visit.visit_id, "HOST_RESENT", attempt=attempt + 1, code=exc.code)
-                time.sleep(self.resend_pause * (attempt + 1))
-        raise AssertionError("unreachable")
+        self._stop.clear()
+
+        def retrying(attempt: int, pause: float, error: BackendError) -> None:
+            log.warning("visit %s: no answer (%s); re-sending with the same key", visit.visit_id[:8], error.code)
+            self.journal.record(visit.visit_id, "HOST_RESENT", attempt=attempt, code=error.code)
+            if self.on_retry is not None:
+                self.on_retry(attempt, pause, error)
+
+        return send_settling(lambda: call(key), self.retry, cancel=self._stop, on_retry=retrying)
+
+    def stop_waiting(self) -> None:
+        """The cashier stops waiting for an unanswered host call (from another thread). The
+        visit is left unresolved and the outbox keeps settling it."""
+        self._stop.set()
 
     def _open_drawer(self, visit: Visit) -> None:
         self.journal.record(visit.visit_id, "DRAWER_KICKED")
@@ -410,18 +424,19 @@ class Teller:
             assert visit.amount and visit.kind
             delta = visit.amount.amount if visit.kind is VisitKind.DEPOSIT else -visit.amount.amount
             self.journal.record(
-                visit.visit_id, "CASH_CONFIRMED", by_hand=by_hand, summary={"cash_delta": f"{delta:f}"}
+                visit.visit_id, "CASH_CONFIRMED", by_hand=by_hand, cash_delta=f"{delta:f}", summary={"cash_delta": f"{delta:f}"}
             )
+            self.shifts.note_cash(visit.amount.currency, visit.amount, paid_in=visit.kind is VisitKind.DEPOSIT)
             visit.stage = Stage.CASH_DONE
             return visit
 
     def mark_suspect(self, visit: Visit, reason: str) -> Visit:
         """The cash outcome is unknown (drawer left open, nobody confirmed): a supervisor
-        must count the drawer. The session is closed; the money side is settled."""
+        must count the drawer. The session stays open until then, so that a withdrawal found
+        not paid out can still be reversed."""
         with self._lock:
             self.journal.record(visit.visit_id, "SUSPECT", reason=reason, summary={"state": journal_states.SUSPECT})
             visit.stage = Stage.SUSPECT
-            self._close_session(visit)
             return visit
 
     def reverse_withdrawal(self, visit: Visit) -> Visit:
@@ -445,7 +460,7 @@ class Teller:
             except BackendError as exc:
                 self.journal.record(visit.visit_id, "REVERSAL_FAILED", code=exc.code)
                 visit.stage = Stage.UNRESOLVED
-                self._close_session(visit)
+                self.journal.enqueue(visit.visit_id, "reverse", {"idempotency": key})
                 raise TellerError(
                     "REVERSAL_FAILED",
                     "The withdrawal could not be reversed yet.",
@@ -454,6 +469,7 @@ class Teller:
             self.journal.record(
                 visit.visit_id, "REVERSED", reversal_id=receipt.transaction_id, summary={"state": journal_states.REVERSED}
             )
+            self.shifts.note_reversal(amount)
             visit.stage = Stage.REVERSED
             self._close_session(visit)
             return visit
@@ -466,6 +482,7 @@ class Teller:
             self._print(visit, copy=False)
             self._close_session(visit)
             self.journal.record(visit.visit_id, "COMPLETED", summary={"state": journal_states.COMPLETED})
+            forget_when_done(self, visit.visit_id)
             visit.stage = Stage.COMPLETED
             self.last_receipt_visit = visit
             return visit
@@ -519,20 +536,10 @@ class Teller:
         return outcome
 
     def _close_session(self, visit: Visit) -> None:
-        """Always log out of the wallet session; a failure is journalled, never raised."""
-        if visit.session is None:
-            return
-        try:
-            self.backend.close_session(visit.session, idempotency=str(uuid.uuid4()))
-        except SessionRejected:
-            # The host has no open session under this token (closed or expired): closed.
-            self.journal.record(visit.visit_id, "SESSION_CLOSED", already=True)
-            return
-        except BackendError as exc:
-            self.journal.record(visit.visit_id, "SESSION_CLOSE_FAILED", code=exc.code)
-            log.warning("visit %s: session not closed (%s)", visit.visit_id[:8], exc.code)
-            return
-        self.journal.record(visit.visit_id, "SESSION_CLOSED")
+        """Always log out of the wallet session; one that cannot be closed now goes to the
+        outbox. Never raises."""
+        if visit.session is not None:
+            close_session(self, visit.visit_id, visit.session)
 
     def _account(self, visit: Visit, account_id: str) -> Account:
         try:

@@ -27,7 +27,9 @@ def sim_url(tmp_path_factory):
     port = free_port()
     ledger = tmp_path_factory.mktemp("sim") / "ledger.sqlite3"
     process = subprocess.Popen(
-        [*KIOSK, "sim", "--port", str(port), "--ledger", str(ledger)],
+        # A long code window: a subprocess that starts slowly must not see its code expire
+        # (window edges are the simulator tests' business).
+        [*KIOSK, "sim", "--port", str(port), "--ledger", str(ledger), "--otp-window", "600"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

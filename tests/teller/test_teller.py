@@ -8,6 +8,7 @@ from drivers.base import DrawerOutcome, PrintOutcome
 from kiosk.backends.rapyd import RapydClient
 from kiosk.journal.store import ABANDONED, COMPLETED, DECLINED, PENDING, REVERSED, SUSPECT
 from kiosk.teller import Stage, TellerError
+from kiosk.teller.recovery import resolve_suspect
 from kiosk.sim import rapyd as sim
 from tests.stack import JANE, OLIVER
 
@@ -201,14 +202,23 @@ def test_drawer_left_open_alerts_and_blocks_the_next_visit(stack):
     teller.withdraw(visit, gbp_account(visit).account_id, "10")
     assert teller.wait_for_drawer_close(visit, 0.3) is False
     assert "DRAWER_LEFT_OPEN" in stack.steps(visit.visit_id)
-    teller.mark_suspect(visit, "drawer left open")
-    assert stack.journal.visit(visit.visit_id).state == SUSPECT
     with pytest.raises(TellerError) as caught:
         teller.begin_visit(OLIVER, stack.otp(OLIVER))
     assert caught.value.code == "DRAWER_OPEN"
+
+    # Nobody confirmed the hand-over: the cash outcome is unknown until a supervisor counts.
+    teller.mark_suspect(visit, "drawer left open")
+    assert stack.journal.visit(visit.visit_id).state == SUSPECT
     stack.drawer.clear("drawer_left_open")
     stack.drawer.close_drawer()
     assert teller.device_health().drawer_alert is False
+    with pytest.raises(TellerError) as caught:
+        teller.begin_visit(OLIVER, stack.otp(OLIVER))
+    assert caught.value.code == "CASH_LOCKED"
+
+    assert resolve_suspect(teller, visit.visit_id, cash_moved=True, supervisor="sam") == COMPLETED
+    assert teller.cash_in_drawer("GBP").plain() == "490.00"
+    assert stack.steps(visit.visit_id)[-1] == "SESSION_CLOSED"
     teller.cancel(teller.begin_visit(OLIVER, stack.otp(OLIVER)))
 
 

@@ -1,0 +1,368 @@
+"""Finishing what a crash, a power cut or a lost answer left open (DESIGN.md's recovery table).
+
+On every start, and on `kiosk recover`, each visit that did not reach its end is read back
+from the journal and resolved from the last step that is known to have happened:
+
+| stopped at                              | action                                               |
+| --------------------------------------- | ---------------------------------------------------- |
+| session asked for, never confirmed      | abandoned (no session is known to close)             |
+| session open / INTENT, nothing sent     | abandoned; session closed                            |
+| HOST_SENT / HOST_UNKNOWN                | re-send with the same idempotency value ("settle")   |
+|   -> applied withdrawal, no cash moved  |   Reverse Withdrawal through the outbox              |
+|   -> applied deposit                    |   suspect: was the cash kept? a supervisor counts    |
+|   -> refused                            |   declined; session closed                           |
+| HOST_OK, drawer never kicked            | withdrawal: reversed; deposit: suspect                |
+| drawer kicked, cash not confirmed       | suspect: cash movements locked until resolved        |
+| cash not handed / reversal unanswered   | Reverse Withdrawal re-sent with the same value       |
+| cash confirmed, receipt unknown         | receipt reprinted, marked COPY                       |
+| session not closed                      | closed (a session the host no longer knows is closed)|
+
+Compensations go through the outbox (journal table `outbox`), which re-sends each with
+bounded exponential backoff and jitter until it is acknowledged, and escalates it (shown on
+the ready screen) when it cannot be: e.g. the host session has expired, so a reversal needs
+the wallet provider's help.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kiosk.backends.base import BackendError, HostUnreachable, OutcomeUnknown, SessionRejected, WalletSession
+from kiosk.journal import store as states
+from kiosk.money import Money, parse_amount
+from kiosk.teller.visit import TellerError
+
+if TYPE_CHECKING:
+    from kiosk.teller.teller import Teller
+
+log = logging.getLogger("kiosk.teller.recovery")
+
+# Outbox pacing: first retry after BASE s, doubling to CAP, full jitter; escalate after
+# MAX_ATTEMPTS failed sends (the item stays in the outbox and can be retried by hand).
+BASE, CAP, MAX_ATTEMPTS = 2.0, 300.0, 12
+
+
+@dataclass(frozen=True)
+class Resolution:
+    visit_id: str
+    action: str  # what recovery did
+    state: str  # the visit's state afterwards
+
+
+def session_of(teller: Teller, visit_id: str) -> WalletSession | None:
+    sealed = teller.journal.unseal(visit_id)
+    if not sealed:
+        return None
+    return WalletSession(sealed["token_id"], sealed["operation_id"], sealed["phone"])
+
+
+def close_session(teller: Teller, visit_id: str, session: WalletSession | None) -> bool:
+    """Log out; True when the host has no open session under this token any more."""
+    journal = teller.journal
+    if session is None:
+        session = session_of(teller, visit_id)
+    if session is None:
+        journal.record(visit_id, "SESSION_CLOSE_FAILED", code="NO_SESSION_HEADERS")
+        return False
+    try:
+        teller.backend.close_session(session, idempotency=f"close-{visit_id}")
+    except SessionRejected:
+        pass  # closed or expired at the host already: nothing is open
+    except BackendError as exc:
+        journal.record(visit_id, "SESSION_CLOSE_FAILED", code=exc.code)
+        log.warning("visit %s: session not closed (%s); queued", visit_id[:8], exc.code)
+        if not _queued(teller, visit_id, "close_session"):
+            journal.enqueue(visit_id, "close_session", {}, at=time.time() + BASE)
+        return False
+    journal.record(visit_id, "SESSION_CLOSED")
+    forget_when_done(teller, visit_id)
+    return True
+
+
+def _queued(teller: Teller, visit_id: str, action: str) -> bool:
+    return any(c.visit_id == visit_id and c.action == action for c in teller.journal.compensations())
+
+
+def forget_when_done(teller: Teller, visit_id: str) -> None:
+    """Erase the sealed session headers once nothing more can need them."""
+    visit = teller.journal.visit(visit_id)
+    if visit is None or visit.state == states.PENDING or (visit.state == states.SUSPECT and visit.resolution is None):
+        return
+    if any(c.visit_id == visit_id for c in teller.journal.compensations()):
+        return
+    teller.journal.erase(visit_id)
+
+
+# --- recovery on start ----------------------------------------------------------------------
+
+
+def recover(teller: Teller) -> list[Resolution]:
+    """Resolve every unfinished visit, then run the outbox once. Safe to run again."""
+    done: list[Resolution] = []
+    for visit in teller.journal.visits(state=states.PENDING):
+        try:
+            done.append(_recover_visit(teller, visit.visit_id))
+        except TellerError as exc:  # e.g. a reprint while the printer is out of paper
+            done.append(Resolution(visit.visit_id, f"left pending: {exc.message}", states.PENDING))
+    run_outbox(teller, force=True)
+    # Report each visit's state after the outbox ran (a settle may have resolved it).
+    return [Resolution(r.visit_id, r.action, _state(teller, r.visit_id)) for r in done]
+
+
+def _state(teller: Teller, visit_id: str) -> str:
+    visit = teller.journal.visit(visit_id)
+    return visit.state if visit else "unknown"
+
+
+def _recover_visit(teller: Teller, visit_id: str) -> Resolution:
+    journal = teller.journal
+    rows = list(journal.rows(visit_id))
+    steps = [row.step for row in rows]
+    has = set(steps).__contains__
+    visit = journal.visit(visit_id)
+    assert visit is not None
+
+    def finish(action: str, state: str | None = None, step: str = "RECOVERED") -> Resolution:
+        summary = {"state": state} if state else {}
+        journal.record(visit_id, step, action=action, summary=summary)
+        forget_when_done(teller, visit_id)
+        return Resolution(visit_id, action, state or visit.state)
+
+    if has("COMPLETED"):
+        return finish("already completed", states.COMPLETED)
+    if has("CASH_CONFIRMED"):
+        after_cash = steps[steps.index("CASH_CONFIRMED") :]
+        if not {"RECEIPT_PRINTED", "RECEIPT_UNKNOWN", "RECEIPT_NOT_PRINTED"} & set(after_cash) or "RECEIPT_UNKNOWN" in after_cash:
+            _reprint(teller, visit_id)
+        if not has("SESSION_CLOSED"):
+            close_session(teller, visit_id, None)
+        return finish("cash confirmed before the stop: completed", states.COMPLETED, "COMPLETED")
+    if has("REVERSED"):
+        if not has("SESSION_CLOSED"):
+            close_session(teller, visit_id, None)
+        return finish("already reversed", states.REVERSED)
+    if has("CASH_NOT_HANDED") or has("REVERSAL_SENT"):
+        key = _last(rows, "REVERSAL_SENT", "idempotency")
+        _queue(teller, visit_id, "reverse", key)
+        return Resolution(visit_id, "reversal re-sent", states.PENDING)
+    if has("SUSPECT"):
+        return finish("already suspect", states.SUSPECT)
+    if has("DRAWER_KICKED"):
+        return finish("drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
+    if has("HOST_OK"):
+        if visit.kind == "withdraw":
+            journal.record(visit_id, "CASH_NOT_HANDED", reason="stopped before the drawer opened")
+            _queue(teller, visit_id, "reverse", None)
+            return Resolution(visit_id, "withdrawal applied, cash never paid out: reversal queued", states.PENDING)
+        return finish("deposit applied, drawer never opened: suspect", states.SUSPECT, "SUSPECT")
+    if has("HOST_DECLINED"):
+        if not has("SESSION_CLOSED"):
+            close_session(teller, visit_id, None)
+        return finish("declined", states.DECLINED)
+    if has("HOST_SENT"):
+        _queue(teller, visit_id, "settle", _last(rows, "INTENT", "idempotency"))
+        return Resolution(visit_id, "host outcome unknown: re-sent with the same key", states.PENDING)
+    if has("SESSION_OPENED"):
+        close_session(teller, visit_id, None)
+        return finish("stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
+    return finish("session never confirmed: abandoned", states.ABANDONED, "CANCELLED")
+
+
+def _last(rows, step: str, key: str):
+    for row in reversed(rows):
+        if row.step == step and key in row.data:
+            return row.data[key]
+    return None
+
+
+def _queue(teller: Teller, visit_id: str, action: str, key: str | None) -> None:
+    if not _queued(teller, visit_id, action):
+        teller.journal.enqueue(visit_id, action, {"idempotency": key or f"{action}-{visit_id}"})
+
+
+def _reprint(teller: Teller, visit_id: str) -> None:
+    """The receipt of a completed visit may not have printed: print it again as a COPY."""
+    from drivers.base import PrintOutcome
+
+    from kiosk.teller.visit import Stage, Visit, VisitKind
+
+    summary = teller.journal.visit(visit_id)
+    if summary is None or not summary.amount or not summary.kind or not summary.currency:
+        return
+    last4 = _last(list(teller.journal.rows(visit_id)), "SESSION_OPEN_SENT", "phone_last4") or "????"
+    visit = Visit(
+        visit_id=visit_id,
+        phone_masked="•••• " + last4,
+        kind=VisitKind(summary.kind),
+        amount=parse_amount(summary.amount, summary.currency),
+        transaction_id=summary.transaction_id or "",
+        stage=Stage.CASH_DONE,
+    )
+    if teller.printer_ready():
+        outcome = teller._print(visit, copy=True)
+        if outcome is PrintOutcome.PRINTED:
+            teller.last_receipt_visit = visit
+
+
+# --- the outbox --------------------------------------------------------------------------------
+
+
+def run_outbox(teller: Teller, *, force: bool = False, now: float | None = None) -> int:
+    """Send every due compensation once (and those that sending them queued, e.g. a reversal
+    after a settle); returns how many are still pending."""
+    tried: set[int] = set()
+    while True:
+        due_by = None if force else (time.time() if now is None else now)
+        items = [c for c in teller.journal.compensations(due_by=due_by) if c.id not in tried]
+        if not items:
+            return len(teller.journal.compensations())
+        for item in items:
+            tried.add(item.id)
+            try:
+                _send(teller, item)
+            except (OutcomeUnknown, HostUnreachable) as exc:
+                _postpone(teller, item, exc.message)
+            except BackendError as exc:
+                _escalate(teller, item, exc.message)
+            else:
+                teller.journal.update_compensation(item.id, state="done", attempts=item.attempts + 1, next_at=time.time())
+                forget_when_done(teller, item.visit_id)
+
+
+def _postpone(teller: Teller, item, error: str) -> None:
+    attempts = item.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        _escalate(teller, item, error)
+        return
+    pause = random.uniform(0, min(CAP, BASE * 2**attempts))
+    teller.journal.update_compensation(item.id, state="pending", attempts=attempts, next_at=time.time() + pause, error=error)
+
+
+def _escalate(teller: Teller, item, error: str) -> None:
+    teller.journal.update_compensation(item.id, state="escalated", attempts=item.attempts + 1, next_at=time.time(), error=error)
+    teller.journal.record(item.visit_id, "ESCALATED", action=item.action, reason=error)
+    log.error("visit %s: %s could not be completed and needs a person: %s", item.visit_id[:8], item.action, error)
+
+
+def escalations(teller: Teller) -> list:
+    return teller.journal.compensations(states=("escalated",))
+
+
+class NeedsAPerson(BackendError):
+    """A compensation that cannot be sent at all (its session details are gone)."""
+
+    code = "NEEDS_A_PERSON"
+
+
+def _send(teller: Teller, item) -> None:
+    """Send one compensation; raises a BackendError when it was not acknowledged."""
+    journal = teller.journal
+    visit = journal.visit(item.visit_id)
+    session = session_of(teller, item.visit_id)
+    if item.action == "close_session":
+        if session is not None:
+            try:
+                teller.backend.close_session(session, idempotency=f"close-{item.visit_id}")
+            except SessionRejected:
+                pass  # the host has nothing open under this token
+            journal.record(item.visit_id, "SESSION_CLOSED")
+        return
+    if session is None:
+        raise NeedsAPerson("The session details for this visit are gone; it needs a person.")
+    amount = parse_amount(visit.amount, visit.currency)
+    key = item.payload["idempotency"]
+    if item.action == "settle":
+        _settle(teller, item.visit_id, visit, session, amount, key)
+    elif item.action == "reverse":
+        _reverse(teller, item.visit_id, visit, session, amount, key)
+    else:  # pragma: no cover - only the three actions are ever queued
+        raise ValueError(item.action)
+
+
+def _settle(teller: Teller, visit_id: str, visit, session: WalletSession, amount: Money, key: str) -> None:
+    """Learn whether the host applied a money call whose answer was lost, by re-sending it
+    with the same idempotency value."""
+    journal = teller.journal
+    journal.record(visit_id, "HOST_RESENT", attempt="outbox")
+    try:
+        if visit.kind == "withdraw":
+            receipt = teller.backend.withdraw(session, visit.account_id, amount, idempotency=key)
+        else:
+            receipt = teller.backend.deposit(session, amount, idempotency=key)
+    except (OutcomeUnknown, HostUnreachable):
+        raise
+    except BackendError as exc:
+        # A refusal of the re-sent call: the first one was never applied (else the host
+        # would have replayed its success).
+        journal.record(visit_id, "HOST_DECLINED", code=exc.code, summary={"state": states.DECLINED})
+        close_session(teller, visit_id, session)
+        return
+    journal.record(visit_id, "HOST_OK", transaction_id=receipt.transaction_id, summary={"transaction_id": receipt.transaction_id})
+    if visit.kind == "withdraw":
+        # The drawer never opened for it: no cash left the till. Give the money back.
+        journal.record(visit_id, "CASH_NOT_HANDED", reason="host answer came after the visit ended")
+        journal.enqueue(visit_id, "reverse", {"idempotency": f"reverse-{visit_id}"})
+    else:
+        journal.record(visit_id, "SUSPECT", reason="deposit applied after the visit ended", summary={"state": states.SUSPECT})
+
+
+def _reverse(teller: Teller, visit_id: str, visit, session: WalletSession, amount: Money, key: str) -> None:
+    journal = teller.journal
+    if not visit.transaction_id:
+        raise NeedsAPerson("The withdrawal's transaction id is unknown; it needs a person.")
+    journal.record(visit_id, "REVERSAL_SENT", idempotency=key, transaction_id=visit.transaction_id)
+    receipt = teller.backend.reverse_withdrawal(session, visit.account_id, amount, visit.transaction_id, idempotency=key)
+    journal.record(visit_id, "REVERSED", reversal_id=receipt.transaction_id, summary={"state": states.REVERSED})
+    teller.shifts.note_reversal(amount)
+    close_session(teller, visit_id, session)
+
+
+# --- a supervisor resolves a suspect visit ------------------------------------------------------
+
+
+def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
+    """After counting the drawer, a supervisor says whether the cash of a suspect visit
+    moved (paid out / put in). Returns the visit's state afterwards."""
+    journal = teller.journal
+    visit = journal.visit(visit_id)
+    if visit is None or visit.state != states.SUSPECT or visit.resolution is not None:
+        raise TellerError("NOT_SUSPECT", "That visit is not waiting for a supervisor.")
+    amount = parse_amount(visit.amount, visit.currency)
+    applied = visit.transaction_id is not None and visit.transaction_id != ""
+    if cash_moved:
+        delta = amount.amount if visit.kind == "deposit" else -amount.amount
+        journal.record(
+            visit_id,
+            "SUSPECT_RESOLVED",
+            counted="cash moved",
+            supervisor=supervisor,
+            cash_delta=f"{delta:f}",
+            summary={"resolution": "cash moved", "cash_delta": f"{delta:f}", "state": states.COMPLETED},
+        )
+        journal.record(visit_id, "CASH_CONFIRMED", by_hand=True, cash_delta=f"{delta:f}")
+        teller.shifts.note_cash(amount.currency, amount, paid_in=visit.kind == "deposit")
+        close_session(teller, visit_id, None)
+        return states.COMPLETED
+    if visit.kind == "withdraw" and applied:
+        journal.record(
+            visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor, summary={"resolution": "cash not moved"}
+        )
+        journal.record(visit_id, "CASH_NOT_HANDED", reason="supervisor count")
+        journal.enqueue(visit_id, "reverse", {"idempotency": f"reverse-{visit_id}"})
+        run_outbox(teller, force=True)
+        return _state(teller, visit_id)
+    # A deposit credited whose cash was not kept cannot be undone through this API.
+    journal.record(
+        visit_id,
+        "SUSPECT_RESOLVED",
+        counted="cash not moved",
+        supervisor=supervisor,
+        summary={"resolution": "cash not moved: wallet credited, needs the wallet provider"},
+    )
+    journal.record(visit_id, "ESCALATED", action="deposit correction", reason="deposit credited but the cash was not kept")
+    close_session(teller, visit_id, None)
+    return states.SUSPECT
