@@ -69,6 +69,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="emulate: a printer + drawer emulator on a pseudo-terminal (see `kiosk devices emulate --help`)",
     )
 
+    command("recover", "finish or escalate every visit a crash left unfinished (also done on every start)").add_argument(
+        "--json", action="store_true", help="print what was done as JSON"
+    )
+
+    shift = command("shift", "open a shift with the counted float, show the X report, or close with a blind count (Z)")
+    shift.add_argument("action", choices=["open", "report", "close"])
+    shift.add_argument(
+        "--float", dest="amounts", metavar="CCY=AMOUNT", action="append", default=[], help="open: counted float, e.g. GBP=500.00"
+    )
+    shift.add_argument(
+        "--count", dest="counted", metavar="CCY=AMOUNT", action="append", default=[], help="close: counted cash per currency"
+    )
+    shift.add_argument("--supervisor", metavar="NAME", help="close: supervisor approving a variance")
+    shift.add_argument("--print", dest="print_report", action="store_true", help="also print the report on the receipt printer")
+
     journal = command("journal", "read and check the journal of visits")
     journal.add_argument("action", choices=["verify", "list", "show", "export"])
     journal.add_argument("visit", nargs="?", help="visit id (or its first characters) for `show`")
@@ -178,6 +193,88 @@ def cmd_devices(args: argparse.Namespace) -> int:
         printer.close()
 
 
+def cmd_recover(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings)
+    from kiosk.runtime import build_runtime
+    from kiosk.teller.recovery import escalations, recover
+
+    runtime = build_runtime(settings, recover_on_start=False, auto_shift=False)
+    try:
+        done = recover(runtime.teller)
+        escalated = escalations(runtime.teller)
+        suspects = runtime.teller.journal.unresolved_suspects()
+    finally:
+        runtime.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "recovered": [r.__dict__ for r in done],
+                    "escalated": [{"visit_id": c.visit_id, "action": c.action, "error": c.last_error} for c in escalated],
+                    "suspect": [v.visit_id for v in suspects],
+                }
+            )
+        )
+    else:
+        for r in done:
+            print(f"{r.visit_id[:8]}  {r.state:10}  {r.action}")
+        for c in escalated:
+            print(f"{c.visit_id[:8]}  ESCALATED   {c.action}: {c.last_error}")
+        for v in suspects:
+            print(f"{v.visit_id[:8]}  SUSPECT     a supervisor must count the drawer and resolve it")
+        if not (done or escalated or suspects):
+            print("nothing to recover")
+    return 1 if escalated else 0
+
+
+def _amounts(pairs: list[str], option: str):
+    from kiosk.money import MoneyError, parse_amount
+    from kiosk.teller.visit import TellerError
+
+    out = {}
+    for pair in pairs:
+        currency, sep, amount = pair.partition("=")
+        try:
+            if not sep:
+                raise MoneyError("write it as CCY=AMOUNT, e.g. GBP=500.00")
+            money = parse_amount(amount, currency, allow_zero=True)
+        except MoneyError as exc:
+            raise TellerError("BAD_AMOUNT", f"{option} {pair}: {exc}") from None
+        out[money.currency] = money
+    return out
+
+
+def cmd_shift(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings)
+    from kiosk.runtime import build_runtime
+    from kiosk.teller.visit import TellerError
+
+    if args.action == "open" and not args.amounts:
+        raise TellerError("BAD_AMOUNT", "Give the counted float: --float GBP=500.00 (one per currency).")
+    if args.action == "close" and not args.counted:
+        raise TellerError("BAD_AMOUNT", "Give the counted cash: --count GBP=490.00 (one per currency in the drawer).")
+    runtime = build_runtime(settings, auto_shift=False)
+    teller = runtime.teller
+    try:
+        if args.action == "open":
+            shift = teller.open_shift(_amounts(args.amounts, "--float"))
+            print(f"shift opened by {shift.cashier}: " + ", ".join(str(m) for m in shift.float.values()))
+            return 0
+        if args.action == "report":
+            report = teller.shifts.report()
+        else:
+            report = teller.shifts.close(_amounts(args.counted, "--count"), teller.cashier, supervisor=args.supervisor)
+        print("\n".join(report.lines()))
+        if args.print_report:
+            document = report.document(settings.store.name, settings.store.terminal_id, teller.printer.columns)
+            print(f"printed: {teller.printer.print_receipt(document).value}")
+        return 0
+    finally:
+        runtime.close()
+
+
 def cmd_journal(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from kiosk.journal.audit import run_journal_action
@@ -191,6 +288,8 @@ COMMANDS = {
     "txn": cmd_txn,
     "devices": cmd_devices,
     "journal": cmd_journal,
+    "recover": cmd_recover,
+    "shift": cmd_shift,
 }
 
 

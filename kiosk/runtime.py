@@ -60,7 +60,12 @@ def vault_key(secret_key: str) -> bytes:
 
 
 def build_runtime(
-    settings: Settings, *, demo: DemoInfo | None = None, receipt_dir: Path | None = None, recover_on_start: bool = True
+    settings: Settings,
+    *,
+    demo: DemoInfo | None = None,
+    receipt_dir: Path | None = None,
+    recover_on_start: bool = True,
+    auto_shift: bool = True,
 ) -> Runtime:
     """Everything the kiosk needs to serve visits with the configured back end and devices."""
     require(settings, "rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id")
@@ -95,7 +100,7 @@ def build_runtime(
         terminal_id=settings.store.terminal_id,
         cashier=settings.teller.cashier,
     )
-    if teller.shifts.current is None and settings.teller.opening_float:
+    if auto_shift and teller.shifts.current is None and settings.teller.opening_float:
         # Unattended set-ups (headless, demo) take the configured float as counted.
         teller.open_shift(settings.teller.opening_float, source="settings")
     if recover_on_start:
