@@ -1,0 +1,538 @@
+"""The kiosk's full-screen app: one cashier, one visit at a time, keyboard only.
+
+The app owns the journey. Screens show one step and post a request (kiosk.ui.messages); the
+app runs the teller call in a thread worker *it* owns (a screen's workers die with the
+screen, and a call that moves money must outlive any screen change), and the worker posts a
+result that a handler here turns into the next screen. The UI does no domain work: every
+check and every movement of money is the teller's.
+
+No traceback reaches the screen: worker failures that are not a TellerError are logged and
+shown as an error screen in plain words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.theme import BUILTIN_THEMES
+
+from kiosk.teller import Stage, TellerError, Visit, VisitKind
+from kiosk.ui import messages as m
+from kiosk.ui.screens.accounts import AccountsScreen
+from kiosk.ui.screens.amount import AmountScreen
+from kiosk.ui.screens.confirm import ConfirmScreen
+from kiosk.ui.screens.customer import CustomerScreen
+from kiosk.ui.screens.drawer import DrawerScreen
+from kiosk.ui.screens.error import ErrorScreen, NoticeScreen, Way, ways_forward
+from kiosk.ui.screens.progress import ProgressScreen
+from kiosk.ui.screens.quit import QuitScreen
+from kiosk.ui.screens.ready import ReadyScreen
+from kiosk.ui.screens.receipt import ReceiptScreen
+
+log = logging.getLogger("kiosk.ui")
+
+# Every colour is one of the terminal's own 16, so the Linux console (TERM=linux) shows
+# exactly what was designed; cyan rather than blue as the main colour: dark blue on black
+# is hard to read on a console.
+KIOSK_THEME = dataclasses.replace(BUILTIN_THEMES["ansi-dark"], name="kiosk", primary="ansi_cyan", accent="ansi_bright_cyan")
+
+# Steps whose failure may leave cash in an unknown place: the generic error says so.
+MONEY_STEPS = {"move", "cash", "reverse", "complete"}
+
+
+def guarded(handler):
+    """An exception in an app handler would end the app's message loop (Textual exits with
+    a traceback): log it and show plain words instead."""
+
+    @functools.wraps(handler)
+    def wrapper(self: KioskApp, message: Message) -> None:
+        try:
+            handler(self, message)
+        except Exception:
+            log.exception("handling %s failed", type(message).__name__)
+            self.busy = ""
+            self.post_message(m.UnexpectedFailure("ui", self.visit))
+
+    return wrapper
+
+
+@dataclasses.dataclass
+class Choice:
+    """What the cashier picked on the accounts screen."""
+
+    kind: VisitKind
+    account_id: str  # '' for a deposit into a currency the wallet has no account for yet
+    currency: str
+
+
+class KioskApp(App[None], inherit_bindings=False):
+    # Absolute: a relative CSS_PATH is resolved beside a subclass's module, not this one.
+    CSS_PATH = Path(__file__).with_name("kiosk.tcss")
+    TITLE = "Cash point"
+    # The palette offers Quit and arbitrary commands: not on a till.
+    ENABLE_COMMAND_PALETTE = False
+    # No ctrl+q / ctrl+c: the only way out is F10, and it asks first.
+    BINDINGS = [Binding("f10", "close_kiosk", "Close the kiosk", priority=True, show=False)]
+
+    def __init__(
+        self,
+        runtime: Any,
+        *,
+        clock: Callable[[], float] = time.time,
+        status_interval: float = 15.0,
+        drawer_wait: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.register_theme(KIOSK_THEME)
+        self.theme = "kiosk"
+        self.runtime = runtime
+        self.teller = runtime.teller
+        self.clock = clock  # screens read time through this, so tests can freeze it
+        self.status_interval = status_interval
+        settings = getattr(runtime, "settings", None)
+        self.host_timeout = float(getattr(getattr(settings, "rapyd", None), "timeout", 10.0))
+        self.drawer_wait = drawer_wait or float(
+            getattr(getattr(settings, "teller", None), "drawer_close_timeout", 120.0)
+        )
+        self.pos_id = str(getattr(runtime, "pos_id", "") or "")
+        self.otp_window = int(getattr(runtime, "otp_window", 30) or 30)
+        self.demo = getattr(runtime, "demo", None)
+        # The journey's state. The full phone number is kept in memory only, so a new code can
+        # be asked for without retyping it; it is never shown once the session is open.
+        self.phone = ""
+        self.visit: Visit | None = None
+        self.choice: Choice | None = None
+        self.amount = None
+        self.busy = ""  # the teller step a worker is running now ('' when idle)
+        self.status: m.StatusRead | None = None
+        self._status_running = False
+        if hasattr(self.teller, "on_retry"):
+            # Called in the worker thread before each re-send; post_message is thread-safe.
+            def retrying(attempt: int, pause: float, error: Exception) -> None:
+                attempts = int(getattr(getattr(self.teller, "retry", None), "attempts", 0) or 0)
+                self.post_message(m.HostRetrying(attempt, attempts))
+
+            self.teller.on_retry = retrying
+
+    # --- start-up --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first_screen())
+        self.refresh_status()
+        self.set_interval(self.status_interval, self.refresh_status)
+
+    def money_bound(self) -> float:
+        """How long a money call can take: the teller re-sends an unanswered call (same
+        idempotency key) until its deadline, and a send started just before it may run a
+        whole client timeout."""
+        retry = getattr(self.teller, "retry", None)
+        deadline = float(getattr(retry, "deadline", 0.0) or 0.0)
+        return deadline + self.host_timeout if deadline else self.host_timeout * 3
+
+    def first_screen(self) -> Screen:
+        return ReadyScreen(self.pos_id, self.status)
+
+    # --- the one place screens change ------------------------------------------------------
+
+    def show(self, screen: Screen) -> None:
+        """Replace the current step's screen (the stack stays two deep: base + step). A
+        close-the-kiosk question still open is withdrawn: the journey moved on."""
+        while isinstance(self.screen, QuitScreen):
+            self.pop_screen()
+        self.switch_screen(screen)
+
+    def show_ready(self) -> None:
+        self.visit, self.choice, self.amount, self.phone = None, None, None, ""
+        self.show(ReadyScreen(self.pos_id, self.status))
+        self.refresh_status()
+
+    # --- workers ---------------------------------------------------------------------------
+
+    def run_teller(self, step: str, call: Callable[[], Message], *, busy: bool = True) -> None:
+        """Run one teller call in a thread the app owns and post what it returns; a
+        TellerError or any other exception becomes a failure message instead."""
+        visit = self.visit
+        if busy:
+            self.busy = step
+
+        def work() -> None:
+            try:
+                result: Message = call()
+            except TellerError as exc:
+                result = m.TellerFailed(step, exc, visit)
+            except Exception:
+                log.exception("teller step %r failed unexpectedly", step)
+                result = m.UnexpectedFailure(step, visit)
+            self.post_message(result)
+
+        self.run_worker(work, name=f"teller:{step}", group="teller", thread=True, exit_on_error=False)
+
+    def refresh_status(self) -> None:
+        """Read the back end, the devices and the drawer's cash, off the UI thread; only on
+        the ready screen (no point polling the printer while a visit uses it)."""
+        if self._status_running or not isinstance(self.screen, ReadyScreen):
+            return
+        self._status_running = True
+        teller = self.teller
+
+        def work() -> None:
+            problems: list[str] = []
+
+            def read(what: str, call: Callable[[], Any], default: Any) -> Any:
+                # One part failing (say, the drawer's cash with no shift open) must not
+                # hide the others.
+                try:
+                    return call()
+                except TellerError as exc:
+                    problems.append(exc.message)
+                except Exception:
+                    log.exception("status reading failed: %s", what)
+                    problems.append(f"The kiosk could not read the {what}.")
+                return default
+
+            backend = read("wallet service", teller.backend_health, "")
+            health = read("devices", teller.device_health, None)
+            cash = read("cash in the drawer", lambda: [teller.cash_in_drawer(c) for c in teller.drawer_currencies()], [])
+            result = m.StatusRead(backend, health, cash, problem=" ".join(problems))
+            self.post_message(result)
+
+        self.run_worker(work, name="status", group="status", thread=True, exit_on_error=False)
+
+    # --- ready -----------------------------------------------------------------------------
+
+    @guarded
+    def on_status_read(self, message: m.StatusRead) -> None:
+        self._status_running = False
+        self.status = message
+        for screen in self.screen_stack:
+            if isinstance(screen, ReadyScreen):
+                screen.show_status(message)
+
+    @guarded
+    def on_refresh_status(self, message: m.RefreshStatus) -> None:
+        self.refresh_status()
+
+    @guarded
+    def on_start_visit(self, message: m.StartVisit) -> None:
+        if self.busy or self.visit is not None:
+            return
+        self.phone = ""
+        self.show(self._customer_screen())
+
+    @guarded
+    def on_reprint(self, message: m.Reprint) -> None:
+        if self.busy:
+            return
+        visit = self.visit if self.visit and self.visit.stage is Stage.COMPLETED else None
+        self.run_teller("reprint", lambda: m.Reprinted(self.teller.reprint(visit).value), busy=False)
+
+    @guarded
+    def on_reprinted(self, message: m.Reprinted) -> None:
+        printed = message.outcome == "printed"
+        self.notify(
+            "Receipt copy printed." if printed else "The copy did not print: check the printer, then try again.",
+            severity="information" if printed else "warning",
+        )
+        if isinstance(self.screen, ReceiptScreen):
+            self.screen.show_print(message.outcome, copy=True)
+
+    # --- customer and session --------------------------------------------------------------
+
+    def _customer_screen(self) -> CustomerScreen:
+        return CustomerScreen(phone=self.phone, window=self.otp_window, demo=self.demo)
+
+    @guarded
+    def on_back_to_customer(self, message: m.BackToCustomer) -> None:
+        if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
+            return  # a session is open: the way back is cancel, not a new code
+        self.visit = None
+        self.show(self._customer_screen())
+
+    @guarded
+    def on_open_session(self, message: m.OpenSession) -> None:
+        if self.busy:
+            return
+        self.phone = message.phone
+        self.show(ProgressScreen("Opening the customer's session", bound=self.host_timeout))
+        phone, otp = message.phone, message.otp
+        self.run_teller("open", lambda: m.SessionOpened(self.teller.begin_visit(phone, otp)))
+
+    @guarded
+    def on_session_opened(self, message: m.SessionOpened) -> None:
+        self.busy = ""
+        self.visit = message.visit
+        self.show(self._accounts_screen())
+
+    def _accounts_screen(self) -> AccountsScreen:
+        assert self.visit is not None
+        currencies = self.teller.drawer_currencies()
+        return AccountsScreen(self.visit, currencies, selected=self.choice.account_id or self.choice.currency if self.choice else "")
+
+    # --- accounts, amount, confirm ---------------------------------------------------------
+
+    @guarded
+    def on_choose_action(self, message: m.ChooseAction) -> None:
+        if self.visit is None or self.visit.stage is not Stage.SESSION_OPEN:
+            return
+        kind = VisitKind.WITHDRAW if message.kind == "withdraw" else VisitKind.DEPOSIT
+        if self.choice != Choice(kind, message.account_id, message.currency):
+            self.amount = None
+        self.choice = Choice(kind, message.account_id, message.currency)
+        self.show(self._amount_screen())
+
+    def _amount_screen(self) -> AmountScreen:
+        visit, choice, teller = self.visit, self.choice, self.teller
+        assert visit is not None and choice is not None
+        account = next((a for a in visit.accounts if a.account_id == choice.account_id), None)
+        if choice.kind is VisitKind.WITHDRAW:
+            def check(text: str):
+                return teller.check_withdrawal(visit, choice.account_id, text)
+        else:
+            def check(text: str):
+                return teller.check_deposit(visit, choice.currency, text)
+        return AmountScreen(
+            kind=choice.kind,
+            currency=choice.currency,
+            phone_masked=visit.phone_masked,
+            balance=account.balance if account else None,
+            drawer_cash=teller.cash_in_drawer(choice.currency),
+            check=check,
+            amount=self.amount.plain() if self.amount else "",
+        )
+
+    @guarded
+    def on_back_to_accounts(self, message: m.BackToAccounts) -> None:
+        if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
+            self.show(self._accounts_screen())
+
+    @guarded
+    def on_amount_chosen(self, message: m.AmountChosen) -> None:
+        if self.visit is None or self.choice is None or self.visit.stage is not Stage.SESSION_OPEN:
+            return
+        self.amount = message.amount
+        self.show(self._confirm_screen())
+
+    def _confirm_screen(self) -> ConfirmScreen:
+        assert self.visit and self.choice and self.amount
+        return ConfirmScreen(self.choice.kind, self.amount, self.visit.phone_masked)
+
+    @guarded
+    def on_back_to_amount(self, message: m.BackToAmount) -> None:
+        if self.visit is not None and self.choice is not None and self.visit.stage is Stage.SESSION_OPEN:
+            self.show(self._amount_screen())
+
+    @guarded
+    def on_back_to_confirm(self, message: m.BackToConfirm) -> None:
+        if self.visit is not None and self.amount is not None and self.visit.stage is Stage.SESSION_OPEN:
+            self.show(self._confirm_screen())
+
+    # --- moving the money ------------------------------------------------------------------
+
+    @guarded
+    def on_move_money(self, message: m.MoveMoney) -> None:
+        visit, choice, amount = self.visit, self.choice, self.amount
+        if self.busy or visit is None or choice is None or amount is None or visit.stage is not Stage.SESSION_OPEN:
+            return
+        teller = self.teller
+        bound = self.money_bound()
+        if choice.kind is VisitKind.WITHDRAW:
+            self.show(ProgressScreen(f"Withdrawing {amount} from the customer's wallet", bound=bound, money=True))
+            self.run_teller("move", lambda: m.MoneyMoved(teller.withdraw(visit, choice.account_id, amount.plain())))
+        else:
+            self.show(ProgressScreen(f"Depositing {amount} into the customer's wallet", bound=bound, money=True))
+            self.run_teller("move", lambda: m.MoneyMoved(teller.deposit(visit, choice.currency, amount.plain())))
+
+    @guarded
+    def on_money_moved(self, message: m.MoneyMoved) -> None:
+        self.busy = ""
+        visit = message.visit
+        waiting = visit.drawer_outcome is not None and visit.drawer_outcome.value == "opened"
+        self.show(DrawerScreen(visit, waiting=waiting, bound=self.drawer_wait))
+        if waiting:
+            teller, bound = self.teller, self.drawer_wait
+
+            def wait() -> Message:
+                # A failed wait is "cannot tell", never an error screen: the money has moved
+                # and the cashier finishes the cash step by hand.
+                try:
+                    closed = teller.wait_for_drawer_close(visit, bound)
+                except Exception:
+                    log.exception("waiting for the drawer failed")
+                    closed = None
+                return m.DrawerClosed(visit, closed)
+
+            self.run_teller("drawer", wait, busy=False)
+
+    @guarded
+    def on_drawer_closed(self, message: m.DrawerClosed) -> None:
+        screen = self.screen
+        if not isinstance(screen, DrawerScreen) or screen.visit is not message.visit:
+            return  # the cashier already finished by hand
+        if message.closed:
+            self.post_message(m.CashDone(by_hand=False))
+        else:
+            screen.wait_ended(message.closed)
+
+    @guarded
+    def on_cash_done(self, message: m.CashDone) -> None:
+        visit, teller = self.visit, self.teller
+        if self.busy or visit is None or visit.stage is not Stage.CASH_PENDING:
+            return
+        self.show(ProgressScreen("Printing the receipt and closing the session", bound=None))
+        by_hand = message.by_hand
+
+        def finish() -> Message:
+            teller.confirm_cash(visit, by_hand=by_hand)
+            return m.VisitCompleted(teller.complete(visit))
+
+        self.run_teller("cash", finish)
+
+    @guarded
+    def on_visit_completed(self, message: m.VisitCompleted) -> None:
+        self.busy = ""
+        self.show(ReceiptScreen(message.visit, columns=int(getattr(self.teller.printer, "columns", 42) or 42)))
+
+    @guarded
+    def on_reverse_withdrawal(self, message: m.ReverseWithdrawal) -> None:
+        visit, teller = self.visit, self.teller
+        if self.busy or visit is None or visit.stage is not Stage.CASH_PENDING or visit.kind is not VisitKind.WITHDRAW:
+            return
+        self.show(ProgressScreen("Reversing the withdrawal", bound=self.money_bound(), money=True))
+        self.run_teller("reverse", lambda: m.VisitReversed(teller.reverse_withdrawal(visit)))
+
+    @guarded
+    def on_visit_reversed(self, message: m.VisitReversed) -> None:
+        self.busy = ""
+        amount = message.visit.amount
+        self.show(
+            NoticeScreen(
+                "Withdrawal reversed",
+                f"{amount} went back to the customer's wallet. No cash was handed over.",
+                "Tell the customer; they can try again.",
+                [Way("enter", "Back to ready", m.BackToReady)],
+                tone="ok",
+            )
+        )
+
+    @guarded
+    def on_host_retrying(self, message: m.HostRetrying) -> None:
+        if isinstance(self.screen, ProgressScreen):
+            self.screen.host_retrying(message.attempt, message.attempts)
+
+    @guarded
+    def on_stop_waiting(self, message: m.StopWaiting) -> None:
+        if self.busy in ("move", "reverse") and hasattr(self.teller, "stop_waiting"):
+            self.teller.stop_waiting()
+
+    # --- leaving a visit -------------------------------------------------------------------
+
+    @guarded
+    def on_cancel_visit(self, message: m.CancelVisit) -> None:
+        visit, teller = self.visit, self.teller
+        if self.busy:
+            return
+        if visit is None or visit.stage is not Stage.SESSION_OPEN:
+            self.show_ready()
+            return
+        self.show(ProgressScreen("Cancelling: closing the customer's session", bound=self.host_timeout))
+
+        def cancel() -> Message:
+            teller.cancel(visit)
+            return m.VisitCancelled()
+
+        self.run_teller("cancel", cancel)
+
+    @guarded
+    def on_visit_cancelled(self, message: m.VisitCancelled) -> None:
+        self.busy = ""
+        self.notify("Visit cancelled. Nothing was charged.")
+        self.show_ready()
+
+    @guarded
+    def on_back_to_ready(self, message: m.BackToReady) -> None:
+        if self.busy:
+            return
+        if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
+            self.post_message(m.CancelVisit())  # never leave a wallet session open behind
+            return
+        if self.visit is not None and self.visit.stage is Stage.CASH_PENDING:
+            return  # the cash step must be finished on the drawer screen
+        self.show_ready()
+
+    # --- failures --------------------------------------------------------------------------
+
+    @guarded
+    def on_teller_failed(self, message: m.TellerFailed) -> None:
+        self.busy = ""
+        if message.step == "reprint":
+            self.notify(f"{message.error.message} {message.error.next_step}".strip(), severity="warning")
+            return
+        if message.step == "cancel":
+            self.visit = None  # the teller journalled it; do not try the same cancel again
+        stage = message.visit.stage if message.visit else None
+        self.show(ErrorScreen(message.error, ways_forward(message.step, message.error.code, stage)))
+
+    def on_unexpected_failure(self, message: m.UnexpectedFailure) -> None:
+        self.busy = ""
+        if message.step == "reprint":
+            self.notify("The copy could not be printed.", severity="warning")
+            return
+        stage = message.visit.stage if message.visit else None
+        if message.step in ("move", "reverse"):
+            error = TellerError(
+                "INTERNAL",
+                "Something went wrong inside the kiosk while the money was moving.",
+                "Do not hand over or take cash for this visit. Every step is in the journal: ask a supervisor to check it.",
+            )
+        elif message.step in MONEY_STEPS or stage not in (None, Stage.SESSION_OPEN, Stage.FAILED, Stage.CANCELLED):
+            error = TellerError(
+                "INTERNAL",
+                "Something went wrong inside the kiosk while finishing the visit.",
+                "The money has moved. Ask a supervisor to check this visit in the journal before the next one.",
+            )
+        else:
+            error = TellerError("INTERNAL", "Something went wrong inside the kiosk. No money moved.", "Try again.")
+        # The kiosk does not guess: the journal and recovery settle the visit. Only a session
+        # still open before money moved is kept, so that going back to ready closes it.
+        if stage is not Stage.SESSION_OPEN or message.step == "cancel":
+            self.visit = None
+        self.show(ErrorScreen(error, [Way("enter", "Back to ready", m.BackToReady)]))
+
+    # --- closing the kiosk -----------------------------------------------------------------
+
+    def action_close_kiosk(self) -> None:
+        self.post_message(m.CloseKiosk())
+
+    @guarded
+    def on_close_kiosk(self, message: m.CloseKiosk) -> None:
+        if isinstance(self.screen, QuitScreen):
+            return
+        if self.busy:
+            self.notify("Wait: the kiosk is working on this visit.", severity="warning")
+            return
+        if self.visit is not None and self.visit.stage is Stage.CASH_PENDING:
+            self.notify("Finish the cash step of this visit first.", severity="warning")
+            return
+        visit_open = self.visit is not None and self.visit.stage is Stage.SESSION_OPEN
+
+        def answered(close: bool | None) -> None:
+            if not close:
+                return
+            if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
+                # Close the customer's session first; recovery would, but later.
+                try:
+                    self.teller.cancel(self.visit)
+                except Exception:
+                    log.exception("cancel on exit failed")
+            self.exit()
+
+        self.push_screen(QuitScreen(visit_open=visit_open), answered)

@@ -1,0 +1,96 @@
+"""Accounts: the customer's currency accounts and balances; the cashier picks one and
+W (withdraw) or D (deposit). A deposit may also go in a currency the wallet has no account
+for yet, among the currencies the drawer holds."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.teller import Visit
+from kiosk.ui import messages as m
+from kiosk.ui.widgets.keybar import KeyBar
+
+
+class AccountsScreen(Screen):
+    BINDINGS = [
+        Binding("w", "choose('withdraw')", "Withdraw"),
+        Binding("d", "choose('deposit')", "Deposit"),
+        Binding("escape", "cancel", "Cancel visit"),
+    ]
+
+    def __init__(self, visit: Visit, drawer_currencies: list[str], selected: str = "") -> None:
+        super().__init__()
+        self.visit = visit
+        self.selected = selected
+        # Option id -> (account_id, currency); account_id '' = no account yet (deposit only).
+        self.rows: dict[str, tuple[str, str]] = {}
+        for account in visit.accounts:
+            self.rows[f"a{len(self.rows)}"] = (account.account_id, account.currency)
+        held = {a.currency for a in visit.accounts}
+        for currency in drawer_currencies:
+            if currency not in held:
+                self.rows[f"a{len(self.rows)}"] = ("", currency)
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Visit · customer {self.visit.phone_masked} · accounts", classes="title")
+        yield Static("Choose the account with the arrow keys, then W to withdraw or D to deposit.", classes="label")
+        options = []
+        accounts = {a.account_id: a for a in self.visit.accounts}
+        for option_id, (account_id, currency) in self.rows.items():
+            line = Text()
+            if account_id:
+                account = accounts[account_id]
+                line.append(f"{currency}  ", style="bold")
+                line.append(f"{account.alias[:28]:<28} ")
+                line.append(f"{account.balance.plain():>14} {currency}")
+            else:
+                line.append(f"{currency}  ", style="bold")
+                line.append("no account yet: deposit only")
+            options.append(Option(line, id=option_id))
+        yield OptionList(*options, id="accounts")
+        yield Static("", id="accounts-msg", classes="hint")
+        yield KeyBar([("↑↓", "Account"), ("W", "Withdraw"), ("D", "Deposit"), ("Esc", "Cancel visit")])
+
+    def on_mount(self) -> None:
+        accounts = self.query_one(OptionList)
+        accounts.focus()
+        for index, (option_id, (account_id, currency)) in enumerate(self.rows.items()):
+            if self.selected and self.selected in (account_id, currency):
+                accounts.highlighted = index
+                break
+        else:
+            accounts.highlighted = 0 if self.rows else None
+
+    def _current(self) -> tuple[str, str] | None:
+        accounts = self.query_one(OptionList)
+        if accounts.highlighted is None:
+            return None
+        return self.rows[accounts.get_option_at_index(accounts.highlighted).id]
+
+    def action_choose(self, kind: str) -> None:
+        current = self._current()
+        if current is None:
+            return
+        account_id, currency = current
+        if kind == "withdraw" and not account_id:
+            msg = self.query_one("#accounts-msg", Static)
+            msg.update(f"The customer has no {currency} account: only a deposit is possible.")
+            msg.set_classes("hint -problem")
+            return
+        self.post_message(m.ChooseAction(kind, account_id, currency))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        # Enter on an account: withdrawing is by far the commoner visit, but a wrong guess
+        # here moves money, so Enter only says which keys to press.
+        event.stop()
+        msg = self.query_one("#accounts-msg", Static)
+        msg.update("Press W to withdraw or D to deposit.")
+        msg.set_classes("hint")
+
+    def action_cancel(self) -> None:
+        self.post_message(m.CancelVisit())

@@ -1,0 +1,124 @@
+"""Customer: the cashier types the customer's phone number and the code from their app.
+
+The phone is checked as an international (E.164) number while it is typed; the code field
+is masked. The countdown shows how long the current code window lasts: a code typed in its
+last seconds may be dead by the time it arrives, so the cashier should wait for the next."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from kiosk.teller import TellerError, check_otp, check_phone
+from kiosk.ui import messages as m
+from kiosk.ui.widgets.countdown import OtpCountdown
+from kiosk.ui.widgets.demo_panel import DemoPanel
+from kiosk.ui.widgets.keybar import KeyBar
+
+PHONE_HINT = "With the country code, e.g. +44 7700 900123"
+
+
+class CustomerScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("f2", "demo_fill", "Demo wallet", show=False),
+    ]
+
+    def __init__(self, *, phone: str = "", window: int = 30, demo=None) -> None:
+        super().__init__()
+        self.phone = phone
+        self.window = window
+        self.demo = demo
+        self._demo_next = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("New visit · customer", classes="title")
+        with Horizontal(id="customer-body"):
+            with Vertical(id="customer-form"):
+                yield Static("Customer's phone number", classes="label")
+                yield Input(self.phone, placeholder="+44 7700 900123", id="phone", max_length=22, restrict=r"[0-9+ ()\-]*")
+                yield Static(PHONE_HINT, id="phone-msg", classes="hint")
+                yield Static("Code shown in the customer's app", classes="label")
+                yield Input(placeholder="6 digits", id="otp", password=True, max_length=6, restrict=r"[0-9]*")
+                yield Static("", id="otp-msg", classes="hint")
+                yield OtpCountdown(self.window, id="countdown")
+            if self.demo is not None:
+                yield DemoPanel(self.demo, id="demo", classes="panel")
+        keys = [("Enter", "Next / Open session"), ("Tab", "Next field"), ("Esc", "Back")]
+        if self.demo is not None:
+            keys.append(("F2", "Demo"))
+        yield KeyBar(keys)
+
+    def on_mount(self) -> None:
+        phone = self.query_one("#phone", Input)
+        phone.cursor_position = len(phone.value)
+        if self.phone:
+            self._check_phone(self.phone)
+            self.query_one("#otp", Input).focus()  # phone kept: only the new code is needed
+        else:
+            self.query_one("#phone", Input).focus()
+
+    def _check_phone(self, text: str) -> str | None:
+        msg = self.query_one("#phone-msg", Static)
+        if not text.strip():
+            msg.update(PHONE_HINT)
+            msg.set_classes("hint")
+            return None
+        try:
+            phone = check_phone(text)
+        except TellerError as exc:
+            msg.update(f"{exc.message} {exc.next_step}")
+            msg.set_classes("hint -problem")
+            return None
+        msg.update("Valid international number.")
+        msg.set_classes("hint -ok")
+        return phone
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "phone":
+            self._check_phone(event.value)
+        else:
+            self.query_one("#otp-msg", Static).update("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        phone = self._check_phone(self.query_one("#phone", Input).value)
+        if phone is None:
+            self.query_one("#phone", Input).focus()
+            return
+        otp_input = self.query_one("#otp", Input)
+        if event.input.id == "phone":
+            otp_input.focus()
+            return
+        try:
+            otp = check_otp(otp_input.value)
+        except TellerError as exc:
+            self.query_one("#otp-msg", Static).update(exc.message)
+            self.query_one("#otp-msg", Static).set_classes("hint -problem")
+            return
+        otp_input.value = ""  # a code is single-use: do not leave it in the field
+        self.post_message(m.OpenSession(phone, otp))
+
+    def action_back(self) -> None:
+        self.post_message(m.BackToReady())
+
+    def action_demo_fill(self) -> None:
+        """Demo only: type in the next demo wallet and the code its app shows now."""
+        if self.demo is None or not self.demo.wallets:
+            return
+        phone, _ = self.demo.wallets[self._demo_next % len(self.demo.wallets)]
+        self._demo_next += 1
+        for selector, value in (("#phone", phone), ("#otp", self._demo_code(phone))):
+            field = self.query_one(selector, Input)
+            field.value = value
+            field.cursor_position = len(value)
+        self.query_one("#otp", Input).focus()
+
+    def _demo_code(self, phone: str) -> str:
+        try:
+            return self.demo.current_otp(phone)
+        except Exception:  # a demo aid must never take the kiosk down
+            return ""

@@ -1,0 +1,86 @@
+"""Receipt: the visit is complete. Shows the receipt as printed, whether it printed, and
+offers a reprint (marked COPY). Enter returns to ready."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from drivers.base import Align, Feed, QRCode, ReceiptDocument, Rule, TextLine
+from kiosk.teller import Visit, VisitKind
+from kiosk.ui import messages as m
+from kiosk.ui.widgets.keybar import KeyBar
+
+def receipt_preview(document: ReceiptDocument | None, columns: int = 42) -> str:
+    """The receipt as it looks on paper: lines aligned as printed, rules full width."""
+    if document is None:
+        return "(no receipt)"
+    lines: list[str] = []
+    for item in document.items:
+        if isinstance(item, TextLine):
+            if item.align is Align.CENTER:
+                lines.append(item.text.center(columns).rstrip())
+            elif item.align is Align.RIGHT:
+                lines.append(item.text.rjust(columns))
+            else:
+                lines.append(item.text)
+        elif isinstance(item, Rule):
+            lines.append(item.char * columns)
+        elif isinstance(item, QRCode):
+            lines.append(f"[QR code: {item.payload}]".center(columns).rstrip())
+        elif isinstance(item, Feed):
+            lines.extend([""] * item.lines)
+    while lines and not lines[-1]:
+        lines.pop()  # the feed before the cut is paper, not content
+    return "\n".join(lines)
+
+
+_PRINT_WORDS = {
+    "printed": ("Receipt printed.", "-ok"),
+    "not_printed": ("The receipt did NOT print. Fix the printer, then press P.", "-problem"),
+    "unknown": ("The receipt may not have printed. Check it; press P for a copy.", "-problem"),
+}
+
+
+class ReceiptScreen(Screen):
+    BINDINGS = [Binding("enter", "done", "Done"), Binding("p", "reprint", "Reprint")]
+
+    def __init__(self, visit: Visit, *, columns: int = 42) -> None:
+        super().__init__()
+        self.visit = visit
+        self.columns = columns  # the printer's line width: the preview wraps as the paper does
+
+    def compose(self) -> ComposeResult:
+        done = "Withdrawal" if self.visit.kind is VisitKind.WITHDRAW else "Deposit"
+        yield Static(f"{done} complete · customer {self.visit.phone_masked}", classes="title")
+        with Horizontal(id="receipt-body"):
+            with VerticalScroll(id="receipt-scroll", classes="panel"):
+                yield Static(receipt_preview(self.visit.receipt, self.columns), id="receipt-text", markup=False)
+            with Vertical(id="receipt-side"):
+                yield Static(f"{done} of {self.visit.amount} complete.", classes="big -ok")
+                yield Static("", id="print-outcome", classes="hint")
+                yield Static(f"Transaction\n{self.visit.transaction_id}", classes="label")
+        yield KeyBar([("Enter", "Done"), ("P", "Reprint"), ("↑↓", "Scroll receipt")])
+
+    def on_mount(self) -> None:
+        self.query_one("#receipt-scroll").border_title = "Receipt"
+        self.query_one("#receipt-scroll").focus()
+        outcome = self.visit.print_outcome.value if self.visit.print_outcome else "unknown"
+        self.show_print(outcome)
+
+    def show_print(self, outcome: str, *, copy: bool = False) -> None:
+        words, tone = _PRINT_WORDS.get(outcome, _PRINT_WORDS["unknown"])
+        if copy:
+            words = "Copy printed." if outcome == "printed" else "The copy did not print. " + words.split(". ", 1)[-1]
+        widget = self.query_one("#print-outcome", Static)
+        widget.update(words)
+        widget.set_classes(f"hint {tone}")
+
+    def action_done(self) -> None:
+        self.post_message(m.BackToReady())
+
+    def action_reprint(self) -> None:
+        self.post_message(m.Reprint())

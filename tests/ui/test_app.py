@@ -1,0 +1,173 @@
+"""The app's own rules: how it closes, what it refuses while busy, what it never shows,
+and the small pure pieces the screens are built from."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+from textual.widgets import Input
+
+from kiosk.teller import Stage
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.accounts import AccountsScreen
+from kiosk.ui.screens.customer import CustomerScreen
+from kiosk.ui.screens.error import ways_forward
+from kiosk.ui.screens.progress import ProgressScreen
+from kiosk.ui.screens.quit import QuitScreen
+from kiosk.ui.screens.ready import ReadyScreen
+from kiosk.ui.widgets.countdown import seconds_left
+from kiosk.ui.widgets.qr import qr_lines
+from tests.ui.helpers import screen_words, type_text, wait_for_screen, wait_until, widget_words
+from tests.ui.journey import at_ready, identify
+
+SIZE = (80, 24)
+
+
+async def test_quit_needs_confirmation(fake_world) -> None:
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await pilot.press("ctrl+q", "ctrl+c", "ctrl+p", "escape", "q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ReadyScreen)
+        await pilot.press("f10")
+        await wait_for_screen(pilot, QuitScreen)
+        assert "Close the kiosk?" in screen_words(pilot)
+        await pilot.press("n")
+        await wait_for_screen(pilot, ReadyScreen)
+        assert app.is_running
+        await pilot.press("f10")
+        await wait_for_screen(pilot, QuitScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.return_code is not None, what="exit")
+    assert app.return_code == 0
+
+
+async def test_closing_with_a_session_open_closes_the_session_first(fake_world) -> None:
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await identify(pilot, fake_world.phone, fake_world.otp(fake_world.phone))
+        await wait_for_screen(pilot, AccountsScreen)
+        visit = app.visit
+        await pilot.press("f10")
+        await wait_for_screen(pilot, QuitScreen)
+        assert "session will be closed first" in screen_words(pilot)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.return_code is not None, what="exit")
+    assert visit.stage is Stage.CANCELLED
+    assert fake_world.sessions_closed() == 1
+
+
+async def test_nothing_can_be_pressed_while_the_host_works(fake_world, monkeypatch) -> None:
+    release = threading.Event()
+    real = fake_world.runtime.teller.begin_visit
+
+    def slow(*args, **kwargs):
+        assert release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fake_world.runtime.teller, "begin_visit", slow)
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await identify(pilot, fake_world.phone, fake_world.otp(fake_world.phone))
+        await wait_for_screen(pilot, ProgressScreen)
+        assert "Opening the customer's session" in screen_words(pilot)
+        assert "at most about 10 s" in screen_words(pilot)
+        await pilot.press("escape", "f10", "enter", "ctrl+c")
+        await pilot.pause()
+        assert isinstance(app.screen, ProgressScreen)  # no quit question, no way back
+        release.set()
+        await wait_for_screen(pilot, AccountsScreen)
+
+
+async def test_phone_is_checked_while_typed_and_the_code_is_masked_and_cleared(fake_world) -> None:
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await pilot.press("n")
+        await wait_for_screen(pilot, CustomerScreen)
+        await type_text(pilot, "0044")
+        assert "not a full international phone number" in widget_words(pilot, "#phone-msg")
+        await type_text(pilot, "7700900111")
+        assert "Valid international number." in widget_words(pilot, "#phone-msg")
+        await pilot.press("enter")
+        otp = app.screen.query_one("#otp", Input)
+        assert otp.has_focus and otp.password
+        await type_text(pilot, "12a3")  # letters are refused by the field
+        assert otp.value == "123"
+        await pilot.press("enter")
+        assert "The code has 6 digits." in widget_words(pilot, "#otp-msg")
+        await type_text(pilot, "456")
+        assert otp.value == "123456" and "123456" not in str(otp.render())  # shown as bullets
+        await pilot.press("enter")
+        assert otp.value == ""  # single-use: not left in the field
+        await wait_for_screen(pilot, AccountsScreen)
+
+
+async def test_demo_panel_shows_wallets_and_codes_and_f2_types_one_in(fake_world) -> None:
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, CustomerScreen)
+        panel = widget_words(pilot, "#demo")
+        for phone, _ in fake_world.runtime.demo.wallets:
+            assert phone in panel and fake_world.otp(phone) in panel
+        await pilot.press("f2")
+        assert app.screen.query_one("#phone", Input).value == fake_world.phone
+        await pilot.press("enter")
+        await wait_for_screen(pilot, AccountsScreen)
+
+
+async def test_countdown_turns_to_warning_near_the_end(fake_world) -> None:
+    now = [1_000_000_040.0]  # 1_000_000_020 starts a 30 s window: 10 s left
+    app = KioskApp(fake_world.runtime, clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, CustomerScreen)
+        countdown = app.screen.query_one("#countdown")
+        assert "ends in 10 s" in widget_words(pilot, "#countdown") and not countdown.has_class("-ending")
+        now[0] += 6
+        await wait_until(pilot, lambda: countdown.has_class("-ending"), timeout=3, what="warning colour")
+        assert "ends in 4 s" in widget_words(pilot, "#countdown")
+
+
+def test_seconds_left_in_the_absolute_window() -> None:
+    start = 1_000_000_020.0  # a multiple of 30: a window starts here
+    assert seconds_left(start, 30) == 30
+    assert seconds_left(start + 20, 30) == 10
+    assert seconds_left(start + 20.2, 30) == 10
+    assert seconds_left(start + 19.9, 30) == 11
+    assert seconds_left(start + 29.99, 30) == 1
+
+
+def test_qr_of_a_real_pos_id_fits_beside_the_status_at_80x24() -> None:
+    lines = qr_lines("ac409157-0e14-11e7-8115-0ef1982c1e4a")
+    assert len(lines) <= 17 and max(map(len, lines)) <= 33
+    assert set("".join(lines)) <= set("█▀▄ ")
+
+
+def test_ways_forward() -> None:
+    keys = lambda ways: [(w.key, w.request.__name__) for w in ways]  # noqa: E731
+    assert keys(ways_forward("open", "OTP_REJECTED", None)) == [("enter", "BackToCustomer"), ("escape", "BackToReady")]
+    assert keys(ways_forward("open", "HOST_UNREACHABLE", None)) == [("enter", "BackToReady")]
+    assert keys(ways_forward("move", "INSUFFICIENT_FUNDS", Stage.SESSION_OPEN))[0] == ("enter", "BackToAmount")
+    assert keys(ways_forward("move", "PRINTER_NOT_READY", Stage.SESSION_OPEN)) == [("enter", "BackToConfirm"), ("escape", "CancelVisit")]
+    assert keys(ways_forward("move", "OUTCOME_UNKNOWN", Stage.UNRESOLVED)) == [("enter", "BackToReady")]
+    assert keys(ways_forward("move", "INSUFFICIENT_FUNDS", Stage.FAILED))[0] == ("enter", "BackToCustomer")
+    assert keys(ways_forward("reverse", "REVERSAL_FAILED", Stage.UNRESOLVED)) == [("enter", "BackToReady")]
+
+
+def test_the_ui_never_imports_the_simulators_and_starts_light() -> None:
+    code = (
+        "import sys, kiosk.ui.app, kiosk.ui.screens.ready;"
+        "bad = sorted(m for m in sys.modules if m.startswith('kiosk.sim') or m in ('qrcode', 'httpx', 'uvicorn'));"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == ""
