@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     shift.add_argument("--supervisor", metavar="NAME", help="close: supervisor approving a variance")
     shift.add_argument("--print", dest="print_report", action="store_true", help="also print the report on the receipt printer")
 
+    doctor = command("doctor", "check this terminal: config, keys, data dir, journal, clock, back end, devices, screen")
+    doctor.add_argument("--no-devices", action="store_true", help="skip printer and drawer (the running kiosk holds their ports)")
+    doctor.add_argument("--no-backend", action="store_true", help="skip the back-end echo call")
+
     journal = command("journal", "read and check the journal of visits")
     journal.add_argument("action", choices=["verify", "list", "show", "export"])
     journal.add_argument("visit", nargs="?", help="visit id (or its first characters) for `show`")
@@ -275,6 +279,20 @@ def cmd_shift(args: argparse.Namespace) -> int:
         runtime.close()
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    # Not _settings(): a settings error is one of the doctor's FAIL lines; and no logging
+    # set-up: the doctor creates no file (one made by root would lock the kiosk user out).
+    from kiosk.doctor import run_doctor_from_args
+    from kiosk.settings import parse_overrides
+
+    overrides = parse_overrides(getattr(args, "overrides", None) or [])
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    return run_doctor_from_args(
+        getattr(args, "config", None), overrides, check_devices=not args.no_devices, check_backend=not args.no_backend
+    )
+
+
 def cmd_journal(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from kiosk.journal.audit import run_journal_action
@@ -290,6 +308,7 @@ COMMANDS = {
     "journal": cmd_journal,
     "recover": cmd_recover,
     "shift": cmd_shift,
+    "doctor": cmd_doctor,
 }
 
 

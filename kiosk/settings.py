@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -170,6 +171,13 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The first source listed wins: command line (init) > environment > TOML file.
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+        if credentials:
+            # systemd LoadCredential=: one file per secret, named like its environment
+            # variable (KIOSK_RAPYD__SECRET_KEY); below the environment, above the file.
+            sources.append(
+                NestedSecretsSettingsSource(file_secret_settings, secrets_dir=credentials, secrets_dir_missing="ok")
+            )
         path = _config_file.get()
         if path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))

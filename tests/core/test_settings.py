@@ -109,3 +109,18 @@ def test_command_line_prints_one_paragraph_not_a_traceback(tmp_path):
     assert done.returncode == 2
     assert "printer.driver (KIOSK_PRINTER__DRIVER)" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_systemd_credentials_sit_between_environment_and_file(tmp_path, monkeypatch):
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "KIOSK_RAPYD__SECRET_KEY").write_text("from-credential\n")
+    (creds / "KIOSK_RAPYD__ACCESS_KEY").write_text("access-from-credential")
+    config = tmp_path / "k.toml"
+    config.write_text('[rapyd]\nsecret_key = "from-file"\naccess_key = "access-from-file"\n')
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    settings = load_settings(config)
+    assert settings.rapyd.secret_key.get_secret_value() == "from-credential"
+    assert settings.rapyd.access_key.get_secret_value() == "access-from-credential"
+    monkeypatch.setenv("KIOSK_RAPYD__SECRET_KEY", "from-env")
+    assert load_settings(config).rapyd.secret_key.get_secret_value() == "from-env"
