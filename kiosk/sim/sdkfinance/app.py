@@ -1,0 +1,583 @@
+"""SdkFinanceSimulator: the SDK.finance cloud-wallet API under /api/v1, as an ASGI app.
+
+    sim = SdkFinanceSimulator(Path("sdkfinance.sqlite"))   # or None: in memory
+    handle = start_in_thread(sim.app)                       # kiosk.sim.server
+    sim.pending_otp("+447700900777")                        # the code "sent" to that customer
+
+Every /api/v1 request goes through the same pipeline: base latency -> route (unknown: 404
+NOT_FOUND; known path, wrong method: 405) -> access token (except the two sign-in calls:
+401 UNAUTHORIZED / TOKEN_EXPIRED) -> fault catalogue (kiosk.sim.faults) -> the business rule
+(rules.py), atomically in the books -> after-apply faults. Control endpoints live under
+/_sim/sdkfinance/ (control.py); they need no token (the simulator listens on loopback).
+
+Fault operations (for inject_fault / POST /_sim/sdkfinance/faults): see OPERATIONS.
+
+Magic amounts (when magic_amounts=True): a request whose amount is one of these arms the
+fault on the FIRST accept or decline call for that request only, so a trainer can provoke an
+unknown outcome from the kiosk's own screen and watch it be settled by the retry:
+
+    666.01  error_before_apply, HTTP 503       666.04  timeout_before_apply, 30 s, no answer
+    666.02  error_after_apply, HTTP 500        666.05  timeout_after_apply, 30 s, then answers
+    666.03  drop_after_apply                   666.06  slow, 5 s
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from kiosk.sim import currencies
+from kiosk.sim.faults import KINDS, Fault, FaultPlan, make_fault
+from kiosk.sim.sdkfinance import control
+from kiosk.sim.sdkfinance.books import Books, Coin, Request as HostRequest, User
+from kiosk.sim.sdkfinance.rules import ApiError, Bank, Fee, Limit, Platform, coin_json
+
+log = logging.getLogger("kiosk.sim.sdkfinance")
+log.addHandler(logging.NullHandler())  # silent unless the host application configures logging
+
+BASE_PATH = "/api/v1"
+CONTROL_PATH = "/_sim/sdkfinance"
+PATH_PREFIXES = (BASE_PATH, CONTROL_PATH)
+
+# Demo people. Logins are from ranges reserved for fiction (example.com, UK 07700 900xxx).
+# Passwords follow the platform's rule (upper, lower, digit, special, 8+). Public demo values.
+DEMO_CASHPOINT: dict[str, str] = {
+    "login": "cashpoint@demo-store.example.com",
+    "password": "Till#2024store",
+    "name": "Demo Store cash point",
+    "organization": "Demo Store Ltd",
+}
+DEMO_USERS: tuple[dict[str, Any], ...] = (
+    {
+        "login": "anna.kowalska@example.com",
+        "password": "Wallet#2024a",
+        "name": "Anna Kowalska",
+        "otp": False,
+        "coins": [
+            {"currency": "EUR", "amount": "420.00", "name": "Main EUR", "main": True},
+            {"currency": "USD", "amount": "75.50", "name": "Travel USD"},
+        ],
+    },
+    {
+        "login": "+447700900777",
+        "password": "Wallet#2024b",
+        "name": "Tom Baker (two-factor sign-in)",
+        "otp": True,
+        "coins": [
+            {"currency": "GBP", "amount": "300.00", "name": "Main GBP", "main": True},
+            {"currency": "EUR", "amount": "25.00", "name": "Holiday EUR"},
+        ],
+    },
+    {
+        "login": "lena.fischer@example.com",
+        "password": "Wallet#2024c",
+        "name": "Lena Fischer (empty wallet)",
+        "otp": False,
+        "coins": [{"currency": "EUR", "amount": "0.00", "name": "Main EUR", "main": True}],
+    },
+    {
+        "login": "raj.patel@example.com",
+        "password": "Wallet#2024d",
+        "name": "Raj Patel (one coin blocked)",
+        "otp": False,
+        "coins": [
+            {"currency": "USD", "amount": "1200.00", "name": "Main USD", "main": True},
+            {"currency": "EUR", "amount": "50.00", "name": "Blocked EUR", "active": False},
+        ],
+    },
+)
+
+# Per flow and currency: percent + fixed fee, charged on top of the amount.
+DEFAULT_COMMISSIONS: dict[str, dict[str, Fee]] = {
+    "topup": {c: Fee(Decimal("0.5"), Decimal("0.00")) for c in ("EUR", "USD", "GBP")},
+    "withdrawal": {
+        "EUR": Fee(Decimal("1"), Decimal("0.50")),
+        "USD": Fee(Decimal("1"), Decimal("0.50")),
+        "GBP": Fee(Decimal("1"), Decimal("0.40")),
+    },
+}
+# Per-request limits on the amount (a cash point's counter, not a bank transfer).
+DEFAULT_LIMITS: dict[str, Limit] = {
+    "EUR": Limit(Decimal("1.00"), Decimal("5000.00")),
+    "USD": Limit(Decimal("1.00"), Decimal("5000.00")),
+    "GBP": Limit(Decimal("1.00"), Decimal("4000.00")),
+    "JPY": Limit(Decimal("100"), Decimal("500000")),
+}
+DEMO_BANKS = (
+    Bank(str(uuid.uuid5(uuid.NAMESPACE_URL, "sdkfinance-sim:bank:cash-desk")), "Demo Store cash desk",
+         "DEMOGB2LXXX", "DEMOGB2L"),
+)
+
+OPERATIONS = (
+    "authorization", "otp_confirm", "coins", "banks",
+    "topup_calculate", "topup_create", "topup_accept", "topup_decline", "topup_view",
+    "withdrawal_calculate", "withdrawal_create", "withdrawal_accept", "withdrawal_decline", "withdrawal_view",
+    "any",
+)
+
+MAGIC_AMOUNTS: dict[Decimal, Fault] = {
+    Decimal("666.01"): make_fault("error_before_apply", status=503),
+    Decimal("666.02"): make_fault("error_after_apply", status=500),
+    Decimal("666.03"): make_fault("drop_after_apply"),
+    Decimal("666.04"): make_fault("timeout_before_apply", seconds=30, answer=False),
+    Decimal("666.05"): make_fault("timeout_after_apply", seconds=30, answer=True),
+    Decimal("666.06"): make_fault("slow", seconds=5),
+}
+
+_NUMBER = r"(?P<request_id>[^/]+)"
+_CREATE = r"(create-request|with-bank|create-request/with-bank)"
+_ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("authorization", "POST", re.compile(r"^/authorization$")),
+    ("otp_confirm", "POST", re.compile(r"^/authorization/confirm$")),
+    ("coins", "GET", re.compile(r"^/coins$")),
+    ("banks", "GET", re.compile(r"^/bank-catalog$")),
+    ("topup_calculate", "POST", re.compile(r"^/bank-top-ups/calculate$")),
+    ("topup_create", "POST", re.compile(rf"^/bank-top-ups/{_CREATE}$")),
+    ("topup_view", "POST", re.compile(r"^/bank-top-ups/view$")),
+    ("topup_accept", "POST", re.compile(rf"^/bank-top-ups/{_NUMBER}/accept$")),
+    ("topup_decline", "POST", re.compile(rf"^/bank-top-ups/{_NUMBER}/decline$")),
+    ("withdrawal_calculate", "POST", re.compile(r"^/bank-withdrawals/calculate$")),
+    ("withdrawal_create", "POST", re.compile(rf"^/bank-withdrawals/{_CREATE}$")),
+    ("withdrawal_view", "POST", re.compile(r"^/bank-withdrawals/view$")),
+    ("withdrawal_accept", "POST", re.compile(rf"^/bank-withdrawals/{_NUMBER}/accept$")),
+    ("withdrawal_decline", "POST", re.compile(rf"^/bank-withdrawals/{_NUMBER}/decline$")),
+)
+_UNAUTHENTICATED = frozenset({"authorization", "otp_confirm"})
+
+_GATEWAY_PAGE = "<html><head><title>{code}</title></head><body><center><h1>{code} {reason}</h1></center></body></html>"
+_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+
+
+def _match(method: str, path: str) -> tuple[str, dict[str, str]] | None | str:
+    """(operation, params); "405" for a known path with the wrong method; None if unknown."""
+    wrong_method = False
+    for operation, route_method, pattern in _ROUTES:
+        found = pattern.match(path)
+        if found:
+            if method.upper() == route_method:
+                return operation, found.groupdict()
+            wrong_method = True
+    return "405" if wrong_method else None
+
+
+def demo_coin_serial(login: str, currency: str) -> str:
+    """Stable serials for the demo coins, so a script can name them."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sdkfinance-sim:coin:{login}:{currency}"))
+
+
+def _user_id(login: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sdkfinance-sim:user:{login.lower()}"))
+
+
+def make_operation_fault(
+    kind: str,
+    operation: str = "any",
+    count: int = 1,
+    seconds: float | None = None,
+    status: int | None = None,
+    answer: bool | None = None,
+) -> Fault:
+    """A validated fault for one of this simulator's OPERATIONS (kiosk.sim.faults knows only
+    the Rapyd operations, so the kind's checks and defaults are borrowed through "any")."""
+    if operation not in OPERATIONS:
+        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
+    return replace(make_fault(kind, "any", count, seconds, status, answer), operation=operation)
+
+
+def fault_from_document(data: Mapping[str, Any]) -> Fault:
+    if not isinstance(data, Mapping):
+        raise ValueError("expected a JSON object")
+    unknown = set(data) - {"kind", "operation", "count", "seconds", "status", "answer"}
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    if "kind" not in data:
+        raise ValueError(f"'kind' is required: one of {', '.join(KINDS)}")
+    try:
+        return make_operation_fault(
+            data["kind"], data.get("operation", "any"), data.get("count", 1),
+            data.get("seconds"), data.get("status"), data.get("answer"),
+        )
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class _CutConnection:
+    """Headers promising a body that never fully arrives: the client sees a broken response."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        })
+        await send({"type": "http.response.body", "body": b'{"requestIdentifier": ', "more_body": True})
+
+
+def dumps(payload: Any) -> bytes:
+    """JSON text where Decimal values are JSON numbers with their exact digits and scale
+    (420.00 stays 420.00, as a BigDecimal-based platform writes it; never a float)."""
+    numbers: dict[str, str] = {}
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            token = f"@@decimal{len(numbers)}@@"
+            numbers[token] = format(value, "f")
+            return token
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [mark(v) for v in value]
+        return value
+
+    text = json.dumps(mark(payload), ensure_ascii=False)
+    for token, number in numbers.items():
+        text = text.replace(f'"{token}"', number, 1)
+    return text.encode()
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(dumps(payload), status_code=status, media_type="application/json")
+
+
+def _server_error(status: int) -> Response:
+    # 502/503/504 come from the load balancer in front of the API (an HTML page); a 500 comes
+    # from the API itself, in its JSON error shape.
+    if status in _REASONS:
+        return Response(_GATEWAY_PAGE.format(code=status, reason=_REASONS[status]), status_code=status,
+                        media_type="text/html")
+    return _json({"code": "INTERNAL_SERVER_ERROR", "message": "Internal server error"}, status)
+
+
+class SdkFinanceSimulator:
+    """The SDK.finance wallet API over persistent books, with two-factor sign-in and faults."""
+
+    def __init__(
+        self,
+        ledger_path: Path | str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        latency: float = 0.0,
+        seed_demo: bool = True,
+        token_lifetime: float = 900,
+        otp_lifetime: float = 300,
+        commissions: Mapping[str, Mapping[str, Fee]] | None = None,
+        limits: Mapping[str, Limit] | None = None,
+        coin_field: str = "coinSerial",
+        magic_amounts: bool = True,
+    ) -> None:
+        if coin_field not in ("coinSerial", "coin"):
+            raise ValueError("coin_field is 'coinSerial' (newer API versions) or 'coin' (older)")
+        if token_lifetime <= 0 or otp_lifetime <= 0:
+            raise ValueError("lifetimes must be positive")
+        self._clock = clock
+        self.latency = latency
+        self.magic_amounts = magic_amounts
+        self.books = Books(Path(ledger_path) if ledger_path is not None else None)
+        self.faults = FaultPlan()
+        self.platform = Platform(
+            self.books,
+            clock,
+            token_lifetime=token_lifetime,
+            otp_lifetime=otp_lifetime,
+            commissions=DEFAULT_COMMISSIONS if commissions is None else commissions,
+            limits=DEFAULT_LIMITS if limits is None else limits,
+            banks=DEMO_BANKS,
+            coin_field=coin_field,
+        )
+        if seed_demo and self.books.meta("demo_seeded") is None:
+            self._seed_demo()
+        self.app = Starlette(
+            routes=[
+                *control.routes(self, CONTROL_PATH),
+                Route(BASE_PATH + "/{path:path}", self._api,
+                      methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+            ]
+        )
+
+    def _seed_demo(self) -> None:
+        with self.books.transaction():
+            self.add_user(
+                DEMO_CASHPOINT["login"], DEMO_CASHPOINT["password"], name=DEMO_CASHPOINT["name"],
+                role="merchant", organization=DEMO_CASHPOINT["organization"],
+            )
+            for person in DEMO_USERS:
+                self.add_user(person["login"], person["password"], name=person["name"],
+                              otp_required=person["otp"], coins=person["coins"])
+            self.books.set_meta("demo_seeded", str(self._clock()))
+
+    # -- in-process API ---------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self._clock()
+
+    @property
+    def token_lifetime(self) -> float:
+        return self.platform.token_lifetime
+
+    @property
+    def otp_lifetime(self) -> float:
+        return self.platform.otp_lifetime
+
+    def add_user(
+        self,
+        login: str,
+        password: str,
+        *,
+        name: str = "",
+        role: str = "individual",
+        otp_required: bool = False,
+        organization: str | None = None,
+        coins: list[Mapping[str, Any]] | tuple[Mapping[str, Any], ...] = (),
+    ) -> User:
+        """A customer ("individual") with coins [{currency, amount, name?, main?, active?}], or a
+        cash point ("merchant"). ValueError says what is wrong."""
+        login = login.strip()
+        if not login or not password:
+            raise ValueError("login and password are required")
+        if role not in ("individual", "merchant"):
+            raise ValueError("role is 'individual' or 'merchant'")
+        if self.books.user_by_login(login) is not None:
+            raise ValueError("that login is taken")
+        now = self._clock()
+        user = User(
+            _user_id(login), login, name or login, role, otp_required,
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"sdkfinance-sim:org:{login.lower()}")),
+            organization or name or login, shown_password=password,
+        )
+        with self.books.transaction():
+            self.books.add_user(user, password, now)
+            seen: set[str] = set()
+            for index, spec in enumerate(coins):
+                currency = str(spec.get("currency", "")).upper()
+                if currency not in currencies.CURRENCIES:
+                    raise ValueError(f"unsupported currency {currency!r}")
+                if currency in seen:
+                    raise ValueError(f"two {currency} coins for one user")
+                seen.add(currency)
+                amount = currencies.quantize(Decimal(str(spec.get("amount", "0"))), currency)
+                if amount < 0:
+                    raise ValueError("a balance cannot be negative")
+                self.books.add_coin(Coin(
+                    demo_coin_serial(login, currency), user.user_id, str(spec.get("name") or f"{currency} wallet"),
+                    currency, amount, Decimal(0), bool(spec.get("active", True)),
+                    bool(spec.get("main", index == 0)),
+                ), now)
+        return user
+
+    def coins(self, login: str) -> list[Coin]:
+        user = self.books.user_by_login(login)
+        return [] if user is None else self.books.coins(user.user_id)
+
+    def coin(self, serial: str) -> Coin | None:
+        return self.books.coin(serial)
+
+    def requests(self, kind: str | None = None) -> list[HostRequest]:
+        return self.books.requests(kind)
+
+    def request(self, request_id: int) -> HostRequest | None:
+        return self.books.request(request_id)
+
+    def pending_otp(self, login: str) -> str | None:
+        """The one-time code last "sent" to this login, while it is still valid."""
+        user = self.books.user_by_login(login.strip())
+        pending = self.books.otp(user.login) if user is not None else None
+        if pending is None or pending.expires_at <= self._clock():
+            return None
+        return pending.code
+
+    def inject_fault(
+        self,
+        kind: str,
+        operation: str = "any",
+        count: int = 1,
+        seconds: float | None = None,
+        status: int | None = None,
+        answer: bool | None = None,
+    ) -> Fault:
+        fault = make_operation_fault(kind, operation, count, seconds, status, answer)
+        self.faults.arm(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def info(self) -> dict[str, Any]:
+        """What a demo or a trainer needs: base path, logins and passwords, coins, fees."""
+        customers = []
+        cash_points = []
+        for user in self.books.users():
+            if user.role == "merchant":
+                cash_points.append({"login": user.login, "password": user.shown_password, "name": user.name,
+                                    "organization": user.organization_name})
+                continue
+            customers.append({
+                "login": user.login,
+                "password": user.shown_password,
+                "name": user.name,
+                "otp_required": user.otp_required,
+                "coins": [_plain(coin_json(c)) | {"currency": c.currency} for c in self.books.coins(user.user_id)],
+            })
+        return {
+            "simulator": "sdkfinance",
+            "base_path": BASE_PATH,
+            "control_path": CONTROL_PATH,
+            "token_lifetime": self.platform.token_lifetime,
+            "otp_lifetime": self.platform.otp_lifetime,
+            "coin_field": self.platform.coin_field,
+            "cash_point": cash_points[0] if cash_points else None,
+            "cash_points": cash_points,
+            "customers": customers,
+            "banks": [{"id": b.bank_id, "name": b.name} for b in self.platform.banks],
+            "commissions": {
+                kind: {c: {"percent": str(f.percent), "fixed": str(f.fixed)} for c, f in fees.items()}
+                for kind, fees in self.platform.commissions.items()
+            },
+            "limits": {c: {"min": str(v.minimum), "max": str(v.maximum)} for c, v in self.platform.limits.items()},
+            "fault_operations": list(OPERATIONS),
+            "magic_amounts": {str(a): f.to_dict() for a, f in MAGIC_AMOUNTS.items()} if self.magic_amounts else {},
+        }
+
+    def close(self) -> None:
+        self.books.close()
+
+    # -- the API pipeline -------------------------------------------------------------------
+
+    async def _api(self, request: Request) -> Response | _CutConnection:
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        path = request.url.path[len(BASE_PATH):]
+        matched = _match(request.method, path)
+        if matched is None:
+            return self._logged(request, _json({"code": "NOT_FOUND", "message": "No such endpoint"}, 404))
+        if matched == "405":
+            return self._logged(request, _json({"code": "METHOD_NOT_ALLOWED",
+                                                "message": f"Method {request.method} is not allowed here"}, 405))
+        assert isinstance(matched, tuple)
+        operation, params = matched
+        user: User | None = None
+        if operation not in _UNAUTHENTICATED:
+            try:
+                user = self.platform.authenticate(request.headers.get("authorization", ""))
+            except ApiError as exc:
+                return self._logged(request, _json(exc.body(), exc.http_status))
+        body = await request.body()
+
+        fault = self.faults.take(operation) or self._magic_fault(operation, params)
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.seconds)
+        if fault is not None and fault.before_apply:
+            if fault.kind == "error_before_apply":
+                return self._logged(request, _server_error(fault.status))
+            if fault.kind == "drop_before_apply":
+                return self._logged(request, _CutConnection())
+            await asyncio.sleep(fault.seconds)  # timeout_before_apply
+            if not fault.answer:
+                return self._logged(request, _CutConnection())
+
+        answer = self._apply(operation, user, params, body)
+
+        if fault is not None and not fault.before_apply:
+            if fault.kind == "error_after_apply":
+                return self._logged(request, _server_error(fault.status))
+            if fault.kind == "drop_after_apply":
+                return self._logged(request, _CutConnection())
+            if fault.kind == "timeout_after_apply":
+                await asyncio.sleep(fault.seconds)
+                if not fault.answer:
+                    return self._logged(request, _CutConnection())
+        return self._logged(request, answer)
+
+    def _apply(self, operation: str, user: User | None, params: Mapping[str, str], body: bytes) -> Response:
+        """The rule in one books transaction: a refusal rolls back every write it made, unless
+        it says its writes must stay (see ApiError.keep_writes)."""
+        kept: ApiError | None = None
+        try:
+            with self.books.transaction():
+                document = _document(body) if operation not in ("coins", "banks") else {}
+                try:
+                    payload = self._dispatch(operation, user, params, document)
+                except ApiError as exc:
+                    if not exc.keep_writes:
+                        raise
+                    kept = exc
+        except ApiError as exc:
+            return _json(exc.body(), exc.http_status)
+        if kept is not None:
+            return _json(kept.body(), kept.http_status)
+        return _json(payload)
+
+    def _dispatch(self, operation: str, user: User | None, params: Mapping[str, str],
+                  document: Mapping[str, Any]) -> dict[str, Any]:
+        p = self.platform
+        if operation == "authorization":
+            return p.authorization(document)
+        if operation == "otp_confirm":
+            return p.confirm(document)
+        assert user is not None
+        if operation == "coins":
+            return p.coins(user)
+        if operation == "banks":
+            return p.bank_catalog(user)
+        kind, _, action = operation.partition("_")
+        if action == "calculate":
+            return p.calculate(kind, user, document)
+        if action == "create":
+            return p.create(kind, user, document)
+        if action == "view":
+            return p.view(kind, user, document)
+        if action == "accept":
+            return p.accept(kind, user, params["request_id"])
+        if action == "decline":
+            return p.decline(kind, user, params["request_id"])
+        raise AssertionError(operation)  # pragma: no cover
+
+    def _magic_fault(self, operation: str, params: Mapping[str, str]) -> Fault | None:
+        if not self.magic_amounts or not operation.endswith(("_accept", "_decline")):
+            return None
+        raw = params.get("request_id", "")
+        if not raw.isdigit() or len(raw) > 18:
+            return None
+        request = self.books.request(int(raw))
+        if request is None or request.status != "PENDING":
+            return None
+        if self.books.count_attempt(request.request_id) > 0:
+            return None  # only the first call: a retry learns the true outcome
+        return MAGIC_AMOUNTS.get(request.amount)
+
+    def _logged(self, request: Request, response: Any) -> Any:
+        # The path only: bodies carry logins, passwords and codes; headers carry tokens.
+        outcome = getattr(response, "status_code", "cut")
+        log.info("%s %s -> %s", request.method, request.url.path, outcome)
+        return response
+
+
+def _document(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        document = json.loads(body.decode("utf-8"), parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "VALIDATION_ERROR", "Malformed JSON request") from None
+    if not isinstance(document, dict):
+        raise ApiError(400, "VALIDATION_ERROR", "The request body must be a JSON object")
+    return document
+
+
+def _plain(document: dict[str, Any]) -> dict[str, Any]:
+    """A coin for the control endpoints: amounts as exact decimal strings."""
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in document.items()}

@@ -1,0 +1,362 @@
+"""The simulated SDK.finance platform's books, in SQLite so they survive a restart.
+
+Users (customers and the cash point), their coins (wallet accounts), access tokens, pending
+one-time codes and the top-up / withdrawal requests. No business rules live here (rules.py
+holds them): this module stores and fetches, one atomic, durable transaction at a time.
+
+Durability: WAL with synchronous=FULL (a request the simulator has answered for is on disk;
+a crash test that kills the simulator must not lose an accepted withdrawal). Amounts are
+decimal text, never REAL. Passwords are kept as salted hashes; tokens as their SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('individual', 'merchant')),
+    password_salt TEXT NOT NULL, password_hash TEXT NOT NULL,
+    shown_password TEXT,              -- demo users only: what /_sim/sdkfinance/info shows
+    otp_required INTEGER NOT NULL, organization_id TEXT NOT NULL, organization_name TEXT NOT NULL,
+    created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS coins (
+    serial TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(user_id), name TEXT NOT NULL,
+    currency TEXT NOT NULL, amount TEXT NOT NULL, held TEXT NOT NULL,
+    active INTEGER NOT NULL, main INTEGER NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(user_id),
+    issued_at REAL NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS otps (
+    login TEXT PRIMARY KEY, code TEXT NOT NULL, sent_at REAL NOT NULL,
+    expires_at REAL NOT NULL, failures INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS requests (
+    request_id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('topup', 'withdrawal')),
+    user_id TEXT NOT NULL, coin_serial TEXT NOT NULL, currency TEXT NOT NULL,
+    amount TEXT NOT NULL, commission TEXT NOT NULL, total TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'ACCEPTED', 'DECLINED')),
+    description TEXT, bank_id TEXT, created_at REAL NOT NULL,
+    processed_at REAL, processed_by TEXT, attempts INTEGER NOT NULL DEFAULT 0);
+"""
+
+FIRST_REQUEST_ID = 100001
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    login: str
+    name: str
+    role: str  # "individual" (a customer) | "merchant" (the cash point)
+    otp_required: bool
+    organization_id: str
+    organization_name: str
+    shown_password: str | None = None
+
+    def __repr__(self) -> str:
+        return f"User(user_id={self.user_id!r}, role={self.role!r})"
+
+
+@dataclass(frozen=True)
+class Coin:
+    serial: str
+    user_id: str
+    name: str
+    currency: str
+    amount: Decimal
+    held: Decimal
+    active: bool
+    main: bool
+
+    @property
+    def available(self) -> Decimal:
+        return self.amount - self.held
+
+
+@dataclass(frozen=True)
+class Request:
+    request_id: int
+    kind: str  # "topup" | "withdrawal"
+    user_id: str
+    coin_serial: str
+    currency: str
+    amount: Decimal
+    commission: Decimal
+    total: Decimal
+    status: str  # "PENDING" | "ACCEPTED" | "DECLINED"
+    description: str | None
+    bank_id: str | None
+    created_at: float
+    processed_at: float | None
+    processed_by: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class PendingOtp:
+    login: str
+    code: str
+    sent_at: float
+    expires_at: float
+    failures: int
+
+    def __repr__(self) -> str:
+        return f"PendingOtp(expires_at={self.expires_at!r}, failures={self.failures})"
+
+
+def _hash_password(salt: str, password: str) -> str:
+    # A token work factor: this is a simulator (its demo passwords are shown by /info), the
+    # hash only keeps the books from holding every password in clear.
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), 100).hex()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Books:
+    """One SQLite database; every method is atomic, `transaction()` groups several."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared by the server's event loop and in-process callers (tests),
+        # serialised by a re-entrant lock so a business operation can nest reads.
+        self._db = sqlite3.connect(
+            ":memory:" if path is None else str(path), isolation_level=None, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._depth = 0
+        if path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def pragma(self, name: str) -> Any:
+        with self._lock:
+            return self._db.execute(f"PRAGMA {name}").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT around the block (nested blocks join the outer one)."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def _one(self, sql: str, *args: Any) -> sqlite3.Row | None:
+        with self._lock:
+            return self._db.execute(sql, args).fetchone()
+
+    def _run(self, sql: str, *args: Any) -> None:
+        with self.transaction():
+            self._db.execute(sql, args)
+
+    # -- meta -------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", key)
+        return None if row is None else row["value"]
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
+
+    # -- users ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _user(row: sqlite3.Row) -> User:
+        return User(
+            row["user_id"], row["login"], row["name"], row["role"], bool(row["otp_required"]),
+            row["organization_id"], row["organization_name"], row["shown_password"],
+        )
+
+    def add_user(self, user: User, password: str, now: float) -> None:
+        salt = secrets.token_hex(16)
+        self._run(
+            "INSERT INTO users (user_id, login, name, role, password_salt, password_hash, shown_password,"
+            " otp_required, organization_id, organization_name, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            user.user_id, user.login, user.name, user.role, salt, _hash_password(salt, password),
+            user.shown_password, int(user.otp_required), user.organization_id, user.organization_name, now,
+        )
+
+    def user(self, user_id: str) -> User | None:
+        row = self._one("SELECT * FROM users WHERE user_id = ?", user_id)
+        return None if row is None else self._user(row)
+
+    def user_by_login(self, login: str) -> User | None:
+        row = self._one("SELECT * FROM users WHERE login = ? COLLATE NOCASE", login)
+        return None if row is None else self._user(row)
+
+    def users(self) -> list[User]:
+        return [self._user(r) for r in self._all("SELECT * FROM users ORDER BY rowid")]
+
+    def password_matches(self, user_id: str, password: str) -> bool:
+        row = self._one("SELECT password_salt, password_hash FROM users WHERE user_id = ?", user_id)
+        if row is None:
+            return False
+        return hmac.compare_digest(_hash_password(row["password_salt"], password), row["password_hash"])
+
+    # -- coins ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _coin(row: sqlite3.Row) -> Coin:
+        return Coin(
+            row["serial"], row["user_id"], row["name"], row["currency"], Decimal(row["amount"]),
+            Decimal(row["held"]), bool(row["active"]), bool(row["main"]),
+        )
+
+    def add_coin(self, coin: Coin, now: float) -> None:
+        self._run(
+            "INSERT INTO coins (serial, user_id, name, currency, amount, held, active, main, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            coin.serial, coin.user_id, coin.name, coin.currency, str(coin.amount), str(coin.held),
+            int(coin.active), int(coin.main), now,
+        )
+
+    def coin(self, serial: str) -> Coin | None:
+        row = self._one("SELECT * FROM coins WHERE serial = ?", serial)
+        return None if row is None else self._coin(row)
+
+    def coins(self, user_id: str | None = None) -> list[Coin]:
+        if user_id is None:
+            return [self._coin(r) for r in self._all("SELECT * FROM coins ORDER BY rowid")]
+        return [self._coin(r) for r in self._all("SELECT * FROM coins WHERE user_id = ? ORDER BY rowid", user_id)]
+
+    def set_coin_balances(self, serial: str, amount: Decimal, held: Decimal) -> None:
+        # The platform's invariants, asserted where the numbers are written.
+        assert held >= 0, "a hold is never negative"
+        assert amount >= held, "a coin never holds more than it has"
+        self._run("UPDATE coins SET amount = ?, held = ? WHERE serial = ?", str(amount), str(held), serial)
+
+    def set_coin_active(self, serial: str, active: bool) -> None:
+        self._run("UPDATE coins SET active = ? WHERE serial = ?", int(active), serial)
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    def add_token(self, token: str, user_id: str, issued_at: float, expires_at: float) -> None:
+        self._run(
+            "INSERT INTO tokens (token_hash, user_id, issued_at, expires_at) VALUES (?,?,?,?)",
+            token_hash(token), user_id, issued_at, expires_at,
+        )
+
+    def token(self, token: str) -> tuple[str, float] | None:
+        """(user_id, expires_at) for a token, or None if it was never issued."""
+        row = self._one("SELECT user_id, expires_at FROM tokens WHERE token_hash = ?", token_hash(token))
+        return None if row is None else (row["user_id"], row["expires_at"])
+
+    def forget_tokens_before(self, cutoff: float) -> None:
+        self._run("DELETE FROM tokens WHERE expires_at < ?", cutoff)
+
+    # -- one-time codes ---------------------------------------------------------------------
+
+    def set_otp(self, login: str, code: str, sent_at: float, expires_at: float) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO otps (login, code, sent_at, expires_at, failures) VALUES (?,?,?,?,0)",
+            login, code, sent_at, expires_at,
+        )
+
+    def otp(self, login: str) -> PendingOtp | None:
+        row = self._one("SELECT * FROM otps WHERE login = ?", login)
+        if row is None:
+            return None
+        return PendingOtp(row["login"], row["code"], row["sent_at"], row["expires_at"], row["failures"])
+
+    def count_otp_failure(self, login: str) -> None:
+        self._run("UPDATE otps SET failures = failures + 1 WHERE login = ?", login)
+
+    def drop_otp(self, login: str) -> None:
+        self._run("DELETE FROM otps WHERE login = ?", login)
+
+    # -- requests ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _request(row: sqlite3.Row) -> Request:
+        return Request(
+            row["request_id"], row["kind"], row["user_id"], row["coin_serial"], row["currency"],
+            Decimal(row["amount"]), Decimal(row["commission"]), Decimal(row["total"]), row["status"],
+            row["description"], row["bank_id"], row["created_at"], row["processed_at"],
+            row["processed_by"], row["attempts"],
+        )
+
+    def add_request(
+        self, kind: str, user_id: str, coin: Coin, amount: Decimal, commission: Decimal, total: Decimal,
+        description: str | None, bank_id: str | None, now: float,
+    ) -> Request:
+        with self.transaction():
+            row = self._one("SELECT MAX(request_id) FROM requests")
+            request_id = max(FIRST_REQUEST_ID, (row[0] or 0) + 1)
+            self._run(
+                "INSERT INTO requests (request_id, kind, user_id, coin_serial, currency, amount, commission,"
+                " total, status, description, bank_id, created_at) VALUES (?,?,?,?,?,?,?,?,'PENDING',?,?,?)",
+                request_id, kind, user_id, coin.serial, coin.currency, str(amount), str(commission), str(total),
+                description, bank_id, now,
+            )
+        request = self.request(request_id)
+        assert request is not None
+        return request
+
+    def request(self, request_id: int) -> Request | None:
+        row = self._one("SELECT * FROM requests WHERE request_id = ?", request_id)
+        return None if row is None else self._request(row)
+
+    def requests(self, kind: str | None = None, user_id: str | None = None) -> list[Request]:
+        sql, args = "SELECT * FROM requests WHERE 1=1", []
+        if kind is not None:
+            sql, args = sql + " AND kind = ?", [*args, kind]
+        if user_id is not None:
+            sql, args = sql + " AND user_id = ?", [*args, user_id]
+        return [self._request(r) for r in self._all(sql + " ORDER BY request_id", *args)]
+
+    def settle_request(self, request_id: int, status: str, now: float, by: str) -> None:
+        self._run(
+            "UPDATE requests SET status = ?, processed_at = ?, processed_by = ?"
+            " WHERE request_id = ? AND status = 'PENDING'",
+            status, now, by, request_id,
+        )
+
+    def count_attempt(self, request_id: int) -> int:
+        """Counts an accept / decline call on the request; returns the count before this one."""
+        with self.transaction():
+            row = self._one("SELECT attempts FROM requests WHERE request_id = ?", request_id)
+            if row is None:
+                return 0
+            self._run("UPDATE requests SET attempts = attempts + 1 WHERE request_id = ?", request_id)
+            return int(row[0])
