@@ -54,13 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("sim", "serve the back-end simulators over HTTP; `kiosk sim otp` prints a code (see `kiosk sim --help`)")
 
-    txn = command("txn", "serve one visit headless: withdraw or deposit, through the same teller as the UI")
+    txn = command(
+        "txn",
+        "serve one visit headless: withdraw or deposit, through the same teller as the UI "
+        "(other back ends: kiosk txn giftcard-…|sdk-…|flexiti-… --help)",
+    )
     txn.add_argument("kind", choices=["withdraw", "deposit"])
     txn.add_argument("--phone", required=True, help="the customer's wallet phone, E.164 (+441632960123)")
     txn.add_argument("--otp", required=True, help="the 6-digit code shown in the customer's app")
     txn.add_argument("--currency", required=True, help="ISO 4217 code, e.g. GBP")
     txn.add_argument("--amount", required=True, help="amount in the currency's units, e.g. 10 or 12.50")
     txn.add_argument("--json", action="store_true", help="print one JSON object with the outcome")
+    txn.add_argument("--cashier", metavar="NAME", help="the cashier serving (needed with auth.required; PIN read from stdin)")
 
     devices = command("devices", "printer and drawer tools for the store's IT person")
     devices.add_argument(
@@ -82,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--count", dest="counted", metavar="CCY=AMOUNT", action="append", default=[], help="close: counted cash per currency"
     )
     shift.add_argument("--supervisor", metavar="NAME", help="close: supervisor approving a variance")
+    shift.add_argument(
+        "--cashier", metavar="NAME", help="with auth.required: the cashier (PIN on stdin; then the supervisor's PIN)"
+    )
+
+    users = command("users", "cashiers and supervisors of this till: add, list, disable, enable, reset-pin")
+    users.add_argument("action", choices=["add", "list", "disable", "enable", "reset-pin"])
+    users.add_argument("name", nargs="?", help="user name (lower-case letters, digits, . _ -)")
+    users.add_argument("--role", choices=["cashier", "supervisor"], help="add: the user's role")
     shift.add_argument("--print", dest="print_report", action="store_true", help="also print the report on the receipt printer")
 
     doctor = command("doctor", "check this terminal: config, keys, data dir, journal, clock, back end, devices, screen")
@@ -163,7 +176,8 @@ def cmd_txn(args: argparse.Namespace) -> int:
 
     runtime = build_runtime(settings)
     try:
-        result = serve_visit(
+        refused = _sign_in_headless(runtime, args)
+        result = refused or serve_visit(
             runtime.teller,
             kind=args.kind,
             phone=args.phone,
@@ -262,6 +276,11 @@ def cmd_shift(args: argparse.Namespace) -> int:
     runtime = build_runtime(settings, auto_shift=False)
     teller = runtime.teller
     try:
+        refused = _sign_in_headless(runtime, args)
+        if refused:
+            raise TellerError(refused["error"]["code"], refused["error"]["message"])
+        if args.action == "close" and args.supervisor and teller.guard is not None:
+            _approve_headless(teller, args.supervisor)
         if args.action == "open":
             shift = teller.open_shift(_amounts(args.amounts, "--float"))
             print(f"shift opened by {shift.cashier}: " + ", ".join(str(m) for m in shift.float.values()))
@@ -277,6 +296,47 @@ def cmd_shift(args: argparse.Namespace) -> int:
         return 0
     finally:
         runtime.close()
+
+
+def _sign_in_headless(runtime, args: argparse.Namespace) -> dict[str, Any] | None:
+    """With auth.required, sign the --cashier in (PIN on stdin); a refusal is the failed
+    result to report (AUTH_FAILED, LOCKED_OUT, ...), never the PIN."""
+    if runtime.teller.guard is None:
+        return None
+    from kiosk.auth.cli import sign_in_headless
+    from kiosk.auth.guard import AuthError
+
+    failed = {"status": "failed", "kind": getattr(args, "kind", None), "amount": getattr(args, "amount", None),
+              "currency": (getattr(args, "currency", None) or "").upper(), "transaction_id": ""}
+    if not args.cashier:
+        failed["error"] = {"code": "AUTH_REQUIRED", "message": "Cashier sign-in is on: give --cashier NAME and the PIN on stdin."}
+        return failed
+    try:
+        sign_in_headless(runtime, args.cashier)
+    except AuthError as exc:
+        failed["error"] = {"code": exc.code, "message": f"{exc.message} {exc.next_step}".strip()}
+        return failed
+    return None
+
+
+def _approve_headless(teller, supervisor: str) -> None:
+    """`kiosk shift close --supervisor NAME` with sign-in on: their PIN is the next stdin line."""
+    from kiosk import auth
+    from kiosk.auth.cli import PinInputError, read_pin
+    from kiosk.teller.visit import TellerError
+
+    try:
+        pin = read_pin(f"Supervisor {supervisor}'s PIN: ")
+    except PinInputError as exc:
+        raise TellerError("AUTH_FAILED", f"{exc} (the supervisor's PIN follows the cashier's on stdin)") from None
+    teller.guard.approve(auth.VARIANCE, supervisor, pin)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from kiosk.auth.cli import run_users
+
+    return run_users(settings, args.action, args.name, args.role)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -308,6 +368,7 @@ COMMANDS = {
     "journal": cmd_journal,
     "recover": cmd_recover,
     "shift": cmd_shift,
+    "users": cmd_users,
     "doctor": cmd_doctor,
 }
 
@@ -319,6 +380,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk.sim.cli import main as sim_main
 
         return sim_main(argv[1:])
+    if argv[:1] == ["txn"] and len(argv) > 1 and argv[1].startswith(("giftcard-", "sdk-", "flexiti-")):
+        from kiosk.journeys_cli import main as journeys_main  # gift cards, SDK.finance, Flexiti
+
+        return journeys_main(argv[1:])
     if argv[:2] == ["devices", "emulate"]:
         from drivers.emulator import main as emulator_main
 
@@ -343,7 +408,10 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from kiosk.journal.store import JournalError
     from kiosk.teller.visit import TellerError
 
-    return (JournalError, TellerError, OSError)
+    from kiosk.auth.accounts import AccountError
+    from kiosk.auth.guard import AuthError
+
+    return (JournalError, TellerError, OSError, AccountError, AuthError)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -262,6 +262,7 @@ def run_doctor(
         keys_ok = _check_credentials(report, settings, credstore)
         rapyd_ok = _check_rapyd_settings(report, settings)
         _check_policy(report, settings)
+        _check_sign_in(report, settings, credstore)
         _check(report, "data dir", 5, lambda: _check_data_dir(report, settings, service_user))
         _check(report, "journal", 20, lambda: _check_journal(report, settings, service_user))
         host_time: list[float] = []
@@ -429,6 +430,42 @@ def _check_rapyd_settings(report: Report, settings: Any) -> bool:
     else:
         report.line(OK, "back-end url", rapyd.base_url)
     return pos_ok
+
+
+def _check_sign_in(report: Report, settings: Any, credstore: Path) -> None:
+    """With sign-in on: the PIN pepper is set (its credential file owner-only), and the
+    accounts file (PIN hashes) is readable by its owner only."""
+    if not settings.auth.required:
+        return
+    name = "KIOSK_AUTH__PEPPER"
+    creds_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+    places = ([Path(creds_dir) / name] if creds_dir else []) + [credstore / name]
+    file = next((p for p in places if p.exists()), None)
+    pepper = settings.auth.pepper
+    if file is not None and not _credential_file_ok(report, "pin pepper", file):
+        pass
+    elif pepper is not None and pepper.get_secret_value():
+        if len(pepper.get_secret_value()) < 16:
+            report.line(FAIL, "pin pepper", "auth.pepper is shorter than 16 characters", "write `openssl rand -hex 32` into it")
+        else:
+            report.line(OK, "pin pepper", "set (not shown)")
+    elif file is not None:
+        report.line(OK, "pin pepper", f"in {file} (as the service gets it; not shown)")
+    else:
+        report.line(
+            FAIL, "pin pepper", f"auth.pepper ({name}) is not set: nobody can sign in",
+            f"(umask 077; openssl rand -hex 32 >{credstore / name}) and add LoadCredential={name} (operations guide)",
+        )
+    accounts = Path(settings.data_dir) / "accounts.sqlite3"
+    try:
+        st = accounts.stat()
+    except OSError:
+        report.line(WARN, "users", f"no users yet ({accounts})", "add a supervisor: kiosk users add NAME --role supervisor")
+        return
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        report.line(FAIL, "users", f"{accounts} can be read by others ({_owner(st)})", f"chmod 0600 {accounts}")
+    else:
+        report.line(OK, "users", f"{accounts} ({_owner(st)})")
 
 
 def _check_policy(report: Report, settings: Any) -> None:

@@ -152,3 +152,18 @@ def parse_host_amount(value: object, currency: str) -> Money:
     if not number.is_finite():
         raise MoneyError(f"back end sent an amount that is not a number ({value!r})")
     return Money(number.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN), currency)
+
+
+def parse_counts(text: str, *, allow_zero: bool = True) -> dict[str, Money]:
+    """Counted cash per currency as a cashier types it: 'GBP 500.00 EUR 300' (commas and
+    '=' allowed between). Each currency at most once."""
+    tokens = [t for t in re.split(r"[\s,;=]+", (text or "").strip()) if t]
+    if not tokens or len(tokens) % 2:
+        raise MoneyError("type each currency and its amount, e.g. GBP 500.00 EUR 300.00")
+    counts: dict[str, Money] = {}
+    for currency, amount in zip(tokens[::2], tokens[1::2]):
+        money = parse_amount(amount, currency, allow_zero=allow_zero)
+        if money.currency in counts:
+            raise MoneyError(f"{money.currency} is given twice")
+        counts[money.currency] = money
+    return counts

@@ -27,6 +27,15 @@ class DemoInfo:
     wallets: list[tuple[str, str]]  # (phone, description)
     current_otp: Callable[[str], str]
     otp_window: int
+    # The other back ends' demo customers (kiosk.sim.composite), each (what to type..., description):
+    gift_cards: list[tuple[str, str, str]] = field(default_factory=list)  # (number, security code, what)
+    sdk_logins: list[tuple[str, str, str]] = field(default_factory=list)  # (login, password, what)
+    flexiti_accounts: list[tuple[str, str]] = field(default_factory=list)  # (account number, what)
+    flexiti_licences: dict[str, str] = field(default_factory=dict)  # account number -> licence scan text
+    flexiti_answers: dict[str, str] = field(default_factory=dict)  # account number -> security answer
+    # What the customer's phone shows now: the PIN Flexiti sent, the code SDK.finance sent.
+    flexiti_pin: Callable[[str], str | None] = lambda account: None
+    sdk_otp: Callable[[str], str | None] = lambda login: None
 
     def otp_seconds_left(self) -> float:
         return self.otp_window - (time.time() % self.otp_window)
@@ -69,6 +78,7 @@ def build_runtime(
 ) -> Runtime:
     """Everything the kiosk needs to serve visits with the configured back end and devices."""
     require(settings, "rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id")
+    from kiosk.backends.pinning import ClockGuard, secure_transport
     from kiosk.backends.rapyd import RapydClient
     from kiosk.devices import build_devices
     from kiosk.journal.store import Journal
@@ -81,6 +91,7 @@ def build_runtime(
     closers.append(journal.close)
     printer, drawer = build_devices(settings, receipt_dir=receipt_dir)
     closers += [printer.close, drawer.close]
+    clock_guard = ClockGuard()
     backend = RapydClient(
         rapyd.base_url,
         rapyd.access_key.get_secret_value(),  # type: ignore[union-attr]
@@ -88,6 +99,9 @@ def build_runtime(
         rapyd.pos_id,  # type: ignore[arg-type]
         timeout=rapyd.timeout,
         connect_timeout=rapyd.connect_timeout,
+        # TLS verified always (pins on top when set); nothing is signed with a wrong clock.
+        transport=secure_transport(rapyd.base_url, rapyd.pin_sha256, clock_guard=clock_guard),
+        clock=clock_guard.now,
     )
     closers.append(backend.close)
     teller = Teller(
@@ -100,7 +114,25 @@ def build_runtime(
         terminal_id=settings.store.terminal_id,
         cashier=settings.teller.cashier,
     )
-    if auto_shift and teller.shifts.current is None and settings.teller.opening_float:
+    # The other back ends enabled in settings (gift cards, SDK.finance, Flexiti): before recovery,
+    # which hands their unfinished visits to them.
+    from kiosk.teller.desks import attach_desks
+
+    closers += attach_desks(teller, settings)
+    if settings.auth.required:
+        # Cashiers sign in (kiosk.auth): visits and shifts are theirs; a configured float is
+        # taken as counted by the first cashier who signs in, not by nobody at start-up.
+        from kiosk.auth.guard import build_guard
+
+        guard = build_guard(settings, journal)
+        closers.append(guard.accounts.close)
+        closers.append(lambda: guard.sign_out("kiosk closed"))  # runs before the journal closes
+        guard.attach(teller)
+        if auto_shift and settings.teller.opening_float:
+            guard.after_sign_in = lambda user: teller.shifts.current is None and teller.open_shift(
+                settings.teller.opening_float, source="settings"
+            )
+    if auto_shift and teller.guard is None and teller.shifts.current is None and settings.teller.opening_float:
         # Unattended set-ups (headless, demo) take the configured float as counted.
         teller.open_shift(settings.teller.opening_float, source="settings")
     if recover_on_start:
@@ -137,10 +169,11 @@ def demo_settings(data_dir: Path, base_url: str, **extra: Any) -> Settings:
         },
         "printer": {"driver": "simulated"},
         "drawer": {"driver": "simulated", "simulated_close_after": 1.5},
-        "teller": {"opening_float": {"GBP": "500.00", "EUR": "300.00", "USD": "300.00"}, "cashier": "demo"},
+        "teller": {"opening_float": {"GBP": "500.00", "EUR": "300.00", "USD": "300.00", "CAD": "300.00"}, "cashier": "demo"},
         "auth": {"required": False},
         "ui": {"demo_panel": True},
     }
+    overrides.update(_demo_other_backends(base_url))
     for key, value in extra.items():
         if isinstance(value, dict):
             overrides.setdefault(key, {}).update(value)
@@ -150,15 +183,57 @@ def demo_settings(data_dir: Path, base_url: str, **extra: Any) -> Settings:
     return load_settings(None, overrides, config_from_env=False)
 
 
+def _demo_other_backends(base_url: str) -> dict[str, Any]:
+    """Settings of the other simulators of kiosk.sim.composite, all on the same server."""
+    from kiosk.sim import flexiti, pospointe, sdkfinance
+
+    return {
+        "backends": {"enabled": ["rapyd", "pospointe", "sdkfinance", "flexiti"]},
+        "pospointe": {
+            "base_url": base_url + pospointe.BASE_PATH,
+            "user": pospointe.DEMO_USER,
+            "password": pospointe.DEMO_PASSWORD,
+            "store_id": pospointe.DEMO_STORE_ID,
+            "franchisee_id": pospointe.DEMO_FRANCHISEE_ID,
+            "timeout": 5.0,
+            "settle_confirm_after": 0.5,
+        },
+        "sdkfinance": {
+            "base_url": base_url + sdkfinance.BASE_PATH,
+            "cash_point_login": sdkfinance.DEMO_CASHPOINT["login"],
+            "cash_point_password": sdkfinance.DEMO_CASHPOINT["password"],
+            "timeout": 5.0,
+        },
+        "flexiti": {
+            "base_url": base_url + flexiti.BASE_PATH,
+            "client_id": flexiti.DEMO_CLIENT_ID,
+            "client_secret": flexiti.DEMO_CLIENT_SECRET,
+            "location_id": flexiti.DEMO_LOCATION_ID,
+            "timeout": 5.0,
+            "verify_formats": ["sms", "email", "security_question", "regular_purchase_bypass", "merchant_override"],
+        },
+    }
+
+
 def demo_runtime(data_dir: Path, *, otp_window: int = 30, **extra: Any) -> Runtime:
-    """The kiosk on an embedded Rapyd simulator (real HTTP on loopback) and simulated devices."""
+    """The kiosk on the embedded simulators (real HTTP on loopback: Rapyd, POSPointe,
+    SDK.finance, Flexiti; kiosk.sim.composite) and simulated devices."""
+    from kiosk.sim import flexiti as flexiti_sim
+    from kiosk.sim import pospointe as pospointe_sim
     from kiosk.sim import rapyd as sim
+    from kiosk.sim import sdkfinance as sdk_sim
+    from kiosk.sim.composite import CompositeSimulator
     from kiosk.sim.server import start_in_thread
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    simulator = sim.RapydSimulator(data_dir / "simulator-ledger.sqlite3", otp_window=otp_window)
-    server = start_in_thread(simulator.app)
+    simulators = CompositeSimulator(data_dir / "simulator-ledger.sqlite3", otp_window=otp_window)
+    simulator = simulators.rapyd
+    try:
+        server = start_in_thread(simulators)
+    except BaseException:
+        simulators.close()
+        raise
     try:
         settings = demo_settings(data_dir, server.url, rapyd={"otp_window": otp_window}, **extra)
         demo = DemoInfo(
@@ -168,11 +243,20 @@ def demo_runtime(data_dir: Path, *, otp_window: int = 30, **extra: Any) -> Runti
             ],
             current_otp=lambda phone: simulator.current_otp(phone, sim.DEMO_POS_ID),
             otp_window=otp_window,
+            gift_cards=[(c["number"], c["security_code"], c["label"]) for c in pospointe_sim.DEMO_CARDS],
+            sdk_logins=[(u["login"], u["password"], u["name"]) for u in sdk_sim.DEMO_USERS],
+            flexiti_accounts=[(c.account_number, f"{c.first_name} {c.last_name}: {c.note}") for c in flexiti_sim.DEMO_CUSTOMERS],
+            flexiti_licences={c.account_number: c.licence_scan for c in flexiti_sim.DEMO_CUSTOMERS},
+            flexiti_answers={c.account_number: c.security_answer for c in flexiti_sim.DEMO_CUSTOMERS},
+            flexiti_pin=simulators.flexiti.last_pin,
+            sdk_otp=simulators.sdkfinance.pending_otp,
         )
         runtime = build_runtime(settings, demo=demo, receipt_dir=data_dir / "receipts")
     except BaseException:
         server.stop()
+        simulators.close()
         raise
     runtime.simulator = simulator  # type: ignore[attr-defined]  # for tests and the demo panel
+    runtime.simulators = simulators  # type: ignore[attr-defined]  # all four (kiosk.sim.composite)
     runtime._closers.insert(0, server.stop)
     return runtime

@@ -54,6 +54,19 @@ class RapydSettings(_Section):
     connect_timeout: float = Field(default=3.0, gt=0, le=60)
     # Length of the customer's code window, for the countdown on screen (30 s at Rapyd).
     otp_window: int = Field(default=30, ge=1, le=300)
+    # Optional certificate pinning on top of normal TLS verification (never instead of it):
+    # SHA-256 of the server certificate's SubjectPublicKeyInfo (or of the whole DER
+    # certificate), hex or base64; several for a key rollover.
+    pin_sha256: list[str] = Field(default_factory=list)
+
+    @field_validator("pin_sha256", mode="before")
+    @classmethod
+    def _parse_pins(cls, value: Any) -> list[str]:
+        from kiosk.backends.pinning import normalise_pin
+
+        if isinstance(value, str):
+            value = [part for part in value.replace(";", ",").split(",") if part.strip()]
+        return [normalise_pin(pin) for pin in value or []]
 
 
 class PrinterSettings(_Section):
@@ -121,6 +134,26 @@ class TellerSettings(_Section):
 
 class AuthSettings(_Section):
     required: bool = True
+    # Secret mixed into every PIN hash (16+ characters); without it the accounts file is
+    # useless. From a systemd credential (KIOSK_AUTH__PEPPER) or the environment.
+    pepper: SecretStr | None = None
+    # Wrong PINs in a row before a user is locked out, and for how long.
+    max_failures: int = Field(default=5, ge=1, le=10)
+    lockout_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    # No key pressed for this long: the screen locks (the visit in flight is kept).
+    idle_minutes: float = Field(default=5.0, gt=0, le=15)
+
+
+class LimitsSettings(_Section):
+    # Above these (per currency) a supervisor approves with their PIN, e.g. { GBP = "250.00" }.
+    # They apply with auth.required (supervisors sign in); a currency not listed has no limit.
+    per_visit: dict[str, Money] = Field(default_factory=dict)
+    per_shift: dict[str, Money] = Field(default_factory=dict)
+
+    @field_validator("per_visit", "per_shift", mode="before")
+    @classmethod
+    def _parse_limits(cls, value: Any) -> dict[str, Money]:
+        return TellerSettings._parse_float(value)
 
 
 class LogSettings(_Section):
@@ -132,6 +165,79 @@ class LogSettings(_Section):
 class UISettings(_Section):
     # Offer the demo panel (demo wallets and their current codes); only the demo turns it on.
     demo_panel: bool = False
+
+
+BackendName = Literal["rapyd", "pospointe", "sdkfinance", "flexiti"]
+
+
+class BackendsSettings(_Section):
+    # The back ends the cashier can choose from on the ready screen, per visit.
+    enabled: list[BackendName] = Field(default_factory=lambda: ["rapyd"])
+
+    @field_validator("enabled", mode="before")
+    @classmethod
+    def _parse_enabled(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: JSON, or names separated by commas
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("enabled")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError('name at least one back end, e.g. ["rapyd"]')
+        return list(dict.fromkeys(value))
+
+
+class PosPointeSettings(_Section):
+    """POSPointe GiftCard Server: gift cards sold, reloaded and redeemed for cash."""
+
+    base_url: str = "https://giftcard.myposerver.com"
+    user: str | None = None
+    password: SecretStr | None = None
+    store_id: str | None = None
+    franchisee_id: str | None = None
+    currency: str = "USD"
+    timeout: float = Field(default=5.0, gt=0, le=120)
+    connect_timeout: float = Field(default=3.0, gt=0, le=60)
+    # After a lost answer, a balance that did not move is read again this much later before
+    # it is trusted ("not applied"): a request that hung may still be applied late.
+    settle_confirm_after: float = Field(default=2.0, ge=0, le=60)
+
+
+class SdkFinanceSettings(_Section):
+    """SDK.finance cloud wallet: cash top-ups and withdrawals as requests the cash point accepts."""
+
+    base_url: str = "https://api.sdk.finance/api/v1"  # with the API path
+    cash_point_login: str | None = None
+    cash_point_password: SecretStr | None = None
+    # The coin's field name in requests: "coinSerial" (newer platform versions) or "coin".
+    coin_field: Literal["coinSerial", "coin"] = "coinSerial"
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    connect_timeout: float = Field(default=3.0, gt=0, le=60)
+
+
+class FlexitiSettings(_Section):
+    """Flexiti POS API (in-store): verify the customer, then a deposit or an in-store payment."""
+
+    base_url: str = "https://posapi.flexiti.com/flexiti/pos-api/v2.5"
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    location_id: str | None = None  # external_location_id registered with Flexiti
+    employee_id: str | None = None
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    connect_timeout: float = Field(default=3.0, gt=0, le=60)
+    # The access token is refreshed this long before it expires.
+    refresh_margin: float = Field(default=30.0, ge=0, le=600)
+    # Verification formats this store offers; merchant_override always needs a supervisor.
+    verify_formats: list[Literal["sms", "email", "security_question", "regular_purchase_bypass", "merchant_override"]] = (
+        Field(default_factory=lambda: ["sms", "email", "security_question", "regular_purchase_bypass"])
+    )
 
 
 def _default_data_dir() -> Path:
@@ -157,8 +263,13 @@ class Settings(BaseSettings):
     drawer: DrawerSettings = DrawerSettings()
     teller: TellerSettings = TellerSettings()
     auth: AuthSettings = AuthSettings()
+    limits: LimitsSettings = LimitsSettings()
     log: LogSettings = LogSettings()
     ui: UISettings = UISettings()
+    backends: BackendsSettings = BackendsSettings()
+    pospointe: PosPointeSettings = PosPointeSettings()
+    sdkfinance: SdkFinanceSettings = SdkFinanceSettings()
+    flexiti: FlexitiSettings = FlexitiSettings()
 
     @classmethod
     def settings_customise_sources(

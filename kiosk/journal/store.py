@@ -215,9 +215,12 @@ class Journal:
         """Append one step and make it durable before returning.
 
         `data` may carry `summary` (a dict of visits columns to set) which is stored in the
-        visits table, not in the row; everything else goes into the row as JSON.
+        visits table, not in the row, and `outbox` (a list of (action, payload) compensations)
+        queued in the same transaction, so that a step and the work it promises can never be
+        separated by a crash; everything else goes into the row as JSON.
         """
         summary: dict[str, Any] = data.pop("summary", None) or {}
+        outbox: list[tuple[str, dict[str, Any]]] = data.pop("outbox", None) or []
         payload = _json(data)
         at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         with self._lock:
@@ -231,6 +234,11 @@ class Journal:
                 )
                 if visit_id is not None:
                     self._update_visit(visit_id, at, step, summary)
+                for action, item in outbox:
+                    self._db.execute(
+                        "INSERT INTO outbox(visit_id, action, payload, next_at) VALUES (?,?,?,?)",
+                        (visit_id, action, _json(item), time.time()),
+                    )
                 self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:
@@ -291,19 +299,6 @@ class Journal:
             )
         return [VisitSummary(*row) for row in cursor]
 
-    def cash_moved_since(self, seq: int) -> dict[str, Decimal]:
-        """Net cash into (+) or out of (-) the drawer per currency, from visits whose cash
-        movement was confirmed after journal row `seq`."""
-        totals: dict[str, Decimal] = {}
-        cursor = self._db.execute(
-            "SELECT v.currency, v.cash_delta FROM visits v WHERE v.cash_delta IS NOT NULL AND EXISTS "
-            "(SELECT 1 FROM rows r WHERE r.visit_id = v.visit_id AND r.step = 'CASH_CONFIRMED' AND r.seq > ?)",
-            (seq,),
-        )
-        for currency, delta in cursor:
-            totals[currency] = totals.get(currency, Decimal(0)) + Decimal(delta)
-        return totals
-
     def verify(self) -> tuple[bool, str]:
         """Walk the chain; report the first row that was edited, removed or reordered."""
         prev = GENESIS
@@ -355,6 +350,10 @@ class Journal:
             return json.loads(AESGCM(self._vault_key).decrypt(sealed[:12], sealed[12:], visit_id.encode()))
         except (InvalidTag, ValueError):
             return None
+
+    def sealed_visits(self) -> list[str]:
+        """Visits whose session details are still held (unfinished, or not yet tidied)."""
+        return [row[0] for row in self._db.execute("SELECT visit_id FROM vault")]
 
     def erase(self, visit_id: str) -> None:
         with self._lock:

@@ -55,7 +55,7 @@ def _settle_cash(teller: Teller, visit: Visit, timeout: float) -> None:
     (recorded as put away by hand). A drawer left open leaves the cash outcome unknown."""
     if visit.drawer_outcome is DrawerOutcome.NOT_OPENED:
         if visit.kind is not None and visit.kind.value == "withdraw":
-            teller.reverse_withdrawal(visit)
+            teller.reverse_withdrawal(visit, by_rule=True)  # no cashier chose it: nobody there
             raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; the withdrawal was reversed.")
         teller.confirm_cash(visit, by_hand=True)
         return

@@ -109,8 +109,22 @@ def recover(teller: Teller) -> list[Resolution]:
         except TellerError as exc:  # e.g. a reprint while the printer is out of paper
             done.append(Resolution(visit.visit_id, f"left pending: {exc.message}", states.PENDING))
     run_outbox(teller, force=True)
+    _tidy_finished(teller)
     # Report each visit's state after the outbox ran (a settle may have resolved it).
     return [Resolution(r.visit_id, r.action, _state(teller, r.visit_id)) for r in done]
+
+
+def _tidy_finished(teller: Teller) -> None:
+    """A visit whose final row was written just before a stop may still hold an open host
+    session and its sealed details: close the one, erase the other."""
+    journal = teller.journal
+    for visit_id in journal.sealed_visits():
+        visit = journal.visit(visit_id)
+        if visit is None or visit.state == states.PENDING or (visit.state == states.SUSPECT and visit.resolution is None):
+            continue
+        if "SESSION_CLOSED" not in {row.step for row in journal.rows(visit_id)} and not _queued(teller, visit_id, "close_session"):
+            close_session(teller, visit_id, None)
+        forget_when_done(teller, visit_id)
 
 
 def _state(teller: Teller, visit_id: str) -> str:
@@ -125,6 +139,11 @@ def _recover_visit(teller: Teller, visit_id: str) -> Resolution:
     has = set(steps).__contains__
     visit = journal.visit(visit_id)
     assert visit is not None
+    from kiosk.teller import journeys  # gift card, SDK.finance and Flexiti visits: their desk's table
+
+    handled = journeys.recover_visit(teller, visit_id, visit.kind)
+    if handled is not None:
+        return handled
 
     def finish(action: str, state: str | None = None, step: str = "RECOVERED") -> Resolution:
         summary = {"state": state} if state else {}
@@ -155,8 +174,7 @@ def _recover_visit(teller: Teller, visit_id: str) -> Resolution:
         return finish("drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
     if has("HOST_OK"):
         if visit.kind == "withdraw":
-            journal.record(visit_id, "CASH_NOT_HANDED", reason="stopped before the drawer opened")
-            _queue(teller, visit_id, "reverse", None)
+            _not_handed(teller, visit_id, "stopped before the drawer opened")
             return Resolution(visit_id, "withdrawal applied, cash never paid out: reversal queued", states.PENDING)
         return finish("deposit applied, drawer never opened: suspect", states.SUSPECT, "SUSPECT")
     if has("HOST_DECLINED"):
@@ -177,6 +195,13 @@ def _last(rows, step: str, key: str):
         if row.step == step and key in row.data:
             return row.data[key]
     return None
+
+
+def _not_handed(teller: Teller, visit_id: str, reason: str, **data) -> None:
+    """The withdrawal was applied and its cash never left the drawer: say so and queue the
+    reversal in one durable step (a stop between the two would forget the reversal)."""
+    outbox = [] if _queued(teller, visit_id, "reverse") else [("reverse", {"idempotency": f"reverse-{visit_id}"})]
+    teller.journal.record(visit_id, "CASH_NOT_HANDED", reason=reason, outbox=outbox, **data)
 
 
 def _queue(teller: Teller, visit_id: str, action: str, key: str | None) -> None:
@@ -260,6 +285,10 @@ class NeedsAPerson(BackendError):
 
 def _send(teller: Teller, item) -> None:
     """Send one compensation; raises a BackendError when it was not acknowledged."""
+    from kiosk.teller import journeys
+
+    if journeys.send(teller, item):  # an item of another journey, sent by its desk
+        return
     journal = teller.journal
     visit = journal.visit(item.visit_id)
     session = session_of(teller, item.visit_id)
@@ -287,6 +316,12 @@ def _settle(teller: Teller, visit_id: str, visit, session: WalletSession, amount
     """Learn whether the host applied a money call whose answer was lost, by re-sending it
     with the same idempotency value."""
     journal = teller.journal
+    steps = {row.step for row in journal.rows(visit_id)}
+    if "HOST_OK" in steps or "HOST_DECLINED" in steps:
+        # An earlier run learned the outcome and stopped before marking this item done.
+        if "HOST_OK" in steps:
+            _after_late_success(teller, visit_id, visit, steps)
+        return
     journal.record(visit_id, "HOST_RESENT", attempt="outbox")
     try:
         if visit.kind == "withdraw":
@@ -302,18 +337,31 @@ def _settle(teller: Teller, visit_id: str, visit, session: WalletSession, amount
         close_session(teller, visit_id, session)
         return
     journal.record(visit_id, "HOST_OK", transaction_id=receipt.transaction_id, summary={"transaction_id": receipt.transaction_id})
+    _after_late_success(teller, visit_id, journal.visit(visit_id), {"HOST_OK"})
+
+
+def _after_late_success(teller: Teller, visit_id: str, visit, steps: set[str]) -> None:
+    """The host applied a call whose answer came after the visit ended: a withdrawal's cash
+    never left the drawer (give the money back); a deposit's cash may or may not have been
+    kept (a supervisor counts)."""
     if visit.kind == "withdraw":
-        # The drawer never opened for it: no cash left the till. Give the money back.
-        journal.record(visit_id, "CASH_NOT_HANDED", reason="host answer came after the visit ended")
-        journal.enqueue(visit_id, "reverse", {"idempotency": f"reverse-{visit_id}"})
-    else:
-        journal.record(visit_id, "SUSPECT", reason="deposit applied after the visit ended", summary={"state": states.SUSPECT})
+        if "REVERSED" not in steps and "CASH_NOT_HANDED" not in steps:
+            _not_handed(teller, visit_id, "host answer came after the visit ended")
+    elif visit.state == states.PENDING:
+        teller.journal.record(
+            visit_id, "SUSPECT", reason="deposit applied after the visit ended", summary={"state": states.SUSPECT}
+        )
 
 
 def _reverse(teller: Teller, visit_id: str, visit, session: WalletSession, amount: Money, key: str) -> None:
     journal = teller.journal
     if not visit.transaction_id:
         raise NeedsAPerson("The withdrawal's transaction id is unknown; it needs a person.")
+    if any(row.step == "REVERSED" for row in journal.rows(visit_id)):
+        # Acknowledged before a stop that came ahead of marking this item done.
+        if visit.state == states.REVERSED:
+            close_session(teller, visit_id, session)
+        return
     journal.record(visit_id, "REVERSAL_SENT", idempotency=key, transaction_id=visit.transaction_id)
     receipt = teller.backend.reverse_withdrawal(session, visit.account_id, amount, visit.transaction_id, idempotency=key)
     journal.record(visit_id, "REVERSED", reversal_id=receipt.transaction_id, summary={"state": states.REVERSED})
@@ -331,8 +379,15 @@ def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervis
     visit = journal.visit(visit_id)
     if visit is None or visit.state != states.SUSPECT or visit.resolution is not None:
         raise TellerError("NOT_SUSPECT", "That visit is not waiting for a supervisor.")
+    from kiosk.teller import journeys
+
+    other = journeys.resolve_suspect(teller, visit_id, visit.kind, cash_moved=cash_moved, supervisor=supervisor)
+    if other is not None:
+        return other
     amount = parse_amount(visit.amount, visit.currency)
-    applied = visit.transaction_id is not None and visit.transaction_id != ""
+    applied = bool(visit.transaction_id)
+    # Each resolution is one row that carries its whole effect (the cash counted into the
+    # shift, or the reversal queued), so a stop right after it loses nothing.
     if cash_moved:
         delta = amount.amount if visit.kind == "deposit" else -amount.amount
         journal.record(
@@ -343,16 +398,18 @@ def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervis
             cash_delta=f"{delta:f}",
             summary={"resolution": "cash moved", "cash_delta": f"{delta:f}", "state": states.COMPLETED},
         )
-        journal.record(visit_id, "CASH_CONFIRMED", by_hand=True, cash_delta=f"{delta:f}")
         teller.shifts.note_cash(amount.currency, amount, paid_in=visit.kind == "deposit")
         close_session(teller, visit_id, None)
         return states.COMPLETED
     if visit.kind == "withdraw" and applied:
         journal.record(
-            visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor, summary={"resolution": "cash not moved"}
+            visit_id,
+            "SUSPECT_RESOLVED",
+            counted="cash not moved",
+            supervisor=supervisor,
+            summary={"resolution": "cash not moved"},
+            outbox=[] if _queued(teller, visit_id, "reverse") else [("reverse", {"idempotency": f"reverse-{visit_id}"})],
         )
-        journal.record(visit_id, "CASH_NOT_HANDED", reason="supervisor count")
-        journal.enqueue(visit_id, "reverse", {"idempotency": f"reverse-{visit_id}"})
         run_outbox(teller, force=True)
         return _state(teller, visit_id)
     # A deposit credited whose cash was not kept cannot be undone through this API.
@@ -361,8 +418,8 @@ def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervis
         "SUSPECT_RESOLVED",
         counted="cash not moved",
         supervisor=supervisor,
+        escalated="deposit credited but the cash was not kept: needs the wallet provider",
         summary={"resolution": "cash not moved: wallet credited, needs the wallet provider"},
     )
-    journal.record(visit_id, "ESCALATED", action="deposit correction", reason="deposit credited but the cash was not kept")
     close_session(teller, visit_id, None)
     return states.SUSPECT

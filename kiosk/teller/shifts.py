@@ -117,8 +117,10 @@ class Shifts:
 
     def _compute(self, shift: Shift) -> dict[str, CurrencyTotals]:
         totals = {c: CurrencyTotals(float=m.amount) for c, m in shift.float.items()}
+        # Cash moved where a row says so (the cashier's confirmation, or a supervisor's count
+        # of a suspect visit), each carrying its signed cash_delta.
         for row in self.journal.rows(after=shift.seq):
-            if row.step not in ("CASH_CONFIRMED", "REVERSED") or row.visit_id is None:
+            if row.visit_id is None or (row.step != "REVERSED" and "cash_delta" not in row.data):
                 continue
             visit = self.journal.visit(row.visit_id)
             if visit is None or not visit.currency or visit.amount is None:
@@ -126,10 +128,10 @@ class Shifts:
             t = totals.setdefault(visit.currency, CurrencyTotals())
             if row.step == "REVERSED":
                 t.reversed += Decimal(visit.amount)
-            elif Decimal(row.data.get("cash_delta", visit.cash_delta or "0")) >= 0:
-                t.deposits += Decimal(visit.amount)
+            elif Decimal(row.data["cash_delta"]) >= 0:
+                t.deposits += Decimal(row.data["cash_delta"])
             else:
-                t.withdrawals += Decimal(visit.amount)
+                t.withdrawals -= Decimal(row.data["cash_delta"])
         return totals
 
     # --- during the shift ------------------------------------------------------------------

@@ -40,9 +40,11 @@ from kiosk.backends.base import (
     SessionRejected,
     WalletBackend,
 )
+from kiosk import auth as auth_actions
+from kiosk.backends.pinning import ClockWrong
 from kiosk.journal import store as journal_states
 from kiosk.journal.store import Journal
-from kiosk.money import Money, MoneyError, check_currency, parse_amount
+from kiosk.money import Money, MoneyError, parse_amount, parse_counts
 from kiosk.receipts import ReceiptFacts, build_receipt
 from kiosk.teller.recovery import close_session, forget_when_done
 from kiosk.teller.retry import ProgressCallback, RetryPolicy, send_settling
@@ -73,6 +75,14 @@ def check_phone(text: str) -> str:
     return phone
 
 
+def counted(text: str) -> dict[str, Money]:
+    """Cash per currency as the cashier typed it (a float, a count at close)."""
+    try:
+        return parse_counts(text)
+    except MoneyError as exc:
+        raise TellerError("BAD_COUNT", str(exc), "Type each currency and its amount, e.g. GBP 500.00 EUR 300.00.") from None
+
+
 def check_otp(text: str) -> str:
     otp = (text or "").strip()
     if not OTP_FORM.match(otp):
@@ -96,8 +106,23 @@ class DeviceHealth:
         return found
 
 
+@dataclass(frozen=True)
+class Attention:
+    """What a supervisor must look at: visits with an unknown cash outcome (they lock cash
+    movements) and compensations the outbox could not deliver."""
+
+    suspects: list
+    escalated: list
+    pending: int
+
+
 # The teller's error messages for each back-end refusal: what happened and what to do now.
 _HOST_MESSAGES: dict[type[BackendError], tuple[str, str, str]] = {
+    ClockWrong: (  # before AuthenticationFailed, of which it is a kind
+        "CLOCK_WRONG",
+        "The terminal's clock is wrong, so the wallet service would refuse it: nothing was sent.",
+        "Call IT support to set the clock (NTP); then try again.",
+    ),
     OtpRejected: (
         "OTP_REJECTED",
         "The wallet did not accept the code: it is wrong, expired or already used.",
@@ -161,6 +186,9 @@ class Teller:
         self.drawer_alert = False
         self.last_receipt_visit: Visit | None = None
         self.shifts = Shifts(journal)
+        #: kiosk.auth.guard.Guard when cashiers sign in (auth.required): who is signed in,
+        #: and the supervisor approvals the guarded steps below need. None: no checks.
+        self.guard = None
         #: called from the worker thread before each re-send: (attempt, pause, error)
         self.on_retry: ProgressCallback | None = None
         self._stop = threading.Event()
@@ -178,6 +206,50 @@ class Teller:
     def open_shift(self, float_: dict[str, Money], *, source: str = "counted"):
         with self._lock:
             return self.shifts.open(float_, self.cashier, source=source)
+
+    def shift_report(self):
+        with self._lock:
+            return self.shifts.report()
+
+    def close_shift(self, counted: dict[str, Money], *, supervisor: str | None = None):
+        """Blind close (see Shifts.close); the Z report is printed as well."""
+        with self._lock:
+            if supervisor and self.guard is not None and self._has_variance(counted):
+                self._approved(auth_actions.VARIANCE, supervisor=supervisor)
+            report = self.shifts.close(counted, self.cashier, supervisor=supervisor)
+            self.print_report(report)
+            return report
+
+    def print_report(self, report) -> PrintOutcome:
+        document = report.document(self.store_name, self.terminal_id, self.printer.columns)
+        return self.printer.print_receipt(document)
+
+    # --- what needs a person, and the compensations still to send ----------------------------
+
+    def attention(self) -> Attention:
+        from kiosk.teller.recovery import escalations
+
+        return Attention(
+            suspects=self.journal.unresolved_suspects(),
+            escalated=escalations(self),
+            pending=len(self.journal.compensations()),
+        )
+
+    def settle_outbox(self) -> int:
+        """Send the compensations that are due (between visits); returns how many remain."""
+        from kiosk.teller.recovery import run_outbox
+
+        with self._lock:
+            return run_outbox(self)
+
+    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
+        from kiosk.teller.recovery import resolve_suspect
+
+        if not supervisor.strip():
+            raise TellerError("SUPERVISOR_REQUIRED", "A supervisor must resolve this visit.")
+        with self._lock:
+            self._approved(auth_actions.RESOLVE, visit_id=visit_id, supervisor=supervisor)
+            return resolve_suspect(self, visit_id, cash_moved=cash_moved, supervisor=supervisor.strip())
 
     # --- readiness -------------------------------------------------------------------------
 
@@ -205,6 +277,7 @@ class Teller:
     def _ensure_ready_for_cash(self) -> None:
         """Refuse before any money moves when the shift, an unresolved visit or the devices
         would not let the visit finish."""
+        self.require_cashier()
         self.shifts.require_open()
         if self.journal.unresolved_suspects():
             raise TellerError(
@@ -312,6 +385,7 @@ class Teller:
             self._expect(visit, Stage.SESSION_OPEN)
             amount = self.check_withdrawal(visit, account_id, amount_text)
             self._ensure_ready_for_cash()
+            self._within_limits(visit, amount)
             visit.kind, visit.account, visit.amount = VisitKind.WITHDRAW, self._account(visit, account_id), amount
             receipt = self._move_money(
                 visit, lambda key: self.backend.withdraw(visit.session, account_id, amount, idempotency=key)
@@ -326,6 +400,7 @@ class Teller:
             self._expect(visit, Stage.SESSION_OPEN)
             amount = self.check_deposit(visit, currency, amount_text)
             self._ensure_ready_for_cash()
+            self._within_limits(visit, amount)
             account = visit.session.account_for(amount.currency) if visit.session else None
             visit.kind, visit.amount = VisitKind.DEPOSIT, amount
             visit.account = account or Account("", amount.currency, Money.zero(amount.currency))
@@ -358,11 +433,12 @@ class Teller:
         except BackendError as exc:
             error = teller_error(exc)
             if exc.outcome_unknown:
-                self.journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
                 visit.stage, visit.error = Stage.UNRESOLVED, error
                 # The outbox keeps re-sending with the same key until the host says; the
                 # session stays open so that an applied withdrawal can still be reversed.
-                self.journal.enqueue(visit.visit_id, "settle", {"idempotency": key})
+                self.journal.record(
+                    visit.visit_id, "HOST_UNKNOWN", code=exc.code, outbox=[("settle", {"idempotency": key})]
+                )
                 raise error from None
             self.journal.record(
                 visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": journal_states.DECLINED}
@@ -439,13 +515,18 @@ class Teller:
             visit.stage = Stage.SUSPECT
             return visit
 
-    def reverse_withdrawal(self, visit: Visit) -> Visit:
+    def reverse_withdrawal(self, visit: Visit, *, by_rule: bool = False) -> Visit:
         """No cash was handed over (drawer did not open, customer left): give the money
-        back to the wallet. Raises TellerError when the host could not confirm it."""
+        back to the wallet. Raises TellerError when the host could not confirm it.
+
+        A cashier's choice to reverse needs a supervisor's approval (with sign-in on);
+        `by_rule` is the headless visit's own rule (the drawer did not open, nobody there)."""
         with self._lock:
             self._expect(visit, Stage.CASH_PENDING)
             if visit.kind is not VisitKind.WITHDRAW:
                 raise TellerError("NOT_A_WITHDRAWAL", "Only a withdrawal can be reversed.")
+            if not by_rule:
+                self._approved(auth_actions.REVERSE, visit_id=visit.visit_id)
             assert visit.amount and visit.account and visit.session
             key = str(uuid.uuid4())
             self.journal.record(visit.visit_id, "CASH_NOT_HANDED")
@@ -458,9 +539,10 @@ class Teller:
                     key,
                 )
             except BackendError as exc:
-                self.journal.record(visit.visit_id, "REVERSAL_FAILED", code=exc.code)
+                self.journal.record(
+                    visit.visit_id, "REVERSAL_FAILED", code=exc.code, outbox=[("reverse", {"idempotency": key})]
+                )
                 visit.stage = Stage.UNRESOLVED
-                self.journal.enqueue(visit.visit_id, "reverse", {"idempotency": key})
                 raise TellerError(
                     "REVERSAL_FAILED",
                     "The withdrawal could not be reversed yet.",
@@ -493,6 +575,7 @@ class Teller:
             visit = visit or self.last_receipt_visit
             if visit is None or visit.receipt is None:
                 raise TellerError("NO_RECEIPT", "There is no receipt to reprint.")
+            self._approved(auth_actions.REPRINT)
             return self._print(visit, copy=True)
 
     def cancel(self, visit: Visit) -> Visit:
@@ -504,6 +587,50 @@ class Teller:
             self._close_session(visit)
             return visit
 
+    # --- who may: sign-in, limits and supervisor approvals (rules in kiosk.auth) ------------
+
+    def require_cashier(self) -> str:
+        """With sign-in on, nothing moves money unless a cashier is signed in."""
+        if self.guard is None:
+            return self.cashier
+        if self.guard.user is None:
+            raise TellerError("NOT_SIGNED_IN", "Nobody is signed in at this till.", "Sign in first.")
+        return self.guard.user.name
+
+    def limit_exceeded(self, amount: Money) -> str:
+        """'' when `amount` needs no supervisor, else why it does (for the UI to ask first)."""
+        if self.guard is None:
+            return ""
+        from kiosk.auth.guard import shift_turnover
+
+        return self.guard.limit_breach(amount, shift_turnover(self, amount.currency))
+
+    def _within_limits(self, visit: Visit, amount: Money) -> None:
+        breach = self.limit_exceeded(amount)
+        if breach:
+            self._approved(auth_actions.LIMIT, visit_id=visit.visit_id, why=breach)
+
+    def _approved(self, action: str, *, visit_id: str | None = None, supervisor: str | None = None, why: str = ""):
+        """Use up the supervisor approval this step needs (none without sign-in)."""
+        if self.guard is None:
+            return None
+        approval = self.guard.take_approval(action, visit_id=visit_id, supervisor=supervisor)
+        if approval is None:
+            raise TellerError(
+                "NEEDS_SUPERVISOR",
+                f"{why} A supervisor must approve this ({action}).".strip(),
+                "Ask a supervisor to approve it with their PIN.",
+            )
+        return approval
+
+    def _has_variance(self, counted: dict[str, Money]) -> bool:
+        report = self.shifts.report()
+        for currency in set(report.totals) | set(counted):
+            expected = report.totals[currency].expected if currency in report.totals else 0
+            if (counted[currency].amount if currency in counted else 0) != expected:
+                return True
+        return False
+
     # --- helpers ---------------------------------------------------------------------------
 
     def _print(self, visit: Visit, *, copy: bool) -> PrintOutcome:
@@ -513,7 +640,7 @@ class Teller:
             store_address=self.store_address,
             terminal_id=self.terminal_id,
             cashier=self.cashier,
-            kind=visit.kind.value,
+            kind=getattr(visit, "receipt_kind", "") or visit.kind.value,  # other journeys name their own
             amount=visit.amount,
             account_alias=visit.account.alias if visit.account else "",
             phone_masked=visit.phone_masked,

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -26,7 +27,11 @@ from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
 from kiosk.teller import Stage, TellerError, Visit, VisitKind
+from kiosk.teller.teller import counted
+from kiosk import auth
+from kiosk.ui import auth as auth_ui
 from kiosk.ui import messages as m
+from kiosk.ui.journeys import JourneysMixin  # gift cards, SDK.finance, Flexiti
 from kiosk.ui.screens.accounts import AccountsScreen
 from kiosk.ui.screens.amount import AmountScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -37,6 +42,8 @@ from kiosk.ui.screens.progress import ProgressScreen
 from kiosk.ui.screens.quit import QuitScreen
 from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.ui.screens.shift import CloseShiftScreen, OpenShiftScreen, ShiftReportScreen
+from kiosk.ui.screens.supervisor import SupervisorScreen
 
 log = logging.getLogger("kiosk.ui")
 
@@ -74,7 +81,7 @@ class Choice:
     currency: str
 
 
-class KioskApp(App[None], inherit_bindings=False):
+class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
     # Absolute: a relative CSS_PATH is resolved beside a subclass's module, not this one.
     CSS_PATH = Path(__file__).with_name("kiosk.tcss")
     TITLE = "Cash point"
@@ -99,6 +106,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.clock = clock  # screens read time through this, so tests can freeze it
         self.status_interval = status_interval
         settings = getattr(runtime, "settings", None)
+        self.title = str(getattr(getattr(settings, "store", None), "name", "") or self.TITLE)
         self.host_timeout = float(getattr(getattr(settings, "rapyd", None), "timeout", 10.0))
         self.drawer_wait = drawer_wait or float(
             getattr(getattr(settings, "teller", None), "drawer_close_timeout", 120.0)
@@ -127,6 +135,7 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.push_screen(self.first_screen())
+        auth_ui.install(self)  # with sign-in on: the sign-in gate over it, and the idle lock
         self.refresh_status()
         self.set_interval(self.status_interval, self.refresh_status)
 
@@ -141,11 +150,18 @@ class KioskApp(App[None], inherit_bindings=False):
     def first_screen(self) -> Screen:
         return ReadyScreen(self.pos_id, self.status)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()  # for the idle lock (kiosk.ui.auth)
+        await super().on_event(event)
+
     # --- the one place screens change ------------------------------------------------------
 
     def show(self, screen: Screen) -> None:
         """Replace the current step's screen (the stack stays two deep: base + step). A
         close-the-kiosk question still open is withdrawn: the journey moved on."""
+        if auth_ui.hold(self, screen):
+            return  # behind the sign-in gate: shown once someone signs in
         while isinstance(self.screen, QuitScreen):
             self.pop_screen()
         self.switch_screen(screen)
@@ -202,7 +218,11 @@ class KioskApp(App[None], inherit_bindings=False):
             backend = read("wallet service", teller.backend_health, "")
             health = read("devices", teller.device_health, None)
             cash = read("cash in the drawer", lambda: [teller.cash_in_drawer(c) for c in teller.drawer_currencies()], [])
-            result = m.StatusRead(backend, health, cash, problem=" ".join(problems))
+            if not backend and hasattr(teller, "settle_outbox"):
+                # Between visits: send the compensations that are due (reversals, closes).
+                read("outbox", teller.settle_outbox, 0)
+            attention = read("visits to resolve", teller.attention, None) if hasattr(teller, "attention") else None
+            result = m.StatusRead(backend, health, cash, problem=" ".join(problems), attention=attention)
             self.post_message(result)
 
         self.run_worker(work, name="status", group="status", thread=True, exit_on_error=False)
@@ -233,6 +253,9 @@ class KioskApp(App[None], inherit_bindings=False):
         if self.busy:
             return
         visit = self.visit if self.visit and self.visit.stage is Stage.COMPLETED else None
+        last = visit or getattr(self.teller, "last_receipt_visit", None)
+        if not auth_ui.approved_or_ask(self, auth.REPRINT, retry=m.Reprint, needed=last is not None):
+            return
         self.run_teller("reprint", lambda: m.Reprinted(self.teller.reprint(visit).value), busy=False)
 
     @guarded
@@ -244,6 +267,86 @@ class KioskApp(App[None], inherit_bindings=False):
         )
         if isinstance(self.screen, ReceiptScreen):
             self.screen.show_print(message.outcome, copy=True)
+
+    # --- shift and supervision -------------------------------------------------------------
+
+    @guarded
+    def on_show_shift(self, message: m.ShowShift) -> None:
+        if self.busy or self.visit is not None:
+            return
+        teller = self.teller
+
+        def read() -> Message:
+            if teller.shifts.current is None:
+                return m.ShiftShown(None)
+            return m.ShiftShown(teller.shift_report().lines())
+
+        self.run_teller("shift", read, busy=False)
+
+    @guarded
+    def on_shift_shown(self, message: m.ShiftShown) -> None:
+        self.show(OpenShiftScreen() if message.lines is None else ShiftReportScreen(message.lines, closed=False))
+
+    @guarded
+    def on_open_shift(self, message: m.OpenShift) -> None:
+        teller, text = self.teller, message.counted
+
+        def open_shift() -> Message:
+            shift = teller.open_shift(counted(text))
+            return m.Done("Shift opened with " + ", ".join(str(v) for v in shift.float.values()) + ".")
+
+        self.run_teller("shift", open_shift, busy=False)
+
+    @guarded
+    def on_print_shift_report(self, message: m.PrintShiftReport) -> None:
+        teller = self.teller
+        self.run_teller("reprint", lambda: m.Reprinted(teller.print_report(teller.shift_report()).value), busy=False)
+
+    @guarded
+    def on_close_shift(self, message: m.CloseShift) -> None:
+        teller, text, supervisor = self.teller, message.counted, message.supervisor or None
+        if supervisor and not auth_ui.approved_or_ask(
+            self, auth.VARIANCE, supervisor=supervisor, retry=lambda: m.CloseShift(text, message.supervisor)
+        ):
+            return  # with sign-in on, the named supervisor approves with their PIN first
+        self.run_teller("shift", lambda: m.ShiftClosed(teller.close_shift(counted(text), supervisor=supervisor).lines()), busy=False)
+
+    @guarded
+    def on_shift_closed(self, message: m.ShiftClosed) -> None:
+        while isinstance(self.screen, CloseShiftScreen):
+            self.pop_screen()
+        self.show(ShiftReportScreen(message.lines, closed=True))
+
+    @guarded
+    def on_show_supervisor(self, message: m.ShowSupervisor) -> None:
+        if self.busy or self.visit is not None:
+            return
+        self.run_teller("supervisor", lambda: m.AttentionRead(self.teller.attention()), busy=False)
+
+    @guarded
+    def on_attention_read(self, message: m.AttentionRead) -> None:
+        self.show(SupervisorScreen(message.attention))
+
+    @guarded
+    def on_resolve_suspect(self, message: m.ResolveSuspect) -> None:
+        teller = self.teller
+        visit_id, cash_moved, supervisor = message.visit_id, message.cash_moved, message.supervisor
+        if supervisor.strip() and not auth_ui.approved_or_ask(
+            self, auth.RESOLVE, supervisor=supervisor, visit_id=visit_id,
+            retry=lambda: m.ResolveSuspect(visit_id, cash_moved, supervisor),
+        ):
+            return  # with sign-in on, the named supervisor approves with their PIN first
+
+        def resolve() -> Message:
+            state = teller.resolve_suspect(visit_id, cash_moved=cash_moved, supervisor=supervisor)
+            return m.Done(f"Visit {visit_id[:8]} resolved by {supervisor}: now {state}.")
+
+        self.run_teller("resolve", resolve, busy=False)
+
+    @guarded
+    def on_done(self, message: m.Done) -> None:
+        self.notify(message.text)
+        self.show_ready()
 
     # --- customer and session --------------------------------------------------------------
 
@@ -343,6 +446,11 @@ class KioskApp(App[None], inherit_bindings=False):
         if self.busy or visit is None or choice is None or amount is None or visit.stage is not Stage.SESSION_OPEN:
             return
         teller = self.teller
+        over = teller.limit_exceeded(amount) if hasattr(teller, "limit_exceeded") else ""
+        if not auth_ui.approved_or_ask(
+            self, auth.LIMIT, retry=m.MoveMoney, why=over, visit_id=visit.visit_id, needed=bool(over)
+        ):
+            return
         bound = self.money_bound()
         if choice.kind is VisitKind.WITHDRAW:
             self.show(ProgressScreen(f"Withdrawing {amount} from the customer's wallet", bound=bound, money=True))
@@ -374,7 +482,7 @@ class KioskApp(App[None], inherit_bindings=False):
 
     @guarded
     def on_drawer_closed(self, message: m.DrawerClosed) -> None:
-        screen = self.screen
+        screen = auth_ui.step_screen(self)  # the drawer screen, even behind an idle lock
         if not isinstance(screen, DrawerScreen) or screen.visit is not message.visit:
             return  # the cashier already finished by hand
         if message.closed:
@@ -405,6 +513,8 @@ class KioskApp(App[None], inherit_bindings=False):
     def on_reverse_withdrawal(self, message: m.ReverseWithdrawal) -> None:
         visit, teller = self.visit, self.teller
         if self.busy or visit is None or visit.stage is not Stage.CASH_PENDING or visit.kind is not VisitKind.WITHDRAW:
+            return
+        if not auth_ui.approved_or_ask(self, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
             return
         self.show(ProgressScreen("Reversing the withdrawal", bound=self.money_bound(), money=True))
         self.run_teller("reverse", lambda: m.VisitReversed(teller.reverse_withdrawal(visit)))
@@ -478,6 +588,14 @@ class KioskApp(App[None], inherit_bindings=False):
             return
         if message.step == "cancel":
             self.visit = None  # the teller journalled it; do not try the same cancel again
+        if message.step in ("shift", "resolve", "supervisor"):
+            # Nothing of a visit is open: say why where the cashier is, and stay there.
+            text = f"{message.error.message} {message.error.next_step}".strip()
+            if hasattr(self.screen, "show_problem"):
+                self.screen.show_problem(text)
+            else:
+                self.notify(text, severity="warning", timeout=8)
+            return
         stage = message.visit.stage if message.visit else None
         self.show(ErrorScreen(message.error, ways_forward(message.step, message.error.code, stage)))
 
@@ -515,6 +633,9 @@ class KioskApp(App[None], inherit_bindings=False):
     @guarded
     def on_close_kiosk(self, message: m.CloseKiosk) -> None:
         if isinstance(self.screen, QuitScreen):
+            return
+        if auth_ui.gate_up(self) and self.visit is not None:
+            self.notify("A visit is in progress: sign in first.", severity="warning")
             return
         if self.busy:
             self.notify("Wait: the kiosk is working on this visit.", severity="warning")

@@ -112,6 +112,7 @@ class StatusRead(Message):
     health: DeviceHealth | None
     cash: list[Money]
     problem: str = ""  # a reading that failed altogether
+    attention: object | None = None  # kiosk.teller.teller.Attention
 
 
 @dataclass(eq=False)
@@ -177,3 +178,60 @@ class UnexpectedFailure(Message):
 
     step: str
     visit: Visit | None = None
+
+
+# --- shifts and supervision --------------------------------------------------------------
+
+
+class ShowShift(Message):
+    """Ready -> the shift: open one, or see the X report."""
+
+
+@dataclass(eq=False)
+class OpenShift(Message):
+    counted: str  # as typed: 'GBP 500.00 EUR 300'
+
+
+class PrintShiftReport(Message):
+    pass
+
+
+@dataclass(eq=False)
+class CloseShift(Message):
+    counted: str
+    supervisor: str
+
+
+@dataclass(eq=False)
+class ShiftShown(Message):
+    """The X report lines, or None when no shift is open."""
+
+    lines: list[str] | None
+
+
+@dataclass(eq=False)
+class ShiftClosed(Message):
+    lines: list[str]
+
+
+class ShowSupervisor(Message):
+    pass
+
+
+@dataclass(eq=False)
+class AttentionRead(Message):
+    attention: object  # kiosk.teller.teller.Attention
+
+
+@dataclass(eq=False)
+class ResolveSuspect(Message):
+    visit_id: str
+    cash_moved: bool
+    supervisor: str
+
+
+@dataclass(eq=False)
+class Done(Message):
+    """A short piece of work finished: show `text` and go back to ready."""
+
+    text: str

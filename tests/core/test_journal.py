@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from kiosk.journal.store import COMPLETED, PENDING, Journal
+from kiosk.journal.store import PENDING, Journal
 
 
 @pytest.fixture
@@ -61,15 +61,32 @@ def test_phone_is_only_kept_as_a_keyed_hash(tmp_path, journal):
     other.close()
 
 
-def test_cash_moved_counts_confirmed_visits_after_the_float(journal):
-    journal.record("a", "CASH_CONFIRMED", summary={"currency": "GBP", "cash_delta": "-10.00"})
-    float_row = journal.record(None, "FLOAT_SET", float={"GBP": "100.00"})
-    journal.record("b", "INTENT", summary={"currency": "GBP"})
-    journal.record("b", "CASH_CONFIRMED", summary={"cash_delta": "25.50", "state": COMPLETED})
-    journal.record("c", "INTENT", summary={"currency": "GBP"})
-    journal.record("c", "CASH_CONFIRMED", summary={"cash_delta": "-5.00"})
-    journal.record("d", "INTENT", summary={"currency": "EUR", "cash_delta": None})
-    assert {k: str(v) for k, v in journal.cash_moved_since(float_row.seq).items()} == {"GBP": "20.50"}
+def test_a_step_and_the_compensation_it_promises_are_written_together(tmp_path, journal):
+    journal.record("v", "HOST_UNKNOWN", outbox=[("settle", {"idempotency": "k"})])
+    (item,) = journal.compensations()
+    assert (item.visit_id, item.action, item.payload) == ("v", "settle", {"idempotency": "k"})
+
+    # A failure inside the transaction leaves neither the row nor the item.
+    try:
+        journal.record("w", "X", summary={"bogus": 1}, outbox=[("reverse", {})])
+    except Exception:
+        pass
+    assert [r.step for r in journal.rows("w")] == [] and len(journal.compensations()) == 1
+
+
+def test_sealed_session_details_are_opaque_and_erasable(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite3", vault_key=b"k" * 32)
+    journal.seal("v1", {"phone": "+14155559992", "token_id": "t"})
+    assert journal.unseal("v1") == {"phone": "+14155559992", "token_id": "t"}
+    assert journal.sealed_visits() == ["v1"]
+    other_key = Journal(tmp_path / "j.sqlite3", vault_key=b"x" * 32)
+    assert other_key.unseal("v1") is None  # another key opens nothing: escalate, never guess
+    journal.erase("v1")
+    assert journal.unseal("v1") is None and journal.sealed_visits() == []
+    journal.close()
+    other_key.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("j.sqlite3*"))
+    assert b"+14155559992" not in raw  # sealed, never in the clear, WAL included
 
 
 def test_unknown_summary_field_is_a_programming_error(journal):

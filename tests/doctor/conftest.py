@@ -48,6 +48,7 @@ def good(tmp_path: Path, backend_url: str) -> dict[str, Any]:
         },
         "printer": {"driver": "simulated"},
         "drawer": {"driver": "simulated"},
+        "auth": {"pepper": "doctor-test-pepper-0123456789"},  # sign-in is on: PINs need the pepper
     }
 
 

@@ -77,6 +77,23 @@ class CustomerScreen(Screen):
         msg.set_classes("hint -ok")
         return phone
 
+    # Privacy: the full number is on screen only while it is typed; once the cashier moves on
+    # it is masked (a valid number's last four are in the hint, for checking).
+    def on_descendant_blur(self, event) -> None:
+        if getattr(event.widget, "id", None) == "phone":
+            self._mask_phone(True)
+
+    def on_descendant_focus(self, event) -> None:
+        if getattr(event.widget, "id", None) == "phone":
+            self._mask_phone(False)
+
+    def _mask_phone(self, mask: bool) -> None:
+        field = self.query_one("#phone", Input)
+        phone = self._check_phone(field.value) if field.value.strip() else None
+        field.password = bool(mask and phone)
+        if mask and phone:
+            self.query_one("#phone-msg", Static).update(f"Valid international number ending {phone[-4:]}.")
+
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "phone":
             self._check_phone(event.value)

@@ -23,6 +23,14 @@ class ReadyScreen(Screen):
         Binding("enter,n", "new_visit", "New visit"),
         Binding("p", "reprint", "Reprint"),
         Binding("s", "refresh", "Check status"),
+        Binding("o", "shift", "Shift"),
+        Binding("v", "supervisor", "Supervisor"),
+        Binding("l", "sign_out", "Sign out", show=False),  # with sign-in on (kiosk.ui.auth)
+        # The other back ends enabled in settings (kiosk.ui.journeys): a chooser, or straight in.
+        Binding("b", "choose_backend", "Back ends", show=False),
+        Binding("g", "backend('pospointe')", "Gift card", show=False),
+        Binding("k", "backend('sdkfinance')", "SDK.finance wallet", show=False),
+        Binding("f", "backend('flexiti')", "Flexiti", show=False),
     ]
 
     def __init__(self, pos_id: str, status: m.StatusRead | None = None) -> None:
@@ -31,14 +39,17 @@ class ReadyScreen(Screen):
         self.status = status
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Cash point · ready · till {self.pos_id}", classes="title")
+        yield Static(_cashier(self.app) + f"{self.app.title} · ready · till {self.pos_id}", id="ready-title", classes="title")
         with Horizontal(id="ready-body"):
             with Vertical(id="qr-box"):
                 if self.pos_id:
                     yield QRCodeView(self.pos_id, id="qr")
                 yield Static("The customer scans this\nin the wallet app", id="qr-caption")
             yield Static(id="status", classes="panel")
-        yield KeyBar([("Enter", "New visit"), ("P", "Reprint last receipt"), ("S", "Check status"), ("F10", "Close")])
+        others = [("B", "Other back ends")] if len(getattr(self.app, "enabled_backends", ["rapyd"])) > 1 else []
+        yield KeyBar(
+            [("Enter", "New visit"), *others, ("P", "Reprint"), ("O", "Shift"), ("V", "Supervisor"), ("S", "Status"), ("F10", "Close")]
+        )
 
     def on_mount(self) -> None:
         self.query_one("#status", Static).border_title = "Status"
@@ -72,11 +83,17 @@ class ReadyScreen(Screen):
             text.append("ready\n", style="green")
         else:
             text.append("unknown\n", style="yellow")
+        attention = status.attention
+        if attention is not None and attention.suspects:
+            ok = False
+            text.append(f"{len(attention.suspects)} visit(s) with unknown cash: V to resolve\n", style="bold red")
+        if attention is not None and attention.escalated:
+            text.append(f"{len(attention.escalated)} compensation(s) need a person: V\n", style="bold yellow")
         text.append("\nCash in the drawer\n", style="bold")
         for money in status.cash:
             text.append(f"  {money.currency} {money.plain():>12}\n")
         if not status.cash:
-            text.append("  (no float set)\n")
+            text.append("  (no shift open: O to open one)\n")
         text.append("\n")
         if ok:
             text.append("Ready for the next customer.\n", style="bold green")
@@ -92,5 +109,36 @@ class ReadyScreen(Screen):
     def action_reprint(self) -> None:
         self.post_message(m.Reprint())
 
+    def action_shift(self) -> None:
+        self.post_message(m.ShowShift())
+
+    def action_supervisor(self) -> None:
+        self.post_message(m.ShowSupervisor())
+
     def action_refresh(self) -> None:
         self.post_message(m.RefreshStatus())
+
+    def action_choose_backend(self) -> None:
+        from kiosk.ui.journey_messages import ChooseBackend
+
+        self.post_message(ChooseBackend())
+
+    def action_backend(self, name: str) -> None:
+        from kiosk.ui.journey_messages import StartJourney
+
+        self.post_message(StartJourney(name))
+
+    def action_sign_out(self) -> None:
+        from kiosk.ui.auth import sign_out
+
+        sign_out(self.app)
+
+    def show_title(self) -> None:
+        """Who is signed in changed (kiosk.ui.auth)."""
+        self.query_one("#ready-title", Static).update(_cashier(self.app) + f"{self.app.title} · ready · till {self.pos_id}")
+
+
+def _cashier(app) -> str:
+    from kiosk.ui.auth import cashier_label
+
+    return cashier_label(app)

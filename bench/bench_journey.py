@@ -1,0 +1,232 @@
+"""Where the cashier waits, measured against the loopback Rapyd simulator, each beside its floor.
+
+1. Enter on the OTP -> the accounts screen (Pilot, 80x24), beside the same login made with
+   bare httpx (signed by hand): the floor the UI, client and teller add to.
+2. One whole headless withdrawal through the teller (login, withdraw, drawer, receipt,
+   logout, journal), beside the three bare httpx calls it makes.
+3. Cold start of `kiosk demo` to an interactive ready screen on a pseudo-terminal, beside a
+   minimal Textual app; and the demo's peak memory (VmHWM).
+
+Run: .venv/bin/python bench/bench_journey.py   (prints its figures; takes about a minute)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import pty
+import secrets
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kiosk.sim import rapyd as sim  # noqa: E402
+from kiosk.sim.server import start_in_thread  # noqa: E402
+
+ROUNDS = 15
+
+
+def signed_headers(method: str, path: str, body: str = "") -> dict[str, str]:
+    salt, stamp = secrets.token_hex(6), str(int(time.time()))
+    material = method.lower() + path + salt + stamp + sim.DEMO_ACCESS_KEY + sim.DEMO_SECRET_KEY + body
+    digest = hmac.new(sim.DEMO_SECRET_KEY.encode(), material.encode(), hashlib.sha256).hexdigest()
+    return {
+        "access_key": sim.DEMO_ACCESS_KEY,
+        "salt": salt,
+        "timestamp": stamp,
+        "signature": base64.b64encode(digest.encode()).decode(),
+        "content-type": "application/json",
+    }
+
+
+def fresh_phone(simulator, n: int) -> str:
+    phone = f"+4477009{n:05d}"
+    simulator.add_wallet(phone, {"GBP": "100000.00"})
+    return phone
+
+
+def bare_visit(client: httpx.Client, simulator, phone: str, *, withdraw: bool) -> float:
+    """The floor: the same HTTP calls with bare httpx on a warm connection."""
+    otp = simulator.current_otp(phone)
+    started = time.perf_counter()
+    path = f"/v1/pos/login/{sim.DEMO_POS_ID}/{otp}"
+    login = client.post(path, headers={**signed_headers("post", path), "phone_number": phone}).json()["data"]
+    if withdraw:
+        session = {"token_id": login["token_id"], "operation_id": login["operation_id"], "phone_number": phone}
+        account = login["accounts"][0]["account_id"]
+        path = f"/v1/pos/withdraw/{account}/10"
+        client.post(path, headers={**signed_headers("post", path), **session}).raise_for_status()
+        client.post("/v1/pos/logout", headers={**signed_headers("post", "/v1/pos/logout"), **session}).raise_for_status()
+    return time.perf_counter() - started
+
+
+def summary(samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    return f"median {statistics.median(ms):7.1f} ms   p90 {ms[int(len(ms) * 0.9) - 1]:7.1f} ms   (n={len(ms)})"
+
+
+def bench_headless(tmp: Path) -> None:
+    from tests.stack import build_stack
+
+    simulator = sim.RapydSimulator(tmp / "ledger.sqlite3", otp_window=3600)
+    server = start_in_thread(simulator.app)
+    stack = build_stack(tmp, server.url, simulator, floats={"GBP": "1000000.00"})
+    stack.drawer.auto_close_after = 0.0
+    teller = stack.teller
+    floor, whole, login_floor = [], [], []
+    with httpx.Client(base_url=server.url) as client:
+        for n in range(ROUNDS):
+            floor.append(bare_visit(client, simulator, fresh_phone(simulator, 2 * n), withdraw=True))
+            login_floor.append(bare_visit(client, simulator, fresh_phone(simulator, 5000 + n), withdraw=False))
+            phone = fresh_phone(simulator, 2 * n + 1)
+            otp = simulator.current_otp(phone)
+            started = time.perf_counter()
+            visit = teller.begin_visit(phone, otp)
+            teller.withdraw(visit, visit.session.account_for("GBP").account_id, "10")
+            teller.wait_for_drawer_close(visit, 5.0)
+            teller.confirm_cash(visit)
+            teller.complete(visit)
+            whole.append(time.perf_counter() - started)
+    print("Headless withdrawal (teller: login, withdraw, drawer, receipt, logout, 13 journal rows)")
+    print(f"  kiosk teller        {summary(whole)}")
+    print(f"  bare httpx floor    {summary(floor)}   (3 signed calls, no journal)")
+    stack.client.close()
+    stack.journal.close()
+    server.stop()
+    return login_floor
+
+
+def bench_otp_to_accounts(tmp: Path, login_floor: list[float]) -> None:
+    from kiosk.runtime import demo_runtime
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.screens.accounts import AccountsScreen
+    from kiosk.ui.screens.customer import CustomerScreen
+
+    runtime = demo_runtime(tmp / "ui", otp_window=300)
+    simulator = runtime.simulator
+    samples: list[float] = []
+
+    async def run() -> None:
+        app = KioskApp(runtime, status_interval=3600)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for n in range(ROUNDS):
+                phone = fresh_phone(simulator, 9000 + n)
+                await pilot.press("enter")
+                while not isinstance(app.screen, CustomerScreen):
+                    await pilot.pause(0.005)
+                await pilot.pause()
+                app.screen.query_one("#phone").value = phone
+                app.screen.query_one("#otp").value = simulator.current_otp(phone)
+                app.screen.query_one("#otp").focus()
+                await pilot.pause()
+                started = time.perf_counter()
+                await pilot.press("enter")
+                while not isinstance(app.screen, AccountsScreen):
+                    await pilot.pause(0.001)
+                await pilot.pause()  # painted
+                samples.append(time.perf_counter() - started)
+                await pilot.press("escape")  # cancel the visit: closes the session
+                while app.visit is not None or app.busy:
+                    await pilot.pause(0.005)
+
+    asyncio.run(run())
+    runtime.close()
+    print("Enter on the OTP -> accounts screen painted (Pilot, 80x24)")
+    print(f"  kiosk UI            {summary(samples)}")
+    print(f"  bare httpx login    {summary(login_floor)}")
+
+
+def time_to_screen(argv: list[str], marker: bytes, env: dict[str, str], quit_keys: bytes) -> tuple[float, int]:
+    """Start `argv` on a pty (80x24, TERM=linux); seconds until `marker` is drawn, and the
+    process's peak resident memory in kB (VmHWM) read just before it is asked to quit."""
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    seen = b""
+    elapsed = float("nan")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if ready:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+            if marker in seen:
+                elapsed = time.perf_counter() - started
+                break
+    time.sleep(0.3)
+    peak = 0
+    try:
+        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1])
+    except OSError:
+        pass
+    os.write(master, quit_keys)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    os.close(master)
+    return elapsed, peak
+
+
+MINIMAL_APP = """
+from textual.app import App
+from textual.widgets import Static
+class Minimal(App):
+    BINDINGS = [("q", "quit", "Quit")]
+    def compose(self):
+        yield Static("READY-MARKER")
+Minimal().run()
+"""
+
+
+def bench_cold_start(tmp: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp), "TERM": "linux", "LANG": "C.UTF-8"}
+    kiosk = [sys.executable, "-m", "kiosk.cli", "demo", "--data-dir", str(tmp / "demo")]
+    minimal = [sys.executable, "-c", MINIMAL_APP]
+    # The ready screen is interactive once its key bar is drawn.
+    demo_times, demo_peaks, minimal_times = [], [], []
+    for _ in range(5):
+        t, peak = time_to_screen(kiosk, b"New visit", env, b"\x1b[21~y")  # F10, then y
+        demo_times.append(t)
+        demo_peaks.append(peak)
+        minimal_times.append(time_to_screen(minimal, b"READY-MARKER", env, b"q")[0])
+    print("Cold start to an interactive first screen (pty, 80x24, TERM=linux)")
+    print(f"  kiosk demo          {summary(demo_times)}   (embedded simulator, 13 modules of the kiosk)")
+    print(f"  minimal Textual app {summary(minimal_times)}")
+    print(f"Peak memory of kiosk demo (VmHWM): {max(demo_peaks) / 1024:.1f} MiB")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        login_floor = bench_headless(base / "headless")
+        bench_otp_to_accounts(base, login_floor)
+        bench_cold_start(base)
+
+
+if __name__ == "__main__":
+    main()

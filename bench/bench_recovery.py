@@ -1,0 +1,142 @@
+"""Recovery on a big journal: the time a restarted kiosk needs before it can serve.
+
+Builds a journal of 100,000 completed visits (13 chained rows each, as the teller writes
+them, inside one open shift), then leaves 50 more visits stopped dead at every step boundary
+of a withdrawal and a deposit (in-process crashes against the Rapyd simulator). Then times:
+  - start-up of a teller on that journal (open the journal, load the shift's cash),
+  - recover() resolving the unfinished visits (the host calls included),
+  - recover() again with nothing to do (every later start),
+  - journal verify (the whole hash chain).
+
+Run: .venv/bin/python bench/bench_recovery.py [VISITS]      (default 100000; prints figures)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kiosk.journal.store import GENESIS, Journal, _row_hash, crash_after  # noqa: E402
+from kiosk.sim import rapyd as sim  # noqa: E402
+from kiosk.sim.server import start_in_thread  # noqa: E402
+
+STEPS = [
+    "SESSION_OPEN_SENT", "SESSION_OPENED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED", "DRAWER_OPENED",
+    "DRAWER_CLOSED", "CASH_CONFIRMED", "RECEIPT_SENT", "RECEIPT_PRINTED", "SESSION_CLOSED", "COMPLETED",
+]
+
+
+def bulk_journal(path: Path, visits: int) -> None:
+    """Write `visits` completed visits straight into SQLite with a valid chain (writing
+    them through the teller, one fsync a row, would take hours)."""
+    journal = Journal(path)
+    journal.record(None, "SHIFT_OPENED", float={"GBP": "100000000.00"}, cashier="bench", source="bench")
+    head = journal.head
+    seq = 1
+    db = journal._db
+    db.execute("BEGIN")
+    rows, summaries = [], []
+    at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    for n in range(visits):
+        visit_id = str(uuid.UUID(int=n + 1))
+        kind = "withdraw" if n % 2 else "deposit"
+        delta = "-10.00" if kind == "withdraw" else "10.00"
+        for step in STEPS:
+            seq += 1
+            data = json.dumps({"cash_delta": delta} if step == "CASH_CONFIRMED" else {}, separators=(",", ":"))
+            digest = _row_hash(head, seq, at, visit_id, step, data)
+            rows.append((seq, at, visit_id, step, data, head, digest))
+            head = digest
+        summaries.append((visit_id, at, kind, "10.00", "GBP", "acct", f"txn-{n}", "completed", "COMPLETED", delta, "bench"))
+        if len(rows) > 200_000:
+            db.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", rows)
+            rows.clear()
+    db.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", rows)
+    db.executemany(
+        "INSERT INTO visits(visit_id, started_at, kind, amount, currency, account_id, transaction_id, state, last_step,"
+        " cash_delta, cashier) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        summaries,
+    )
+    db.execute("COMMIT")
+    journal.close()
+
+
+class Crash(BaseException):
+    pass
+
+
+def crash(_=None):
+    raise Crash()
+
+
+def main() -> None:
+    visits = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    from tests.stack import build_stack
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        started = time.perf_counter()
+        bulk_journal(tmp_path / "journal.sqlite3", visits)
+        print(f"journal of {visits} visits written in {time.perf_counter() - started:.1f} s "
+              f"({(tmp_path / 'journal.sqlite3').stat().st_size / 2**20:.0f} MiB)")
+
+        simulator = sim.RapydSimulator(tmp_path / "ledger.sqlite3", otp_window=300)
+        server = start_in_thread(simulator.app)
+        stack = build_stack(tmp_path, server.url, simulator, reuse_shift=True)
+        unfinished = 0
+        for step in STEPS[:-1]:
+            for kind in ("withdraw", "deposit"):
+                phone = f"+44770090{unfinished:04d}"
+                simulator.add_wallet(phone, {"GBP": "1000.00"})
+                stack.journal.crash_hook = crash_after(step, crash)
+                try:
+                    visit = stack.teller.begin_visit(phone, simulator.current_otp(phone))
+                    if kind == "withdraw":
+                        stack.teller.withdraw(visit, visit.session.account_for("GBP").account_id, "10")
+                    else:
+                        stack.teller.deposit(visit, "GBP", "10")
+                    stack.drawer.close_drawer()
+                    stack.teller.wait_for_drawer_close(visit, 2)
+                    stack.teller.confirm_cash(visit)
+                    stack.teller.complete(visit)
+                except Crash:
+                    unfinished += 1
+                    stack.drawer.close_drawer()  # the cashier shuts it; the visit stays unfinished
+        stack.journal.close()
+
+        from kiosk.teller.recovery import recover
+
+        started = time.perf_counter()
+        again = build_stack(tmp_path, server.url, simulator, reuse_shift=True)
+        startup = time.perf_counter() - started
+        started = time.perf_counter()
+        done = recover(again.teller)
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        assert recover(again.teller) == []
+        idle = time.perf_counter() - started
+        started = time.perf_counter()
+        ok, detail = again.journal.verify()
+        verify = time.perf_counter() - started
+        states: dict[str, int] = {}
+        for resolution in done:
+            states[resolution.state] = states.get(resolution.state, 0) + 1
+        print(f"teller start-up on the journal (shift cash loaded)  {startup * 1000:8.0f} ms")
+        print(f"recover(): {unfinished} unfinished visits resolved      {first * 1000:8.0f} ms   {states}")
+        print(f"recover() with nothing to do (every later start)     {idle * 1000:8.1f} ms")
+        print(f"journal verify ({detail.split(',')[0]})          {verify * 1000:8.0f} ms   ok={ok}")
+        again.journal.close()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""`kiosk txn` for the other back ends: one visit without a screen, through the same desks,
+teller, journal and devices as the UI, printing the same JSON result as `kiosk txn withdraw`.
+
+    kiosk txn giftcard-balance --card N --code C
+    kiosk txn giftcard-sell|giftcard-reload|giftcard-redeem --card N --code C --amount 10
+    kiosk txn giftcard-block|giftcard-unblock --card N --code C --supervisor NAME --reason TEXT
+    kiosk txn giftcard-batch [--close]
+    kiosk txn sdk-deposit|sdk-withdraw --login L --password-stdin [--otp-stdin] --currency EUR --amount 20
+    kiosk txn flexiti-verify --account A --verify sms|email           (prints the request_id)
+    kiosk txn flexiti-deposit|flexiti-payment --account A (or --licence-stdin) --amount 50
+        --verify sms|email --pin-stdin | --verify sms --request-id R --pin P
+        | --verify security_question --answer TEXT | --verify regular_purchase_bypass
+        | --verify merchant_override --supervisor NAME
+
+Secrets (passwords, PINs, codes, licence scans) are read from stdin, one line each, in the
+order they are needed; a code that is only sent after the sign-in / verification is asked for
+on stderr first. Exit status: 0 completed, 1 failed, 2 command line or settings wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable
+
+from drivers.base import DrawerOutcome
+
+KINDS = (
+    "giftcard-balance", "giftcard-sell", "giftcard-reload", "giftcard-redeem", "giftcard-block", "giftcard-unblock",
+    "giftcard-batch", "sdk-deposit", "sdk-withdraw", "flexiti-verify", "flexiti-deposit", "flexiti-payment",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk txn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("--config", metavar="FILE")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", dest="overrides", default=[])
+    p.add_argument("--data-dir", metavar="DIR")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the outcome")
+    p.add_argument("--cashier", metavar="NAME", help="the cashier serving (with auth.required; PIN on stdin first)")
+    p.add_argument("--amount")
+    p.add_argument("--card", help="gift card number (as typed or scanned)")
+    p.add_argument("--code", help="gift card security code")
+    p.add_argument("--supervisor", metavar="NAME")
+    p.add_argument("--reason")
+    p.add_argument("--close", action="store_true", help="giftcard-batch: close the open batch")
+    p.add_argument("--login", help="SDK.finance customer login")
+    p.add_argument("--password-stdin", action="store_true", help="read the customer's password from stdin")
+    p.add_argument("--otp-stdin", action="store_true", help="read the one-time code from stdin once it was sent")
+    p.add_argument("--currency", help="SDK.finance: the coin's currency")
+    p.add_argument("--coin", help="SDK.finance: the coin's serial (default: the first active coin in --currency)")
+    p.add_argument("--account", help="Flexiti account number")
+    p.add_argument("--licence-stdin", action="store_true", help="Flexiti: read a driver's licence scan from stdin")
+    p.add_argument("--verify", choices=["sms", "email", "security_question", "regular_purchase_bypass", "merchant_override"])
+    p.add_argument("--pin", help="Flexiti: the PIN the customer received (with --request-id)")
+    p.add_argument("--pin-stdin", action="store_true", help="Flexiti: read the PIN from stdin once it was sent")
+    p.add_argument("--request-id", help="Flexiti: the request_id `flexiti-verify` printed")
+    p.add_argument("--answer", help="Flexiti: the answer to the security question")
+    return p
+
+
+def _line(prompt: str) -> str:
+    if prompt:
+        print(prompt, file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from kiosk.settings import SettingsError, load_settings, parse_overrides
+
+    try:
+        overrides = parse_overrides(args.overrides or [])
+        if args.data_dir:
+            overrides["data_dir"] = args.data_dir
+        settings = load_settings(args.config, overrides)
+        backend = {"giftcard": "pospointe", "sdk": "sdkfinance", "flexiti": "flexiti"}[args.kind.split("-")[0]]
+        if backend not in settings.backends.enabled:
+            raise SettingsError(f"The {backend} back end is not enabled: add it to backends.enabled.")
+        from kiosk.logs import setup_logging
+        from kiosk.runtime import build_runtime
+
+        setup_logging(settings)
+        runtime = build_runtime(settings)
+    except SettingsError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    try:
+        from kiosk import cli
+
+        sign_in = getattr(cli, "_sign_in_headless", None)  # cashier sign-in, when auth.required
+        refused = sign_in(runtime, args) if sign_in is not None else None
+        result = refused or serve(runtime, args, settings.teller.drawer_close_timeout)
+    finally:
+        runtime.close()
+    if args.json:
+        print(json.dumps(result, separators=(",", ":")))
+    elif result["status"] == "completed":
+        extra = f", transaction {result['transaction_id']}" if result.get("transaction_id") else ""
+        print(f"Completed: {args.kind} {result.get('amount') or ''} {result.get('currency') or ''}{extra}".replace("  ", " "))
+        for key in ("balance", "approved", "commission", "request_id", "card_status", "batch"):
+            if key in result:
+                print(f"  {key}: {result[key]}")
+    else:
+        print(f"Failed ({result['error']['code']}): {result['error']['message']}", file=sys.stderr)
+    return 0 if result["status"] == "completed" else 1
+
+
+def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict[str, Any]:
+    from kiosk.teller import journeys
+    from kiosk.teller.visit import Stage, TellerError
+
+    teller = runtime.teller
+    result: dict[str, Any] = {"status": "failed", "kind": args.kind, "amount": args.amount or "",
+                              "currency": (args.currency or "").upper(), "transaction_id": ""}
+    visit = None
+    desk: Any = None
+    try:
+        if args.kind.startswith("giftcard"):
+            desk = journeys.desk(teller, "pospointe")
+            result["currency"] = desk.currency
+            visit = _giftcard(desk, args, result)
+        elif args.kind.startswith("sdk"):
+            desk = journeys.desk(teller, "sdkfinance")
+            visit = _sdk(desk, args, result)
+        else:
+            desk = journeys.desk(teller, "flexiti")
+            result["currency"] = desk.currency
+            visit = _flexiti(desk, args, result)
+        if visit is not None and visit.stage is Stage.CASH_PENDING:
+            result["amount"] = visit.amount.plain()
+            result["currency"] = visit.amount.currency
+            result["transaction_id"] = visit.transaction_id
+            _settle_cash(teller, desk, visit, drawer_timeout)
+            _finish(desk, visit)
+            if visit.print_outcome is not None:
+                result["receipt"] = visit.print_outcome.value
+        result["status"] = "completed"
+        if visit is not None:
+            result["visit_id"] = visit.visit_id
+    except TellerError as exc:
+        if visit is not None:
+            result["visit_id"] = visit.visit_id
+            if visit.stage is Stage.SESSION_OPEN and desk is not None:
+                desk.cancel(visit)
+        result["error"] = {"code": exc.code, "message": exc.message}
+    return result
+
+
+def _need(value: Any, option: str) -> Any:
+    from kiosk.teller.visit import TellerError
+
+    if not value:
+        raise TellerError("USAGE", f"{option} is required for this kind of visit.")
+    return value
+
+
+def _giftcard(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
+    if args.kind == "giftcard-batch":
+        batch = desk.close_batch() if args.close else desk.batch()
+        t = batch.totals
+        result["batch"] = {"batch_id": batch.batch_id, "status": batch.status, "lines": len(batch.lines),
+                           "sells": t.sell_amount.plain(), "reloads": t.reload_amount.plain(),
+                           "redeems": t.redeem_amount.plain(), "net": t.net.plain()}
+        result["amount"] = t.net.plain()
+        return None
+    visit = desk.look_up(_need(args.card, "--card"), _need(args.code, "--code"))
+    result["card"] = visit.phone_masked
+    result["card_status"] = visit.details["status"]
+    result["balance"] = visit.details["balance"].plain()
+    if args.kind == "giftcard-balance":
+        desk.cancel(visit)
+        result["amount"] = visit.details["balance"].plain()
+        return visit
+    if args.kind in ("giftcard-block", "giftcard-unblock"):
+        desk.set_blocked(visit, args.kind == "giftcard-block", supervisor=args.supervisor or "", reason=args.reason or "")
+        result["card_status"] = visit.details["status"]
+        return visit
+    action = args.kind.split("-")[1]
+    desk.move(visit, action, _need(args.amount, "--amount"))
+    result["requested"] = args.amount
+    result["approved"] = visit.amount.plain()
+    result["balance"] = visit.details["balance"].plain()
+    return visit
+
+
+def _sdk(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
+    from kiosk.teller.visit import TellerError
+
+    login = _need(args.login, "--login")
+    if not args.password_stdin:
+        raise TellerError("USAGE", "Give the password on stdin with --password-stdin (never on the command line).")
+    password = _line("")
+    visit = desk.sign_in(login, password)
+    if visit.details.get("otp_pending"):
+        if not args.otp_stdin:
+            desk.cancel(visit)
+            raise TellerError("OTP_REQUIRED", "The wallet sent the customer a one-time code: run again with --otp-stdin.")
+        desk.confirm_otp(visit, _line(f"A one-time code was sent to {visit.phone_masked}: type it."))
+    currency = _need(args.currency, "--currency").upper()
+    coins = [c for c in visit.details["coins"] if c.active and (args.coin == c.serial or (not args.coin and c.currency == currency))]
+    if not coins:
+        raise TellerError("NO_SUCH_ACCOUNT", f"The wallet has no active {currency} coin.")
+    flow = "topup" if args.kind == "sdk-deposit" else "withdrawal"
+    quote = desk.quote(visit, flow, coins[0].serial, _need(args.amount, "--amount"))
+    result["commission"] = quote.commission.plain()
+    result["wallet_amount"] = quote.amount.plain()
+    desk.move(visit, flow, coins[0].serial, args.amount)
+    result["request_id"] = visit.details["request_id"]
+    return visit
+
+
+def _flexiti(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
+    from kiosk.teller.visit import TellerError
+
+    if args.licence_stdin:
+        visit = desk.look_up(licence_scan=_line("").replace("\\n", "\n"))
+    else:
+        visit = desk.look_up(account_number=_need(args.account, "--account"))
+    if "account" not in visit.details:
+        wanted = args.account or visit.details["accounts"][0].account_number
+        desk.choose_account(visit, wanted)
+    result["account"] = visit.phone_masked
+    method = _need(args.verify, "--verify")
+    if args.kind == "flexiti-verify":
+        desk.verify(visit, method, answer=args.answer or "", supervisor=args.supervisor or "")
+        result["request_id"] = visit.details["flow"].request_id
+        result["sent_to"] = visit.details.get("sent_to")
+        desk.cancel(visit)
+        return visit
+    if method in ("sms", "email") and args.request_id:
+        desk.resume_verification(visit, args.request_id, _need(args.pin, "--pin"))
+    else:
+        desk.verify(visit, method, answer=args.answer or "", supervisor=args.supervisor or "")
+        if visit.details.get("pin") is None:
+            if not args.pin_stdin:
+                raise TellerError("USAGE", "The PIN was sent to the customer: use --pin-stdin, or flexiti-verify then "
+                                  "--request-id R --pin P.")
+            desk.enter_pin(visit, _line(f"Flexiti sent a PIN by {visit.details.get('sent_to')}: type it."))
+    kind = "deposit" if args.kind == "flexiti-deposit" else "instore_payment"
+    desk.move(visit, kind, _need(args.amount, "--amount"))
+    return visit
+
+
+def _settle_cash(teller: Any, desk: Any, visit: Any, timeout: float) -> None:
+    """As kiosk.teller.headless: a drawer that did not open means a cash-out's money stayed
+    in the drawer (undo it at the host); cash taken in is in hand (put away by hand)."""
+    from kiosk.teller.visit import TellerError, VisitKind
+
+    if visit.drawer_outcome is DrawerOutcome.NOT_OPENED:
+        if visit.kind is VisitKind.WITHDRAW:
+            _undo(desk, visit)
+            raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; no cash was handed over and it was undone.")
+        visit.details["by_hand"] = True
+        return
+    closed = teller.wait_for_drawer_close(visit, timeout)
+    if closed is False:
+        teller.mark_suspect(visit, "drawer left open")
+        raise TellerError(
+            "DRAWER_LEFT_OPEN",
+            f"The drawer was not closed within {timeout:g} s; whether the cash moved is unknown.",
+            "A supervisor must count the drawer and resolve the visit.",
+        )
+
+
+def _undo(desk: Any, visit: Any) -> None:
+    undo: Callable[[Any], Any] = getattr(desk, "undo_redeem", None) or getattr(desk, "undo", None) or desk.undo_payment
+    undo(visit)
+
+
+def _finish(desk: Any, visit: Any) -> None:
+    by_hand = bool(visit.details.get("by_hand"))
+    if hasattr(desk, "finish"):
+        desk.finish(visit, by_hand=by_hand)
+    else:
+        desk.teller.confirm_cash(visit, by_hand=by_hand)
+        desk.complete(visit)

@@ -1,0 +1,78 @@
+"""Builds the desks of the back ends enabled in settings (backends.enabled) and attaches them
+to the teller, so that visits, recovery and the outbox can use them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from kiosk.teller import journeys
+
+if TYPE_CHECKING:
+    from kiosk.settings import Settings
+    from kiosk.teller.teller import Teller
+
+_NEEDS = {
+    "pospointe": ("pospointe.user", "pospointe.password", "pospointe.store_id", "pospointe.franchisee_id"),
+    "sdkfinance": ("sdkfinance.cash_point_login", "sdkfinance.cash_point_password"),
+    "flexiti": ("flexiti.client_id", "flexiti.client_secret"),
+}
+
+
+def enabled_backends(settings: Any) -> list[str]:
+    backends = getattr(settings, "backends", None)
+    return list(getattr(backends, "enabled", None) or ["rapyd"])
+
+
+def attach_desks(teller: Teller, settings: Settings) -> list[Callable[[], None]]:
+    """Attach a desk per enabled back end (besides Rapyd, which is the teller's own); returns
+    what closes them. A missing setting is a SettingsError naming it."""
+    from kiosk.settings import require
+
+    closers: list[Callable[[], None]] = []
+    for name in enabled_backends(settings):
+        if name == "rapyd":
+            continue
+        require(settings, *_NEEDS[name])
+        desk = _build(name, teller, settings)
+        journeys.attach(teller, desk)
+        closers.append(desk.close)
+    return closers
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def _build(name: str, teller: Teller, settings: Settings) -> Any:
+    if name == "pospointe":
+        from kiosk.backends.pospointe import PosPointeClient
+        from kiosk.teller.giftcards import GiftCardDesk
+
+        s = settings.pospointe
+        client = PosPointeClient(
+            s.base_url, s.user or "", _secret(s.password), store_id=s.store_id or "", franchisee_id=s.franchisee_id or "",
+            currency=s.currency, timeout=s.timeout, connect_timeout=s.connect_timeout,
+        )
+        return GiftCardDesk(teller, client, confirm_after=s.settle_confirm_after)
+    if name == "flexiti":
+        from kiosk.backends.flexiti import FlexitiClient
+        from kiosk.teller.flexiti import FlexitiDesk
+
+        f = settings.flexiti
+        client = FlexitiClient(
+            f.base_url, f.client_id or "", _secret(f.client_secret), timeout=f.timeout, connect_timeout=f.connect_timeout,
+            refresh_margin=f.refresh_margin, location_id=f.location_id or None, employee_id=f.employee_id or None,
+        )
+        return FlexitiDesk(teller, client, formats=list(f.verify_formats))
+    if name == "sdkfinance":
+        from kiosk.backends.sdkfinance import SdkFinanceClient
+        from kiosk.teller.sdkwallet import SdkWalletDesk
+
+        k = settings.sdkfinance
+        client = SdkFinanceClient(
+            k.base_url, timeout=k.timeout, connect_timeout=k.connect_timeout,
+            cash_point_login=k.cash_point_login, cash_point_password=_secret(k.cash_point_password),
+            coin_field=k.coin_field,
+        )
+        return SdkWalletDesk(teller, client)
+    raise ValueError(f"unknown back end {name!r}")

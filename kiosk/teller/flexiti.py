@@ -1,0 +1,468 @@
+"""Flexiti at the till: find the customer (account number, or a driver's licence scan), verify
+them in store, then a deposit (cash in: pays down what they owe) or an in-store payment (cash
+out: drawn on their available credit and paid out from the drawer), carrying the verified
+request_id and an x-idempotency-key.
+
+Verification formats: sms / email (Flexiti sends the customer a PIN; the cashier types what
+the customer reads out), security_question (the customer's answer; Flexiti answers with the
+PIN), regular_purchase_bypass (qualifying customers) and merchant_override (only where the
+store is allowed to, and only with a supervisor's name). Three wrong answers or PINs in 48
+hours lock the account's verification at Flexiti: the cashier is told so plainly.
+
+Journal rows:
+
+    CUSTOMER_LOOKUP_SENT (by, last4) -> CUSTOMER_FOUND (last4, status) | CUSTOMER_REFUSED
+    VERIFY_SENT (format, request_id, supervisor) -> VERIFY_PIN_SENT (channel) | VERIFIED | VERIFY_REFUSED
+    INTENT (journey, amount, request_id, idempotency) -> HOST_SENT -> HOST_OK | HOST_DECLINED
+        | PIN_REJECTED (a failed try; the visit stays open for the right PIN) | HOST_RESENT... | HOST_UNKNOWN
+    DRAWER_KICKED -> ... -> CASH_CONFIRMED -> RECEIPT_* -> COMPLETED
+
+A lost answer is re-sent with the same x-idempotency-key (Flexiti replays its first successful
+answer); after a crash the outbox re-sends it from the PIN, request_id and key sealed in the
+journal's vault. Flexiti has no reversal: an in-store payment whose cash was not handed over
+goes to a person (escalated), never guessed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from kiosk.backends.base import AuthenticationFailed, BackendError, HostUnreachable, OtpRejected, OutcomeUnknown
+from kiosk.backends.flexiti import (
+    CURRENCY,
+    CustomerAccount,
+    FlexitiClient,
+    Flow,
+    TriesExceeded,
+    WrongVerificationCode,
+)
+from kiosk.journal import store as states
+from kiosk.money import Money, MoneyError, parse_amount
+from kiosk.teller import journeys
+from kiosk.teller.journeys import JourneyVisit, finish, queue
+from kiosk.teller.retry import send_settling
+from kiosk.teller.visit import Stage, TellerError, VisitKind
+
+if TYPE_CHECKING:
+    from kiosk.teller.recovery import Resolution
+    from kiosk.teller.teller import Teller
+
+log = logging.getLogger("kiosk.teller.flexiti")
+
+# kind -> (journey, cash direction, receipt title)
+KINDS: dict[str, tuple[str, VisitKind, str]] = {
+    "deposit": ("flexiti_deposit", VisitKind.DEPOSIT, "Flexiti payment (deposit)"),
+    "instore_payment": ("flexiti_instore_payment", VisitKind.WITHDRAW, "Flexiti in-store payment"),
+}
+CASH_IN = {"flexiti_deposit"}
+FORMAT_WORDS = {
+    "sms": "PIN by text message",
+    "email": "PIN by e-mail",
+    "security_question": "security question",
+    "regular_purchase_bypass": "regular-purchase bypass",
+    "merchant_override": "merchant override (supervisor)",
+}
+
+_NEXT: list[tuple[type[BackendError], str]] = [
+    (TriesExceeded, "Do not try again today. Nothing moved."),
+    (OtpRejected, "Check it with the customer and try again. Nothing moved."),
+    (AuthenticationFailed, "Call IT support: check the flexiti settings. Nothing moved."),
+    (HostUnreachable, "Check the network and try again in a minute. Nothing moved."),
+    (OutcomeUnknown, "Do not hand over or take cash. The kiosk settles it with Flexiti."),
+]
+
+
+def flexiti_error(exc: BackendError) -> TellerError:
+    """The client's messages are already in the cashier's words; add what to do now."""
+    if isinstance(exc, HostUnreachable):
+        return TellerError("HOST_UNREACHABLE", "Flexiti cannot be reached. Nothing moved.",
+                           "Check the network and try again in a minute.")
+    if isinstance(exc, OutcomeUnknown):
+        return TellerError("OUTCOME_UNKNOWN", "Flexiti did not answer in time.",
+                           "Do not hand over or take cash. The kiosk settles it with Flexiti.")
+    next_step = next((text for kind, text in _NEXT if isinstance(exc, kind)), "Tell the customer; nothing moved.")
+    return TellerError(exc.code, exc.message, next_step)
+
+
+def _last4(number: str) -> str:
+    return number[-4:]
+
+
+class FlexitiDesk:
+    prefix = "flexiti"
+    backend_name = "flexiti"
+    title = "Flexiti"
+
+    def __init__(self, teller: Teller, client: FlexitiClient, *, formats: list[str] | None = None) -> None:
+        self.teller = teller
+        self.client = client
+        self.currency = CURRENCY
+        self.formats = list(formats or ["sms", "email", "security_question", "regular_purchase_bypass"])
+
+    def health(self) -> str:
+        try:
+            self.client._bearer()  # a token from Flexiti: the credentials and the host both work
+            return ""
+        except BackendError as exc:
+            return flexiti_error(exc).message
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- finding and verifying the customer --------------------------------------------------------
+
+    def look_up(self, *, account_number: str = "", licence_scan: str = "") -> JourneyVisit:
+        """By account number, or by a driver's licence scan (several accounts: choose one)."""
+        journal = self.teller.journal
+        number = "".join((account_number or "").split())
+        if not licence_scan and not (number.isdigit() and 1 <= len(number) <= 14):
+            raise TellerError("ACCOUNT_FORMAT", "A Flexiti account number is 1 to 14 digits.", "Type it again.")
+        flow = self.client.new_flow()
+        visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked="", journey="flexiti", backend=self.backend_name)
+        by = "licence" if licence_scan else "account"
+        with self.teller._lock:
+            journal.record(visit.visit_id, "CUSTOMER_LOOKUP_SENT", by=by, last4=_last4(number) if number else "",
+                           reference_id=flow.reference_id, summary={"kind": "flexiti", "cashier": self.teller.cashier})
+            try:
+                if licence_scan:
+                    found = self.client.lookup_by_licence(licence_scan, flow=flow)
+                    accounts = found.accounts
+                else:
+                    accounts = [self.client.lookup_by_account(number, flow=flow)]
+            except ValueError as exc:
+                journal.record(visit.visit_id, "CUSTOMER_REFUSED", code="INPUT", summary={"state": states.ABANDONED})
+                raise TellerError("INPUT_INVALID", str(exc).capitalize() + ".", "Type or scan it again.") from None
+            except BackendError as exc:
+                error = flexiti_error(exc)
+                journal.record(visit.visit_id, "CUSTOMER_REFUSED", code=error.code, summary={"state": states.DECLINED})
+                visit.stage = Stage.FAILED
+                raise error from None
+            if not accounts:
+                journal.record(visit.visit_id, "CUSTOMER_REFUSED", code="CUSTOMER_NOT_FOUND",
+                               summary={"state": states.DECLINED})
+                raise TellerError("CUSTOMER_NOT_FOUND", "No Flexiti account belongs to the person on this licence.",
+                                  "Ask the customer for their account number.")
+            journal.record(visit.visit_id, "CUSTOMER_FOUND", accounts=[_last4(a.account_number) for a in accounts])
+        visit.details.update(flow=flow, accounts=accounts)
+        if len(accounts) == 1:
+            self.choose_account(visit, accounts[0].account_number)
+        return visit
+
+    def choose_account(self, visit: JourneyVisit, account_number: str) -> JourneyVisit:
+        account = next((a for a in visit.details.get("accounts", []) if a.account_number == account_number), None)
+        if account is None:
+            raise TellerError("NO_SUCH_ACCOUNT", "That account is not one of the customer's.")
+        if account.security_question is None or account.available_credit is None:
+            try:  # a search answers less than a look-up: read the account itself (a read only)
+                account = self.client.lookup_by_account(account.account_number, flow=visit.details.get("flow"))
+            except BackendError as exc:
+                log.info("Flexiti account details not read (%s): carrying on with the search's", exc.code)
+        visit.details["account"] = account
+        visit.phone_masked = f"{account.name} ····{_last4(account.account_number)}"
+        from kiosk.backends.base import Account
+
+        visit.account = Account(account.account_number, f"Flexiti ····{_last4(account.account_number)}",
+                                account.available_credit or Money.zero(self.currency))
+        self.teller.journal.record(visit.visit_id, "ACCOUNT_CHOSEN", last4=_last4(account.account_number),
+                                   status=account.account_status,
+                                   summary={"account_id": f"····{_last4(account.account_number)}"})
+        return visit
+
+    def account(self, visit: JourneyVisit) -> CustomerAccount:
+        account = visit.details.get("account")
+        if account is None:
+            raise TellerError("NO_ACCOUNT", "Choose the customer's account first.")
+        return account
+
+    def allowed_formats(self, visit: JourneyVisit | None = None) -> list[str]:
+        return list(self.formats)
+
+    def verify(self, visit: JourneyVisit, format: str, *, answer: str = "", supervisor: str = "") -> JourneyVisit:
+        """Ask Flexiti to verify the customer. sms / email: a PIN goes to the customer (type it
+        with `enter_pin`); the other formats give the PIN at once (kept in memory only)."""
+        teller, journal = self.teller, self.teller.journal
+        account = self.account(visit)
+        if format not in self.formats:
+            raise TellerError("FORMAT_NOT_ALLOWED", f"This store does not verify customers by {FORMAT_WORDS.get(format, format)}.",
+                              "Choose another way.")
+        supervisor = (supervisor or "").strip()
+        if format == "merchant_override" and not supervisor:
+            raise TellerError("SUPERVISOR_REQUIRED", "A merchant override needs a supervisor.",
+                              "Ask a supervisor to type their name.")
+        if format == "security_question" and not (answer or "").strip():
+            raise TellerError("ANSWER_REQUIRED", "Type the customer's answer to the security question.")
+        flow: Flow = visit.details["flow"]
+        with teller._lock:
+            teller._expect(visit, Stage.SESSION_OPEN)
+            journal.record(visit.visit_id, "VERIFY_SENT", format=format, request_id=flow.request_id,
+                           supervisor=supervisor or None)
+            question = account.security_question
+            try:
+                result = self.client.verify(
+                    account.account_number, format, request_id=flow.request_id,  # type: ignore[arg-type]
+                    security_qid=question.id if (question and format == "security_question") else None,
+                    security_answer=answer if format == "security_question" else None, flow=flow,
+                )
+            except BackendError as exc:
+                error = flexiti_error(exc)
+                journal.record(visit.visit_id, "VERIFY_REFUSED", format=format, code=error.code)
+                if isinstance(exc, TriesExceeded):
+                    visit.details["locked"] = True
+                raise error from None
+            except ValueError as exc:
+                journal.record(visit.visit_id, "VERIFY_REFUSED", format=format, code="INPUT")
+                raise TellerError("INPUT_INVALID", str(exc), "Check what was typed.") from None
+            if result.pin is None:
+                journal.record(visit.visit_id, "VERIFY_PIN_SENT", channel=result.sent_to)
+                visit.details.update(pin=None, sent_to=result.sent_to, format=format)
+            else:
+                journal.record(visit.visit_id, "VERIFIED", format=format)
+                visit.details.update(pin=result.pin, sent_to=None, format=format)
+            return visit
+
+    def resume_verification(self, visit: JourneyVisit, request_id: str, pin: str) -> JourneyVisit:
+        """Carry on a verification made earlier (sms / email, by `kiosk txn flexiti-verify`): its
+        request_id and the PIN the customer received."""
+        request_id = (request_id or "").strip()
+        if not request_id or len(request_id) > 64 or not request_id.isprintable():
+            raise TellerError("REQUEST_ID_INVALID", "That is not a request_id from a verification.")
+        flow: Flow = visit.details["flow"]
+        visit.details["flow"] = Flow(flow.reference_id, request_id)
+        self.teller.journal.record(visit.visit_id, "VERIFY_RESUMED", request_id=request_id)
+        return self.enter_pin(visit, pin)
+
+    def enter_pin(self, visit: JourneyVisit, pin: str) -> JourneyVisit:
+        """The PIN the customer received (sms / email), as the cashier typed it."""
+        pin = "".join((pin or "").split())
+        if not (pin.isdigit() and 4 <= len(pin) <= 10):
+            raise TellerError("PIN_FORMAT", "The PIN is the 4 to 10 digits the customer received.", "Type it again.")
+        visit.details["pin"] = pin
+        return visit
+
+    @property
+    def needs_pin(self) -> bool:  # pragma: no cover - convenience for screens
+        return True
+
+    # --- the money ------------------------------------------------------------------------------------
+
+    def check_amount(self, visit: JourneyVisit, kind: str, text: str) -> Money:
+        if kind not in KINDS:
+            raise TellerError("WRONG_STEP", f"{kind!r} is not a Flexiti transaction.")
+        try:
+            amount = parse_amount(text, self.currency)
+        except MoneyError as exc:
+            raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
+        account = self.account(visit)
+        if kind == "instore_payment":
+            if account.available_credit is not None and account.available_credit < amount:
+                raise TellerError("INSUFFICIENT_FUNDS", f"The account has {account.available_credit} of credit available.",
+                                  "Offer a smaller amount.")
+            cash = self.teller.cash_in_drawer(self.currency)
+            if cash < amount:
+                raise TellerError("NOT_ENOUGH_CASH", f"The drawer holds {cash}; it cannot pay out {amount}.",
+                                  "Offer a smaller amount.")
+        return amount
+
+    def move(self, visit: JourneyVisit, kind: str, amount_text: str) -> JourneyVisit:
+        """The deposit or in-store payment, then the drawer. A wrong PIN leaves the visit open
+        (a failed try: type the right one); other refusals end it."""
+        teller, journal = self.teller, self.teller.journal
+        with teller._lock:
+            teller._expect(visit, Stage.SESSION_OPEN)
+            amount = self.check_amount(visit, kind, amount_text)
+            pin = visit.details.get("pin")
+            if not pin:
+                raise TellerError("NOT_VERIFIED", "The customer is not verified yet.", "Verify them first.")
+            teller._ensure_ready_for_cash()
+            journey, direction, title = KINDS[kind]
+            account = self.account(visit)
+            flow: Flow = visit.details["flow"]
+            key = visit.details.get("idempotency") or str(uuid.uuid4())
+            visit.details["idempotency"] = key
+            visit.journey, visit.receipt_kind, visit.kind, visit.amount = journey, title, direction, amount
+            journal.seal(visit.visit_id, {"pin": pin, "account": account.account_number, "request_id": flow.request_id,
+                                          "reference_id": flow.reference_id, "idempotency": key})
+            journal.record(
+                visit.visit_id, "INTENT", kind=journey, amount=amount.plain(), currency=amount.currency,
+                request_id=flow.request_id, idempotency=key,
+                summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency},
+            )
+            journal.record(visit.visit_id, "HOST_SENT", idempotency=key)
+
+            def call():
+                return self.client.transaction(kind, account.account_number, amount, pin, flow.request_id, key,  # type: ignore[arg-type]
+                                               flow=flow)
+
+            def retrying(attempt: int, pause: float, error: BackendError) -> None:
+                journal.record(visit.visit_id, "HOST_RESENT", attempt=attempt, code=error.code)
+                if teller.on_retry is not None:
+                    teller.on_retry(attempt, pause, error)
+
+            teller._stop.clear()
+            try:
+                result = send_settling(call, teller.retry, cancel=teller._stop, on_retry=retrying)
+            except WrongVerificationCode as exc:
+                journal.record(visit.visit_id, "PIN_REJECTED", code=exc.code)
+                visit.details["pin"] = None
+                visit.details.pop("idempotency", None)  # a refusal is not remembered: a new key next time
+                journal.erase(visit.visit_id)
+                raise flexiti_error(exc) from None
+            except BackendError as exc:
+                error = flexiti_error(exc)
+                if exc.outcome_unknown:
+                    journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
+                    queue(teller, visit.visit_id, "flexiti_settle")
+                    visit.stage, visit.error = Stage.UNRESOLVED, error
+                    raise error from None
+                journal.record(visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": states.DECLINED})
+                if isinstance(exc, TriesExceeded):
+                    visit.details["locked"] = True
+                visit.stage, visit.error = Stage.FAILED, error
+                journal.erase(visit.visit_id)
+                raise error from None
+            journal.record(visit.visit_id, "HOST_OK", transaction_id=result.transaction_id,
+                           summary={"transaction_id": result.transaction_id})
+            visit.transaction_id = result.transaction_id
+            if result.available_credit is not None:
+                visit.details["available_after"] = result.available_credit
+            teller._open_drawer(visit)
+            return visit
+
+    def undo_payment(self, visit: JourneyVisit) -> JourneyVisit:
+        """The drawer did not open and no cash was handed over for an in-store payment. Flexiti
+        has no reversal call: the payment goes to a person (escalated), the visit stays suspect."""
+        teller, journal = self.teller, self.teller.journal
+        with teller._lock:
+            teller._expect(visit, Stage.CASH_PENDING)
+            journal.record(visit.visit_id, "CASH_NOT_HANDED")
+            journal.record(visit.visit_id, "SUSPECT", reason="in-store payment applied, no cash handed over",
+                           summary={"state": states.SUSPECT, "resolution": "cash not moved: Flexiti must cancel it"})
+            journal.record(visit.visit_id, "ESCALATED", action="flexiti cancellation",
+                           reason="in-store payment applied but no cash handed over: ask Flexiti to cancel it")
+            journal.erase(visit.visit_id)
+            visit.stage = Stage.SUSPECT
+        raise TellerError(
+            "NEEDS_A_PERSON",
+            "Flexiti has no way for the kiosk to cancel a payment: it was recorded for a supervisor.",
+            "Keep the cash in the drawer. A supervisor must ask Flexiti to cancel the payment "
+            f"(transaction {visit.transaction_id}).",
+        )
+
+    def complete(self, visit: JourneyVisit) -> JourneyVisit:
+        self.teller.complete(visit)
+        visit.details.pop("pin", None)
+        return visit
+
+    def cancel(self, visit: JourneyVisit) -> JourneyVisit:
+        with self.teller._lock:
+            self.teller._expect(visit, Stage.SESSION_OPEN)
+            self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
+            self.teller.journal.erase(visit.visit_id)
+            visit.stage = Stage.CANCELLED
+            visit.details.pop("pin", None)
+            return visit
+
+    # --- recovery --------------------------------------------------------------------------------------
+
+    def recover_visit(self, visit_id: str) -> Resolution:
+        from kiosk.teller.recovery import Resolution
+
+        teller, journal = self.teller, self.teller.journal
+        rows = list(journal.rows(visit_id))
+        steps = [r.step for r in rows]
+        has = set(steps).__contains__
+        summary = journal.visit(visit_id)
+        journey = summary.kind if summary else ""
+        if has("COMPLETED"):
+            return finish(teller, visit_id, "already completed", states.COMPLETED)
+        if has("CASH_CONFIRMED"):
+            after = steps[steps.index("CASH_CONFIRMED"):]
+            if not {"RECEIPT_PRINTED", "RECEIPT_NOT_PRINTED"} & set(after) or "RECEIPT_UNKNOWN" in after:
+                self._reprint(visit_id)
+            return finish(teller, visit_id, "cash confirmed before the stop: completed", states.COMPLETED, "COMPLETED")
+        if has("SUSPECT"):
+            return finish(teller, visit_id, "already suspect", states.SUSPECT)
+        if has("DRAWER_KICKED"):
+            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
+        if has("HOST_OK"):
+            return self._applied_after_visit(visit_id, journey, "stopped before the drawer opened")
+        if has("HOST_DECLINED"):
+            return finish(teller, visit_id, "declined", states.DECLINED)
+        if has("HOST_SENT") and steps[-1] != "PIN_REJECTED":
+            queue(teller, visit_id, "flexiti_settle")
+            return Resolution(visit_id, "outcome unknown: re-sent with the same idempotency key", states.PENDING)
+        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
+
+    def _applied_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
+        from kiosk.teller.recovery import Resolution
+
+        journal = self.teller.journal
+        if journey in CASH_IN:
+            journal.record(visit_id, "SUSPECT", reason=f"deposit applied, {reason}: was the cash kept?",
+                           summary={"state": states.SUSPECT})
+            journal.erase(visit_id)
+            return Resolution(visit_id, "deposit applied, drawer never opened: suspect", states.SUSPECT)
+        journal.record(visit_id, "CASH_NOT_HANDED", reason=reason)
+        journal.record(visit_id, "SUSPECT", reason="in-store payment applied, no cash handed over",
+                       summary={"state": states.SUSPECT, "resolution": "cash not moved: Flexiti must cancel it"})
+        journal.record(visit_id, "ESCALATED", action="flexiti cancellation",
+                       reason="in-store payment applied but no cash handed over: ask Flexiti to cancel it")
+        journal.erase(visit_id)
+        return Resolution(visit_id, "payment applied, no cash handed over: escalated", states.SUSPECT)
+
+    def send(self, item: Any) -> None:
+        from kiosk.teller.recovery import NeedsAPerson
+
+        journal = self.teller.journal
+        visit_id = item.visit_id
+        if item.action != "flexiti_settle":
+            raise NeedsAPerson(f"unknown Flexiti compensation {item.action}")
+        sealed = journal.unseal(visit_id)
+        summary = journal.visit(visit_id)
+        if not sealed or summary is None:
+            raise NeedsAPerson("The verification details for this visit are gone: ask Flexiti whether it was applied.")
+        kind = "deposit" if summary.kind == "flexiti_deposit" else "instore_payment"
+        amount = parse_amount(summary.amount, summary.currency)
+        flow = Flow(sealed["reference_id"], sealed["request_id"])
+        journal.record(visit_id, "HOST_RESENT", attempt="outbox", idempotency=sealed["idempotency"])
+        try:
+            result = self.client.transaction(kind, sealed["account"], amount, sealed["pin"], sealed["request_id"],  # type: ignore[arg-type]
+                                             sealed["idempotency"], flow=flow)
+        except (OutcomeUnknown, HostUnreachable):
+            raise
+        except BackendError as exc:
+            # Refused on the re-send: Flexiti replays a success, so the first was not applied.
+            journal.record(visit_id, "HOST_DECLINED", code=exc.code, summary={"state": states.DECLINED})
+            journal.erase(visit_id)
+            return
+        journal.record(visit_id, "HOST_OK", transaction_id=result.transaction_id,
+                       summary={"transaction_id": result.transaction_id})
+        self._applied_after_visit(visit_id, summary.kind or "", "host answer came after the visit ended")
+
+    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
+        teller, journal = self.teller, self.teller.journal
+        summary = journal.visit(visit_id)
+        assert summary is not None
+        if cash_moved:
+            return journeys.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
+        journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
+                       summary={"resolution": "cash not moved: Flexiti must correct it"})
+        journal.record(visit_id, "ESCALATED", action="flexiti correction",
+                       reason="applied at Flexiti but the cash did not move: ask Flexiti to cancel it")
+        return states.SUSPECT
+
+    def _reprint(self, visit_id: str) -> None:
+        summary = self.teller.journal.visit(visit_id)
+        match = next(((j, d, t) for j, d, t in KINDS.values() if summary and j == summary.kind), None)
+        if summary is None or match is None or not summary.amount:
+            return
+        journey, direction, title = match
+        visit = JourneyVisit(
+            visit_id=visit_id, phone_masked=f"account {summary.account_id or ''}".strip(), kind=direction,
+            amount=parse_amount(summary.amount, summary.currency), transaction_id=summary.transaction_id or "",
+            stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,
+        )
+        if self.teller.printer_ready():
+            self.teller._print(visit, copy=True)

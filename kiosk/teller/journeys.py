@@ -1,0 +1,209 @@
+"""The journeys beside the Rapyd wallet visit: gift cards (POSPointe), SDK.finance wallets and
+Flexiti accounts, each served by a "desk" attached to the teller.
+
+A desk drives its own back-end client, and reuses the teller's journal, drawer, printer, shift
+accounting and cash lock, so that every journey keeps the house rules:
+
+- a journal row before every side effect and after its outcome;
+- cash moves only after the host applied the movement, is confirmed by the cashier, and is
+  counted by the shift (CASH_CONFIRMED with cash_delta, the visit's amount and currency being
+  the cash that changed hands);
+- an outcome that is not known is never guessed: each journey settles it its own way
+  (balance check, idempotency key, request look-up) and what it cannot settle goes to the
+  outbox or to a person.
+
+Visits are told apart by the journal's `kind` column, set on their first row: "giftcard...",
+"sdk...", "flexiti..."; recovery (kiosk.teller.recovery) hands those visits, their outbox items
+and their suspect resolution to the desk whose prefix matches.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kiosk.teller.visit import Visit
+
+if TYPE_CHECKING:
+    from kiosk.teller.recovery import Resolution
+    from kiosk.teller.teller import Teller
+
+log = logging.getLogger("kiosk.teller.journeys")
+
+#: visit kind prefix -> back end name (settings' backends.enabled)
+PREFIXES = {"giftcard": "pospointe", "sdk": "sdkfinance", "flexiti": "flexiti"}
+
+
+@dataclass
+class JourneyVisit(Visit):
+    """A visit of one of the other journeys. `kind` stays the cash direction the shared screens
+    and the shift understand (DEPOSIT: cash in, WITHDRAW: cash out); `journey` says what it
+    is (e.g. "giftcard_redeem"); `receipt_kind` is the receipt's title."""
+
+    journey: str = ""
+    receipt_kind: str = ""
+    backend: str = ""  # "pospointe" | "sdkfinance" | "flexiti"
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Desk(Protocol):
+    prefix: str  # the visit kinds it owns start with this
+    backend_name: str
+
+    def recover_visit(self, visit_id: str) -> Resolution: ...
+
+    def send(self, item: Any) -> None: ...
+
+    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str: ...
+
+    def health(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+def attach(teller: Teller, desk: Desk) -> None:
+    desks(teller)[desk.prefix] = desk
+
+
+def desks(teller: Teller) -> dict[str, Desk]:
+    found = teller.__dict__.get("desks")
+    if found is None:
+        found = teller.__dict__["desks"] = {}
+    return found
+
+
+def desk(teller: Teller, backend: str) -> Any:
+    """The desk serving `backend` ("pospointe", ...), or None when it is not enabled."""
+    for prefix, name in PREFIXES.items():
+        if name == backend:
+            return desks(teller).get(prefix)
+    return None
+
+
+def prefix_of(kind: str | None) -> str | None:
+    if not kind:
+        return None
+    for prefix in PREFIXES:
+        if kind == prefix or kind.startswith(prefix + "_"):
+            return prefix
+    return None
+
+
+def owns_kind(kind: str | None) -> bool:
+    return prefix_of(kind) is not None
+
+
+def owns_action(action: str) -> bool:
+    return prefix_of(action) is not None
+
+
+class BackendNotConfigured(Exception):
+    pass
+
+
+def _desk_for(teller: Teller, prefix: str) -> Desk:
+    found = desks(teller).get(prefix)
+    if found is None:
+        raise BackendNotConfigured(
+            f"the {PREFIXES[prefix]} back end is not enabled on this kiosk: enable it to finish this visit"
+        )
+    return found
+
+
+# --- hooks called by kiosk.teller.recovery -------------------------------------------------------
+
+
+def recover_visit(teller: Teller, visit_id: str, kind: str | None) -> Resolution | None:
+    """None when the visit is Rapyd's; else what the journey's desk did with it."""
+    from kiosk.journal import store as states
+    from kiosk.teller.recovery import Resolution
+
+    prefix = prefix_of(kind)
+    if prefix is None:
+        return None
+    try:
+        return _desk_for(teller, prefix).recover_visit(visit_id)
+    except BackendNotConfigured as exc:
+        return Resolution(visit_id, f"left pending: {exc}", states.PENDING)
+
+
+def send(teller: Teller, item: Any) -> bool:
+    """Send one outbox item of a journey; False when the item is Rapyd's. Raises a BackendError
+    when it was not acknowledged (the outbox postpones or escalates it)."""
+    prefix = prefix_of(item.action)
+    if prefix is None:
+        return False
+    try:
+        desk_ = _desk_for(teller, prefix)
+    except BackendNotConfigured as exc:
+        from kiosk.teller.recovery import NeedsAPerson
+
+        raise NeedsAPerson(str(exc)) from None
+    desk_.send(item)
+    return True
+
+
+def resolve_suspect(teller: Teller, visit_id: str, kind: str | None, *, cash_moved: bool, supervisor: str) -> str | None:
+    prefix = prefix_of(kind)
+    if prefix is None:
+        return None
+    from kiosk.teller.visit import TellerError
+
+    try:
+        return _desk_for(teller, prefix).resolve_suspect(visit_id, cash_moved=cash_moved, supervisor=supervisor)
+    except BackendNotConfigured as exc:
+        raise TellerError("BACKEND_NOT_ENABLED", str(exc)) from None
+
+
+# --- helpers the desks share ------------------------------------------------------------------------
+
+
+def last_value(rows: list, step: str, key: str) -> Any:
+    for row in reversed(rows):
+        if row.step == step and key in row.data:
+            return row.data[key]
+    return None
+
+
+def confirm_cash_found(teller: Teller, visit_id: str, *, paid_in: bool, supervisor: str) -> str:
+    """A supervisor counted the drawer and found a suspect visit's cash moved: count it."""
+    from kiosk.journal import store as states
+    from kiosk.money import parse_amount
+
+    journal = teller.journal
+    visit = journal.visit(visit_id)
+    assert visit is not None and visit.amount and visit.currency
+    amount = parse_amount(visit.amount, visit.currency)
+    delta = amount.amount if paid_in else -amount.amount
+    journal.record(
+        visit_id,
+        "SUSPECT_RESOLVED",
+        counted="cash moved",
+        supervisor=supervisor,
+        cash_delta=f"{delta:f}",
+        summary={"resolution": "cash moved", "cash_delta": f"{delta:f}", "state": states.COMPLETED},
+    )
+    journal.record(visit_id, "CASH_CONFIRMED", by_hand=True, cash_delta=f"{delta:f}")
+    teller.shifts.note_cash(amount.currency, amount, paid_in=paid_in)
+    journal.erase(visit_id)
+    return states.COMPLETED
+
+
+def finish(teller: Teller, visit_id: str, action: str, state: str | None = None, step: str = "RECOVERED") -> Resolution:
+    from kiosk.teller.recovery import Resolution, forget_when_done
+
+    summary = {"state": state} if state else {}
+    teller.journal.record(visit_id, step, action=action, summary=summary)
+    forget_when_done(teller, visit_id)
+    visit = teller.journal.visit(visit_id)
+    return Resolution(visit_id, action, state or (visit.state if visit else "unknown"))
+
+
+def queued(teller: Teller, visit_id: str, action: str) -> bool:
+    return any(c.visit_id == visit_id and c.action == action for c in teller.journal.compensations())
+
+
+def queue(teller: Teller, visit_id: str, action: str, payload: dict[str, Any] | None = None) -> None:
+    if not queued(teller, visit_id, action):
+        teller.journal.enqueue(visit_id, action, payload or {})

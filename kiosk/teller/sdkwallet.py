@@ -1,0 +1,478 @@
+"""SDK.finance wallets at the till: the customer signs in (with the one-time code the platform
+sends when their account has two-factor sign-in), picks a coin, and makes a cash top-up or a
+cash withdrawal as a request that this cash point accepts or declines.
+
+Top-up: commission calculated and shown -> request created -> the customer's cash into the
+drawer -> accepted (the wallet is credited). The cash taken is the total (amount + commission).
+Withdrawal: calculated -> request created (the total is held on the coin) -> the amount handed
+over -> accepted (the total leaves the wallet); cash not handed over -> declined (hold released).
+
+Journal rows:
+
+    SIGN_IN_SENT (login masked) -> SIGNED_IN | OTP_SENT -> OTP_CONFIRMED | SIGN_IN_REFUSED / OTP_REFUSED
+    INTENT (journey, cash amount, wallet amount, commission, coin, reference) -> HOST_SENT
+        -> REQUEST_CREATED (request_id) | HOST_DECLINED | HOST_UNKNOWN -> (request found by reference)
+    DRAWER_KICKED -> ... -> CASH_CONFIRMED -> ACCEPT_SENT -> ACCEPTED -> RECEIPT_* -> COMPLETED
+    (cash not handed) CASH_NOT_HANDED -> DECLINE_SENT -> REQUEST_DECLINED
+
+Unknown outcomes: accept and decline are re-sent (the platform never applies a request twice
+and answers a repeat with "already accepted / declined"); a create whose answer was lost is
+looked up by its unique reference. The cash point's own sign-in (settings) does the accepting,
+declining and looking up, so recovery after a crash needs no customer; the client re-signs in
+on a 401 by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from kiosk.backends.base import (
+    AuthenticationFailed,
+    BackendError,
+    HostUnreachable,
+    InsufficientFunds,
+    OtpRejected,
+    OutcomeUnknown,
+)
+from kiosk.backends.sdkfinance import (
+    AmountOutsideLimits,
+    Coin,
+    CustomerSignInExpired,
+    OtpRequired,
+    Quote,
+    RequestAlreadySettled,
+    SdkFinanceClient,
+    SignInRejected,
+    mask_login,
+)
+from kiosk.journal import store as states
+from kiosk.money import Money, MoneyError, parse_amount
+from kiosk.teller import journeys
+from kiosk.teller.journeys import JourneyVisit, finish, last_value, queue
+from kiosk.teller.retry import send_settling
+from kiosk.teller.visit import Stage, TellerError, VisitKind
+
+if TYPE_CHECKING:
+    from kiosk.teller.recovery import Resolution
+    from kiosk.teller.teller import Teller
+
+log = logging.getLogger("kiosk.teller.sdkwallet")
+
+FLOWS: dict[str, tuple[str, VisitKind, str]] = {
+    "topup": ("sdk_topup", VisitKind.DEPOSIT, "Wallet top-up (cash)"),
+    "withdrawal": ("sdk_withdrawal", VisitKind.WITHDRAW, "Wallet withdrawal (cash)"),
+}
+CASH_IN = {"sdk_topup"}
+
+_MESSAGES: list[tuple[type[BackendError], str, str, str]] = [
+    (SignInRejected, "SIGN_IN_REJECTED", "The wallet did not accept that login and password.",
+     "Ask the customer to type them again."),
+    (OtpRejected, "OTP_REJECTED", "The wallet did not accept the code: it is wrong, expired or used up.",
+     "Ask the customer for the code again, or sign in again for a new one."),
+    (CustomerSignInExpired, "SIGN_IN_EXPIRED", "The customer's sign-in ran out.",
+     "Sign the customer in again (a new code will be sent). Nothing moved."),
+    (InsufficientFunds, "INSUFFICIENT_FUNDS", "The wallet does not hold enough for this withdrawal and its commission.",
+     "Offer a smaller amount. Nothing moved."),
+    (AmountOutsideLimits, "AMOUNT_OUTSIDE_LIMITS", "The amount is outside the wallet's limits for a cash point.",
+     "Type another amount. Nothing moved."),
+    (AuthenticationFailed, "AUTHENTICATION_FAILED", "The wallet platform refused this cash point's own sign-in.",
+     "Call IT support: check the sdkfinance cash-point login. Nothing moved."),
+    (HostUnreachable, "HOST_UNREACHABLE", "The wallet platform cannot be reached. Nothing moved.",
+     "Check the network and try again in a minute."),
+    (OutcomeUnknown, "OUTCOME_UNKNOWN", "The wallet platform did not answer in time.",
+     "Do not hand over or take cash. The kiosk settles it with the platform."),
+]
+
+
+def wallet_error(exc: BackendError) -> TellerError:
+    for kind, code, message, next_step in _MESSAGES:
+        if isinstance(exc, kind):
+            return TellerError(code, message, next_step)
+    return TellerError("DECLINED", f"The wallet platform declined: {exc.message}", "Tell the customer; nothing moved.")
+
+
+class SdkWalletDesk:
+    prefix = "sdk"
+    backend_name = "sdkfinance"
+    title = "SDK.finance wallet"
+
+    def __init__(self, teller: Teller, client: SdkFinanceClient) -> None:
+        self.teller = teller
+        self.client = client
+
+    def health(self) -> str:
+        try:
+            self.client.sign_in_cash_point()
+            return ""
+        except BackendError as exc:
+            return wallet_error(exc).message
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- signing the customer in ----------------------------------------------------------------------
+
+    def sign_in(self, login: str, password: str) -> JourneyVisit:
+        """SESSION_OPEN with the coins listed, or with details["otp_pending"] (type the code)."""
+        journal = self.teller.journal
+        login = (login or "").strip()
+        if not login or not password:
+            raise TellerError("SIGN_IN_INCOMPLETE", "Type the customer's login and password.")
+        visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked=mask_login(login), journey="sdk",
+                             backend=self.backend_name)
+        with self.teller._lock:
+            journal.record(visit.visit_id, "SIGN_IN_SENT", login=mask_login(login),
+                           summary={"kind": "sdk", "cashier": self.teller.cashier})
+            try:
+                result = self.client.sign_in(login, password)
+            except BackendError as exc:
+                error = wallet_error(exc)
+                journal.record(visit.visit_id, "SIGN_IN_REFUSED", code=error.code, summary={"state": states.DECLINED})
+                visit.stage = Stage.FAILED
+                raise error from None
+            visit.details["login"] = login
+            if isinstance(result, OtpRequired):
+                journal.record(visit.visit_id, "OTP_SENT", to=result.login_hint)
+                visit.details["otp_pending"] = True
+                return visit
+            journal.record(visit.visit_id, "SIGNED_IN")
+        self.load_coins(visit)
+        return visit
+
+    def confirm_otp(self, visit: JourneyVisit, otp: str) -> JourneyVisit:
+        journal = self.teller.journal
+        with self.teller._lock:
+            self.teller._expect(visit, Stage.SESSION_OPEN)
+            journal.record(visit.visit_id, "OTP_CONFIRM_SENT")
+            try:
+                self.client.confirm_otp(visit.details.get("login", ""), otp)
+            except BackendError as exc:
+                error = wallet_error(exc)
+                journal.record(visit.visit_id, "OTP_REFUSED", code=error.code)
+                raise error from None
+            journal.record(visit.visit_id, "OTP_CONFIRMED")
+            visit.details["otp_pending"] = False
+        self.load_coins(visit)
+        return visit
+
+    def load_coins(self, visit: JourneyVisit) -> list[Coin]:
+        try:
+            coins = self.client.coins()
+        except BackendError as exc:
+            raise wallet_error(exc) from None
+        visit.details["coins"] = coins
+        return coins
+
+    def coin(self, visit: JourneyVisit, serial: str) -> Coin:
+        found = next((c for c in visit.details.get("coins", []) if c.serial == serial), None)
+        if found is None:
+            raise TellerError("NO_SUCH_ACCOUNT", "That coin is not in the customer's wallet.")
+        return found
+
+    # --- the money ----------------------------------------------------------------------------------------
+
+    def check_amount(self, visit: JourneyVisit, flow: str, serial: str, text: str) -> Money:
+        if flow not in FLOWS:
+            raise TellerError("WRONG_STEP", f"{flow!r} is not a wallet request.")
+        coin = self.coin(visit, serial)
+        if not coin.active:
+            raise TellerError("COIN_INACTIVE", "That coin is blocked.", "Choose another coin.")
+        try:
+            amount = parse_amount(text, coin.currency)
+        except MoneyError as exc:
+            raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
+        if flow == "withdrawal":
+            if coin.available < amount:
+                raise TellerError("INSUFFICIENT_FUNDS", f"The coin has {coin.available} available.", "Offer a smaller amount.")
+            cash = self.teller.cash_in_drawer(coin.currency)
+            if cash < amount:
+                raise TellerError("NOT_ENOUGH_CASH", f"The drawer holds {cash}; it cannot pay out {amount}.",
+                                  "Offer a smaller amount.")
+        return amount
+
+    def quote(self, visit: JourneyVisit, flow: str, serial: str, amount_text: str) -> Quote:
+        """The commission, calculated by the platform (nothing is created)."""
+        amount = self.check_amount(visit, flow, serial, amount_text)
+        try:
+            if flow == "topup":
+                quote = self.client.topup_calculate(serial, amount)
+            else:
+                quote = self.client.withdrawal_calculate(serial, amount)
+        except BackendError as exc:
+            raise wallet_error(exc) from None
+        coin = self.coin(visit, serial)
+        if flow == "withdrawal" and coin.available < quote.total:
+            raise TellerError("INSUFFICIENT_FUNDS", f"With the commission of {quote.commission} the wallet needs "
+                              f"{quote.total}; the coin has {coin.available} available.", "Offer a smaller amount.")
+        visit.details["quote"] = quote
+        return quote
+
+    def move(self, visit: JourneyVisit, flow: str, serial: str, amount_text: str) -> JourneyVisit:
+        """Create the request, then open the drawer (CASH_PENDING). It is accepted in `finish`,
+        once the cash changed hands, or declined in `undo`."""
+        teller, journal = self.teller, self.teller.journal
+        with teller._lock:
+            teller._expect(visit, Stage.SESSION_OPEN)
+            if visit.details.get("otp_pending"):
+                raise TellerError("OTP_PENDING", "Type the code the customer received first.")
+            quote = self.quote(visit, flow, serial, amount_text)
+            teller._ensure_ready_for_cash()
+            journey, direction, title = FLOWS[flow]
+            coin = self.coin(visit, serial)
+            cash = quote.total if flow == "topup" else quote.amount
+            reference = f"kiosk-{visit.visit_id}"
+            visit.journey, visit.receipt_kind, visit.kind, visit.amount = journey, title, direction, cash
+            from kiosk.backends.base import Account
+
+            visit.account = Account(coin.serial, f"{coin.name or coin.currency} ({coin.currency})", coin.amount)
+            journal.record(
+                visit.visit_id, "INTENT", kind=journey, amount=cash.plain(), currency=cash.currency,
+                wallet_amount=quote.amount.plain(), commission=quote.commission.plain(), total=quote.total.plain(),
+                coin=coin.serial, reference=reference,
+                summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": coin.serial},
+            )
+            journal.record(visit.visit_id, "HOST_SENT", reference=reference)
+            create = self.client.topup_create if flow == "topup" else self.client.withdrawal_create
+            try:
+                request_id = create(coin.serial, quote.amount, reference=reference)
+            except OutcomeUnknown as exc:
+                journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
+                request_id = self._find(visit, flow, reference)
+            except BackendError as exc:
+                error = wallet_error(exc)
+                journal.record(visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": states.DECLINED})
+                visit.stage, visit.error = Stage.FAILED, error
+                self.client.sign_out_customer()
+                raise error from None
+            journal.record(visit.visit_id, "REQUEST_CREATED", request_id=request_id,
+                           summary={"transaction_id": str(request_id)})
+            visit.transaction_id = str(request_id)
+            visit.details.update(request_id=request_id, flow=flow, commission=quote.commission,
+                                 wallet_amount=quote.amount)
+            teller._open_drawer(visit)
+            return visit
+
+    def _find(self, visit: JourneyVisit, flow: str, reference: str) -> int:
+        journal = self.teller.journal
+        try:
+            found = self.client.topup_find(reference) if flow == "topup" else self.client.withdrawal_find(reference)
+        except BackendError:
+            queue(self.teller, visit.visit_id, "sdk_settle")
+            error = wallet_error(OutcomeUnknown(""))
+            visit.stage, visit.error = Stage.UNRESOLVED, error
+            raise error from None
+        if found is None:
+            journal.record(visit.visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
+            error = TellerError("NOT_APPLIED", "The wallet platform did not answer, and no request was made.",
+                                "Nothing moved: you may try again.")
+            visit.stage, visit.error = Stage.FAILED, error
+            raise error
+        return found.request_id
+
+    def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
+        """The cash changed hands: count it, accept the request, print the receipt."""
+        teller, journal = self.teller, self.teller.journal
+        with teller._lock:
+            teller.confirm_cash(visit, by_hand=by_hand)
+            self._accept(visit.visit_id, visit.details["flow"], visit.details["request_id"], live=True)
+            teller.complete(visit)
+            self.client.sign_out_customer()
+            return visit
+
+    def _accept(self, visit_id: str, flow: str, request_id: int, *, live: bool) -> None:
+        teller, journal = self.teller, self.teller.journal
+        journal.record(visit_id, "ACCEPT_SENT", request_id=request_id)
+        accept = self.client.topup_accept if flow == "topup" else self.client.withdrawal_accept
+        try:
+            if live:
+                teller._stop.clear()
+                done = send_settling(lambda: accept(request_id), teller.retry, cancel=teller._stop)
+            else:
+                done = accept(request_id)
+        except RequestAlreadySettled as exc:
+            journal.record(visit_id, "ACCEPT_REFUSED", code=exc.code, status=exc.status)
+            reason = f"the cash moved but the request was already {exc.status.lower()}"
+            if not live:
+                raise _needs_a_person(reason) from None
+            journal.record(visit_id, "ESCALATED", action="wallet correction", reason=reason)
+            raise TellerError("NEEDS_A_PERSON", "The cash moved, but the wallet platform had already "
+                              f"{exc.status.lower()} the request.", "Call a supervisor: the visit is in the journal.") from None
+        except (OutcomeUnknown, HostUnreachable) as exc:
+            journal.record(visit_id, "ACCEPT_UNKNOWN", code=exc.code)
+            queue(teller, visit_id, "sdk_accept")
+            if live:
+                raise TellerError("ACCEPT_PENDING", "The cash moved; the wallet platform has not confirmed it yet.",
+                                  "The kiosk keeps asking it; nothing else to do now.") from None
+            raise
+        except BackendError as exc:
+            journal.record(visit_id, "ACCEPT_REFUSED", code=exc.code)
+            if not live:
+                raise _needs_a_person(f"accept refused: {exc.message}") from None
+            journal.record(visit_id, "ESCALATED", action="wallet correction", reason=f"accept refused: {exc.message}")
+            raise TellerError("NEEDS_A_PERSON", f"The cash moved, but the wallet platform refused it: {exc.message}",
+                              "Call a supervisor: the visit is in the journal.") from None
+        journal.record(visit_id, "ACCEPTED", request_id=request_id, already=done.already_settled)
+
+    def undo(self, visit: JourneyVisit) -> JourneyVisit:
+        """No cash changed hands (the drawer did not open): decline the request."""
+        teller, journal = self.teller, self.teller.journal
+        with teller._lock:
+            teller._expect(visit, Stage.CASH_PENDING)
+            journal.record(visit.visit_id, "CASH_NOT_HANDED")
+            try:
+                self._decline(visit.visit_id, visit.details["flow"], visit.details["request_id"])
+            except BackendError:
+                queue(teller, visit.visit_id, "sdk_decline")
+                visit.stage = Stage.UNRESOLVED
+                raise TellerError("REVERSAL_FAILED", "The request could not be declined yet.",
+                                  "Keep the cash in the drawer. The kiosk keeps trying.") from None
+            visit.stage = Stage.REVERSED
+            self.client.sign_out_customer()
+            return visit
+
+    def _decline(self, visit_id: str, flow: str, request_id: int) -> None:
+        journal = self.teller.journal
+        journal.record(visit_id, "DECLINE_SENT", request_id=request_id)
+        decline = self.client.topup_decline if flow == "topup" else self.client.withdrawal_decline
+        try:
+            decline(request_id)
+        except RequestAlreadySettled as exc:
+            journal.record(visit_id, "DECLINE_REFUSED", status=exc.status)
+            journal.record(visit_id, "SUSPECT", reason=f"declining, but the request was already {exc.status.lower()}",
+                           summary={"state": states.SUSPECT})
+            return
+        journal.record(visit_id, "REQUEST_DECLINED", request_id=request_id, summary={"state": states.DECLINED})
+
+    def cancel(self, visit: JourneyVisit) -> JourneyVisit:
+        with self.teller._lock:
+            self.teller._expect(visit, Stage.SESSION_OPEN)
+            self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
+            visit.stage = Stage.CANCELLED
+            self.client.sign_out_customer()
+            return visit
+
+    # --- recovery ------------------------------------------------------------------------------------------
+
+    def recover_visit(self, visit_id: str) -> Resolution:
+        from kiosk.teller.recovery import Resolution
+
+        teller, journal = self.teller, self.teller.journal
+        rows = list(journal.rows(visit_id))
+        steps = [r.step for r in rows]
+        has = set(steps).__contains__
+        summary = journal.visit(visit_id)
+        journey = summary.kind if summary else ""
+        if has("COMPLETED"):
+            return finish(teller, visit_id, "already completed", states.COMPLETED)
+        if has("CASH_CONFIRMED"):
+            if not has("ACCEPTED"):
+                queue(teller, visit_id, "sdk_accept")
+                return Resolution(visit_id, "cash moved: the request is accepted", states.PENDING)
+            after = steps[steps.index("CASH_CONFIRMED"):]
+            if not {"RECEIPT_PRINTED", "RECEIPT_NOT_PRINTED"} & set(after) or "RECEIPT_UNKNOWN" in after:
+                self._reprint(visit_id)
+            return finish(teller, visit_id, "cash confirmed and accepted: completed", states.COMPLETED, "COMPLETED")
+        if has("REQUEST_DECLINED"):
+            return finish(teller, visit_id, "request declined", states.DECLINED)
+        if has("DECLINE_SENT") or has("CASH_NOT_HANDED"):
+            queue(teller, visit_id, "sdk_decline")
+            return Resolution(visit_id, "no cash moved: the request is declined", states.PENDING)
+        if has("SUSPECT"):
+            return finish(teller, visit_id, "already suspect", states.SUSPECT)
+        if has("DRAWER_KICKED"):
+            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
+        if has("REQUEST_CREATED"):
+            return self._created_after_visit(visit_id, journey, "stopped before the drawer opened")
+        if has("HOST_DECLINED"):
+            return finish(teller, visit_id, "declined", states.DECLINED)
+        if has("HOST_SENT"):
+            queue(teller, visit_id, "sdk_settle")
+            return Resolution(visit_id, "request may exist: looked up by its reference", states.PENDING)
+        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
+
+    def _created_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
+        from kiosk.teller.recovery import Resolution
+
+        journal = self.teller.journal
+        if journey in CASH_IN:  # the cashier may have taken the cash already: a count decides
+            journal.record(visit_id, "SUSPECT", reason=f"top-up request made, {reason}: was the cash taken?",
+                           summary={"state": states.SUSPECT})
+            return Resolution(visit_id, "top-up made, drawer never opened: suspect", states.SUSPECT)
+        journal.record(visit_id, "CASH_NOT_HANDED", reason=reason)
+        queue(self.teller, visit_id, "sdk_decline")
+        return Resolution(visit_id, "withdrawal made, no cash handed over: declined", states.PENDING)
+
+    def send(self, item: Any) -> None:
+        from kiosk.teller.recovery import NeedsAPerson
+
+        journal = self.teller.journal
+        visit_id = item.visit_id
+        rows = list(journal.rows(visit_id))
+        summary = journal.visit(visit_id)
+        assert summary is not None
+        flow = "topup" if summary.kind == "sdk_topup" else "withdrawal"
+        request_id = last_value(rows, "REQUEST_CREATED", "request_id")
+        if item.action == "sdk_settle":
+            reference = last_value(rows, "INTENT", "reference")
+            found = self.client.topup_find(reference) if flow == "topup" else self.client.withdrawal_find(reference)
+            if found is None:
+                journal.record(visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
+                return
+            journal.record(visit_id, "REQUEST_CREATED", request_id=found.request_id,
+                           summary={"transaction_id": str(found.request_id)})
+            self._created_after_visit(visit_id, summary.kind or "", "request found after the visit ended")
+            return
+        if request_id is None:
+            raise NeedsAPerson("The request's id is unknown: look it up at the wallet platform.")
+        if item.action == "sdk_accept":
+            self._accept(visit_id, flow, int(request_id), live=False)
+            if "ACCEPTED" in {r.step for r in journal.rows(visit_id)}:
+                steps = [r.step for r in journal.rows(visit_id)]
+                if "RECEIPT_SENT" not in steps:
+                    self._reprint(visit_id)
+                journal.record(visit_id, "COMPLETED", summary={"state": states.COMPLETED})
+            return
+        if item.action == "sdk_decline":
+            self._decline(visit_id, flow, int(request_id))
+            return
+        raise NeedsAPerson(f"unknown wallet compensation {item.action}")
+
+    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
+        from kiosk.teller.recovery import run_outbox
+
+        teller, journal = self.teller, self.teller.journal
+        summary = journal.visit(visit_id)
+        assert summary is not None
+        if cash_moved:
+            journeys.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
+            queue(teller, visit_id, "sdk_accept")
+        else:
+            journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
+                           summary={"resolution": "cash not moved"})
+            journal.record(visit_id, "CASH_NOT_HANDED", reason="supervisor count")
+            queue(teller, visit_id, "sdk_decline")
+        run_outbox(teller, force=True)
+        visit = journal.visit(visit_id)
+        return visit.state if visit else states.SUSPECT
+
+    def _reprint(self, visit_id: str) -> None:
+        summary = self.teller.journal.visit(visit_id)
+        match = next(((j, d, t) for j, d, t in FLOWS.values() if summary and j == summary.kind), None)
+        if summary is None or match is None or not summary.amount:
+            return
+        journey, direction, title = match
+        visit = JourneyVisit(
+            visit_id=visit_id, phone_masked="wallet customer", kind=direction,
+            amount=parse_amount(summary.amount, summary.currency), transaction_id=summary.transaction_id or "",
+            stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,
+        )
+        if self.teller.printer_ready():
+            self.teller._print(visit, copy=True)
+
+
+def _needs_a_person(reason: str) -> BackendError:
+    from kiosk.teller.recovery import NeedsAPerson
+
+    return NeedsAPerson(reason)

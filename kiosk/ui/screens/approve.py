@@ -1,0 +1,183 @@
+"""Supervisor approval: a supervisor, other than the cashier, approves one action on this
+till with their own PIN (over a limit, a reversal, a reprint, resolving a suspect visit,
+closing a shift with a variance). The Guard checks and journals it (APPROVED, with both
+names); the teller then accepts that one action once.
+
+Use from anywhere in the app:
+
+    from kiosk import auth
+    from kiosk.ui.screens.approve import ask_approval, request_approval
+
+    ask_approval(app, auth.VARIANCE, then=lambda supervisor: ...)      # callback: name or None
+    supervisor = await request_approval(app, "Close with a variance of -5.00 GBP",
+                                        action=auth.VARIANCE)           # from a screen handler
+                                                                          # or a worker, not an
+                                                                          # App message handler
+Then pass the name on, e.g. teller.close_shift(counted, supervisor=supervisor) or
+teller.resolve_suspect(visit_id, cash_moved=..., supervisor=supervisor): the teller takes the
+approval granted to that supervisor for that action. Without sign-in (auth.required false:
+the demo) nobody can approve: both return None at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from kiosk.ui.widgets.keybar import KeyBar
+
+
+class ApproveScreen(ModalScreen["str | None"]):
+    """Dismissed with the approving supervisor's name, or None when cancelled (Esc)."""
+
+    DEFAULT_CSS = """
+    ApproveScreen { align: center middle; background: ansi_default; }
+    #approve-box { width: 64; height: auto; border: double ansi_yellow; padding: 0 1; }
+    #approve-box KeyBar { dock: none; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, guard, action: str, *, why: str = "", visit_id: str | None = None, detail: str = "", supervisor: str = ""
+    ) -> None:
+        super().__init__()
+        self.supervisor = supervisor.strip().lower()  # named already (e.g. on the close-shift form): fixed
+        self.guard = guard
+        self.action = action
+        self.why = why
+        self.visit_id = visit_id
+        self.detail = detail or why
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="approve-box"):
+            yield Static("Supervisor approval", classes="big -warning")
+            yield Static(f"To {self.action}." + (f" {self.why}" if self.why else ""), id="approve-why", classes="hint")
+            yield Static("Supervisor's name", classes="label")
+            yield Input(
+                self.supervisor, placeholder="name", id="approve-name", max_length=32, restrict=r"[A-Za-z0-9._\-]*",
+                disabled=bool(self.supervisor),
+            )
+            yield Static("Supervisor's PIN", classes="label")
+            yield Input(placeholder="4-8 digits", id="approve-pin", password=True, max_length=8, restrict=r"[0-9]*")
+            yield Static("", id="approve-msg", classes="hint")
+            yield KeyBar([("Enter", "Approve"), ("Tab", "Next field"), ("Esc", "Cancel")])
+
+    def on_mount(self) -> None:
+        self.query_one("#approve-pin" if self.supervisor else "#approve-name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = self.query_one("#approve-name", Input)
+        pin = self.query_one("#approve-pin", Input)
+        if event.input is name or not name.value.strip():
+            pin.focus() if name.value.strip() else name.focus()
+            return
+        if not pin.value:
+            return
+        self._message("Checking...", problem=False)
+        self.check(name.value.strip(), pin.value)
+        pin.value = ""
+
+    @work(thread=True, exclusive=True, group="approve")
+    def check(self, name: str, pin: str) -> None:
+        from kiosk.auth.guard import AuthError
+
+        try:
+            approval = self.guard.approve(self.action, name, pin, visit_id=self.visit_id, detail=self.detail)
+        except AuthError as exc:
+            self.app.call_from_thread(self._message, f"{exc.message} {exc.next_step}".strip(), problem=True)
+            return
+        except Exception:
+            import logging
+
+            logging.getLogger("kiosk.ui").exception("approval failed unexpectedly")
+            self.app.call_from_thread(self._message, "The approval could not be checked. Try again.", problem=True)
+            return
+        self.app.call_from_thread(self.dismiss, approval.supervisor)
+
+    def _message(self, text: str, *, problem: bool) -> None:
+        msg = self.query_one("#approve-msg", Static)
+        msg.update(text)
+        msg.set_classes("hint -problem" if problem else "hint")
+        if problem:
+            self.query_one("#approve-pin", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def guard_of(app: Any):
+    return getattr(getattr(app, "teller", None), "guard", None)
+
+
+def ask_approval(
+    app: Any,
+    action: str,
+    *,
+    then: Callable[[str | None], Any],
+    why: str = "",
+    visit_id: str | None = None,
+    detail: str = "",
+    supervisor: str = "",
+) -> None:
+    """Show the approval modal; `then(supervisor name or None)` once it is answered."""
+    guard = guard_of(app)
+    if guard is None:
+        then(None)
+        return
+    app.push_screen(ApproveScreen(guard, action, why=why, visit_id=visit_id, detail=detail, supervisor=supervisor), then)
+
+
+async def request_approval(
+    app: Any, action_text: str, *, action: str | None = None, visit_id: str | None = None, supervisor: str = ""
+) -> str | None:
+    """Await a supervisor's approval: their name, or None (cancelled, or no sign-in here).
+
+    `action` is one of kiosk.auth.ACTIONS (what the teller will check); `action_text` is the
+    sentence shown. Await it from a screen's handler or a worker, never from an App
+    message handler (the app must stay free to pass keys to the modal)."""
+    from kiosk import auth
+
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str | None] = loop.create_future()
+
+    def done(result: str | None) -> None:
+        if not answer.done():
+            answer.set_result(result)
+
+    chosen = action or next((a for a in auth.ACTIONS if a in action_text), "")
+    if chosen not in auth.ACTIONS:
+        raise ValueError(f"say which action is approved: action= one of {auth.ACTIONS}")
+    ask_approval(app, chosen, why=action_text if action_text != chosen else "", visit_id=visit_id, supervisor=supervisor, then=done)
+    return await answer
+
+
+def approved_or_ask(
+    app: Any,
+    action: str,
+    *,
+    retry: Callable[[], Any],
+    why: str = "",
+    visit_id: str | None = None,
+    needed: bool = True,
+    supervisor: str = "",
+) -> bool:
+    """For an app handler about to run a guarded teller step: True to go ahead now (no
+    sign-in, not needed, or already approved); else asks a supervisor and, once approved,
+    posts `retry()` (the same request again) to the app."""
+    guard = guard_of(app)
+    if guard is None or not needed or guard.has_approval(action, visit_id=visit_id, supervisor=supervisor or None):
+        return True
+
+    def done(supervisor: str | None) -> None:
+        if supervisor:
+            app.post_message(retry())
+
+    ask_approval(app, action, why=why, visit_id=visit_id, supervisor=supervisor, then=done)
+    return False

@@ -1,0 +1,266 @@
+"""Screens shared by the gift card, SDK.finance and Flexiti journeys: a form (fields typed by
+the cashier, or by a card / barcode / licence reader that types), a menu of keys, and the
+drawer and receipt screens of the wallet journey in each journey's words.
+
+Like every screen they only post requests (kiosk.ui.journey_messages.JourneyRequest); the app
+runs the teller's desks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from kiosk.teller import TellerError
+from kiosk.ui.journey_messages import JourneyRequest
+from kiosk.ui.screens.drawer import DrawerScreen
+from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.ui.widgets.keybar import KeyBar
+
+
+@dataclass
+class Field:
+    id: str
+    label: str
+    placeholder: str = ""
+    password: bool = False
+    restrict: str | None = None
+    max_length: int = 0
+    value: str = ""
+    # Checks the text on every change: returns words to show (ok) or raises TellerError.
+    check: Callable[[str], str] | None = None
+
+
+@dataclass
+class Key:
+    key: str  # a Textual key name: "s", "enter", "escape", "f3"
+    label: str
+    request: str  # JourneyRequest name
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _key_label(key: str) -> str:
+    return {"enter": "Enter", "escape": "Esc"}.get(key, key.upper())
+
+
+_LAYOUT = """
+#form-body, #menu-body { height: 1fr; }
+#form-fields, #menu-main { width: 1fr; height: 100%; }
+#form-fields .label { margin-top: 0; }
+#form-side, #menu-side { width: 36; height: auto; max-height: 100%; margin: 0 1 0 0; }
+#menu-choices { margin-top: 1; }
+"""
+
+
+class FormScreen(Screen):
+    """Fields, then Enter posts `request` with what was typed ({field id: text})."""
+
+    DEFAULT_CSS = _LAYOUT
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[Field],
+        request: str,
+        *,
+        info: str | Text = "",
+        keys: list[Key] | None = None,
+        side: Callable[[], Text] | None = None,
+        side_title: str = "",
+        demo_fill: Callable[[], dict[str, str]] | None = None,
+        back: str = "back",
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.request = request
+        self.info = info
+        self.keys = keys or []
+        self.side = side
+        self.side_title = side_title
+        self.demo_fill = demo_fill
+        self.back = back
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title_text, classes="title")
+        with Horizontal(id="form-body"):
+            with Vertical(id="form-fields"):
+                if self.info:
+                    yield Static(self.info, id="form-info", classes="label")
+                for f in self.fields:
+                    yield Static(f.label, classes="label")
+                    yield Input(f.value, placeholder=f.placeholder, id=f.id, password=f.password, restrict=f.restrict,
+                                max_length=f.max_length)
+                    yield Static("", id=f"{f.id}-msg", classes="hint")
+            if self.side is not None:
+                yield Static(id="form-side", classes="panel")
+        keys = [("Enter", "Next / Go")] if self.fields else []
+        keys += [(_key_label(k.key), k.label) for k in self.keys]
+        if self.demo_fill is not None:
+            keys.append(("F2", "Demo"))
+        keys.append(("Esc", "Back"))
+        yield KeyBar(keys, id="form-keys")
+
+    def on_mount(self) -> None:
+        if self.side is not None:
+            panel = self.query_one("#form-side", Static)
+            panel.border_title = self.side_title
+            self._refresh_side()
+            self.set_interval(1.0, self._refresh_side)
+        if self.fields:
+            first = next((f for f in self.fields if not f.value), self.fields[0])
+            self.query_one(f"#{first.id}", Input).focus()
+            for f in self.fields:
+                if f.value:
+                    self._check(f, f.value)
+
+    def _refresh_side(self) -> None:
+        try:
+            self.query_one("#form-side", Static).update(self.side())  # type: ignore[misc]
+        except Exception:  # a demo aid must never take the kiosk down
+            pass
+
+    def _check(self, f: Field, text: str) -> bool:
+        if f.check is None:
+            return True
+        msg = self.query_one(f"#{f.id}-msg", Static)
+        if not text.strip():
+            msg.update("")
+            return False
+        try:
+            words = f.check(text)
+        except TellerError as exc:
+            msg.update(f"{exc.message} {exc.next_step}".strip())
+            msg.set_classes("hint -problem")
+            return False
+        msg.update(words)
+        msg.set_classes("hint -ok")
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        f = next((f for f in self.fields if f.id == event.input.id), None)
+        if f is not None:
+            self._check(f, event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        ids = [f.id for f in self.fields]
+        values = {f.id: self.query_one(f"#{f.id}", Input).value for f in self.fields}
+        current = event.input.id if event.input.id in ids else ids[-1]
+        field_ = self.fields[ids.index(current)]
+        if not values[current].strip():
+            self.query_one(f"#{current}-msg", Static).update("Type it first.")
+            return
+        if not self._check(field_, values[current]):
+            return
+        for f in self.fields:  # the next field still empty or refused takes the focus
+            if not values[f.id].strip() or not self._check(f, values[f.id]):
+                self.query_one(f"#{f.id}", Input).focus()
+                return
+        for f in self.fields:
+            if f.password:
+                self.query_one(f"#{f.id}", Input).value = ""  # secrets do not stay in a field
+        self.post_message(JourneyRequest(self.request, values))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            event.stop()
+            self.post_message(JourneyRequest(self.back))
+            return
+        if event.key == "f2" and self.demo_fill is not None:
+            event.stop()
+            try:
+                values = self.demo_fill()
+            except Exception:
+                return
+            for fid, value in values.items():
+                field_ = self.query_one(f"#{fid}", Input)
+                field_.value = value
+                field_.cursor_position = len(value)
+            return
+        for k in self.keys:
+            if event.key == k.key:
+                event.stop()
+                self.post_message(JourneyRequest(k.request, dict(k.data)))
+                return
+
+
+class MenuScreen(Screen):
+    """What the cashier needs to know, and one key per way forward."""
+
+    DEFAULT_CSS = _LAYOUT
+
+    def __init__(self, title: str, body: str | Text, keys: list[Key], *, big: str = "", tone: str = "",
+                 side: Callable[[], Text] | None = None, side_title: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.big = big
+        self.keys = keys
+        self.tone = tone
+        self.side = side
+        self.side_title = side_title
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title_text, classes=f"title {'-' + self.tone if self.tone else ''}".strip())
+        with Horizontal(id="menu-body"):
+            with Vertical(id="menu-main"):
+                if self.big:
+                    yield Static(self.big, id="menu-big", classes="big")
+                yield Static(self.body, id="menu-text", classes="label")
+                choices = Text()
+                for k in self.keys:
+                    choices.append(f" {_key_label(k.key)} ", style="reverse")
+                    choices.append(f"  {k.label}\n")
+                yield Static(choices, id="menu-choices", classes="label")
+            if self.side is not None:
+                yield Static(id="menu-side", classes="panel")
+        yield KeyBar([("", "Press one of the keys above")], id="menu-keys")
+
+    def on_mount(self) -> None:
+        if self.side is not None:
+            panel = self.query_one("#menu-side", Static)
+            panel.border_title = self.side_title
+            panel.update(self.side())
+
+    def on_key(self, event: events.Key) -> None:
+        for k in self.keys:
+            if event.key == k.key:
+                event.stop()
+                self.post_message(JourneyRequest(k.request, dict(k.data)))
+                return
+
+
+class JourneyDrawerScreen(DrawerScreen):
+    """The wallet journey's drawer step, in the journey's words."""
+
+    def __init__(self, visit, *, waiting: bool, bound: float, title: str, not_opened_text: str = "") -> None:
+        super().__init__(visit, waiting=waiting, bound=bound)
+        self.journey_title = title
+        self.not_opened_text = not_opened_text
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query(".title").first().update(self.journey_title)
+        if self.not_opened and self.not_opened_text:
+            self.query_one("#drawer-instruction", Static).update(self.not_opened_text)
+
+
+class JourneyReceiptScreen(ReceiptScreen):
+    def __init__(self, visit, *, columns: int = 42, title: str = "", done: str = "") -> None:
+        super().__init__(visit, columns=columns)
+        self.journey_title = title
+        self.done_text = done
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.journey_title:
+            self.query(".title").first().update(self.journey_title)
+        if self.done_text:
+            self.query(".big").first().update(self.done_text)

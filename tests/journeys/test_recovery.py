@@ -1,0 +1,177 @@
+"""Each journey stopped dead after every journal step, then recovered by a new process on the
+same journal and the same simulators: nothing is applied twice, nothing is left pending, and
+the host's books and the drawer agree with the visit's final state."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kiosk.journal.store import ABANDONED, COMPLETED, DECLINED, PENDING, REVERSED, SUSPECT, crash_after
+from kiosk.runtime import build_runtime, demo_settings
+from kiosk.sim.composite import CompositeSimulator
+from kiosk.sim.server import start_in_thread
+from kiosk.teller import journeys
+from kiosk.teller.recovery import recover
+
+
+class Crash(BaseException):
+    """Stands for the process dying: no code of the kiosk catches a BaseException."""
+
+
+@pytest.fixture(scope="module")
+def server():
+    holder = {}
+
+    async def app(scope, receive, send):
+        await holder["sims"](scope, receive, send)
+
+    handle = start_in_thread(app)
+    yield holder, handle.url
+    handle.stop()
+
+
+@pytest.fixture
+def world(server, tmp_path):
+    holder, url = server
+    sims = CompositeSimulator(tmp_path / "sim.sqlite")
+    holder["sims"] = sims
+    yield sims, url
+    sims.close()
+
+
+def start(tmp_path: Path, url: str):
+    settings = demo_settings(tmp_path / "kiosk", url, drawer={"simulated_close_after": 0.05},
+                             pospointe={"settle_confirm_after": 0.05})
+    return build_runtime(settings, recover_on_start=False)
+
+
+def run_and_crash(tmp_path, url, step, serve):
+    runtime = start(tmp_path, url)
+    runtime.teller.journal.crash_hook = crash_after(step, lambda: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        serve(runtime.teller)
+    runtime.close()
+    after = start(tmp_path, url)
+    recover(after.teller)
+    visits = after.teller.journal.visits()
+    assert len(visits) == 1
+    return after, visits[0]
+
+
+def finish_cash(teller, visit, desk):
+    teller.wait_for_drawer_close(visit, 2.0)
+    if hasattr(desk, "finish"):
+        desk.finish(visit)
+    else:
+        teller.confirm_cash(visit)
+        desk.complete(visit)
+
+
+GIFT_STEPS = ["CARD_LOOKUP_SENT", "CARD_FOUND", "BALANCE_CHECKED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED",
+              "DRAWER_OPENED", "DRAWER_CLOSED", "CASH_CONFIRMED", "RECEIPT_SENT", "RECEIPT_PRINTED"]
+
+
+@pytest.mark.parametrize("action", ["redeem", "reload"])
+@pytest.mark.parametrize("step", GIFT_STEPS)
+def test_gift_card_crash_after_every_step(world, tmp_path, step, action):
+    sims, url = world
+    number, code = "7012340000001019", "7310"  # 250.00
+
+    def serve(teller):
+        desk = journeys.desk(teller, "pospointe")
+        visit = desk.look_up(number, code)
+        desk.move(visit, action, "20")
+        finish_cash(teller, visit, desk)
+
+    after, visit = run_and_crash(tmp_path, url, step, serve)
+    try:
+        assert visit.state != PENDING, [r.step for r in after.teller.journal.rows(visit.visit_id)]
+        balance = sims.pospointe.card_balance(number)
+        cash = after.teller.cash_in_drawer("USD").amount
+        moved = Decimal("-20") if action == "redeem" else Decimal("20")
+        if visit.state == COMPLETED:
+            assert balance == 250 + moved and cash == 300 + moved
+        elif visit.state in (REVERSED, DECLINED, ABANDONED):
+            assert balance == 250 and cash == 300
+        else:
+            assert visit.state == SUSPECT and balance == 250 + moved and cash == 300
+        moves = [t for t in sims.pospointe.transactions() if t.kind in ("redeem", "reload")]
+        assert len([t for t in moves if t.kind == action]) <= 1  # never applied twice
+        assert number not in "".join(str(r.data) for r in after.teller.journal.rows())  # last 4 only
+    finally:
+        after.close()
+
+
+FLEXITI_STEPS = ["CUSTOMER_LOOKUP_SENT", "CUSTOMER_FOUND", "ACCOUNT_CHOSEN", "VERIFY_SENT", "VERIFIED", "INTENT",
+                 "HOST_SENT", "HOST_OK", "DRAWER_KICKED", "DRAWER_OPENED", "DRAWER_CLOSED", "CASH_CONFIRMED",
+                 "RECEIPT_SENT", "RECEIPT_PRINTED"]
+
+
+@pytest.mark.parametrize("kind", ["deposit", "instore_payment"])
+@pytest.mark.parametrize("step", FLEXITI_STEPS)
+def test_flexiti_crash_after_every_step(world, tmp_path, step, kind):
+    sims, url = world
+    owed = sims.flexiti.balance("116574819")
+
+    def serve(teller):
+        desk = journeys.desk(teller, "flexiti")
+        visit = desk.look_up(account_number="116574819")
+        desk.verify(visit, "regular_purchase_bypass")
+        desk.move(visit, kind, "30")
+        finish_cash(teller, visit, desk)
+
+    after, visit = run_and_crash(tmp_path, url, step, serve)
+    try:
+        assert visit.state != PENDING, [r.step for r in after.teller.journal.rows(visit.visit_id)]
+        applied = len(sims.flexiti.transactions("116574819"))
+        assert applied <= 1  # the same idempotency key: never twice
+        cash = after.teller.cash_in_drawer("CAD").amount
+        if visit.state == COMPLETED:
+            assert applied == 1 and cash == (330 if kind == "deposit" else 270)
+        elif visit.state in (DECLINED, ABANDONED):
+            assert applied == 0 and cash == 300 and sims.flexiti.balance("116574819") == owed
+        else:
+            assert visit.state == SUSPECT and applied == 1 and cash == 300
+    finally:
+        after.close()
+
+
+SDK_STEPS = ["SIGN_IN_SENT", "SIGNED_IN", "INTENT", "HOST_SENT", "REQUEST_CREATED", "DRAWER_KICKED", "DRAWER_OPENED",
+             "DRAWER_CLOSED", "CASH_CONFIRMED", "ACCEPT_SENT", "ACCEPTED", "RECEIPT_SENT", "RECEIPT_PRINTED"]
+
+
+@pytest.mark.parametrize("flow", ["withdrawal", "topup"])
+@pytest.mark.parametrize("step", SDK_STEPS)
+def test_sdk_crash_after_every_step(world, tmp_path, step, flow):
+    sims, url = world
+    login = "anna.kowalska@example.com"
+
+    def serve(teller):
+        desk = journeys.desk(teller, "sdkfinance")
+        visit = desk.sign_in(login, "Wallet#2024a")
+        coin = next(c for c in visit.details["coins"] if c.currency == "EUR")
+        desk.move(visit, flow, coin.serial, "20")
+        finish_cash(teller, visit, desk)
+
+    after, visit = run_and_crash(tmp_path, url, step, serve)
+    try:
+        assert visit.state != PENDING, [r.step for r in after.teller.journal.rows(visit.visit_id)]
+        eur = next(c for c in sims.sdkfinance.coins(login) if c.currency == "EUR")
+        requests = sims.sdkfinance.requests()
+        assert len(requests) <= 1
+        assert all(r.status != "PENDING" for r in requests) or visit.state == SUSPECT
+        cash = after.teller.cash_in_drawer("EUR").amount
+        if visit.state == COMPLETED:
+            if flow == "withdrawal":
+                assert eur.amount == Decimal("420.00") - Decimal("20.70") and cash == 280
+            else:
+                assert eur.amount == Decimal("440.00") and cash == Decimal("320.10")
+        elif visit.state in (DECLINED, ABANDONED):
+            assert eur.amount == Decimal("420.00") and eur.held == 0 and cash == 300
+        else:
+            assert visit.state == SUSPECT and cash == 300
+    finally:
+        after.close()
