@@ -56,14 +56,17 @@ def bulk_journal(path: Path, visits: int) -> None:
             digest = _row_hash(head, seq, at, visit_id, step, data)
             rows.append((seq, at, visit_id, step, data, head, digest))
             head = digest
-        summaries.append((visit_id, at, kind, "10.00", "GBP", "acct", f"txn-{n}", "completed", "COMPLETED", delta, "bench"))
+        first, cash = seq - len(STEPS) + 1, seq - len(STEPS) + 1 + STEPS.index("CASH_CONFIRMED")
+        summaries.append(
+            (visit_id, at, kind, "10.00", "GBP", "acct", f"txn-{n}", "completed", "COMPLETED", delta, "bench", first, cash)
+        )
         if len(rows) > 200_000:
             db.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", rows)
             rows.clear()
     db.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", rows)
     db.executemany(
         "INSERT INTO visits(visit_id, started_at, kind, amount, currency, account_id, transaction_id, state, last_step,"
-        " cash_delta, cashier) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " cash_delta, cashier, first_seq, cash_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         summaries,
     )
     db.execute("COMMIT")
@@ -130,7 +133,8 @@ def main() -> None:
         states: dict[str, int] = {}
         for resolution in done:
             states[resolution.state] = states.get(resolution.state, 0) + 1
-        print(f"teller start-up on the journal (shift cash loaded)  {startup * 1000:8.0f} ms")
+        print(f"teller start-up on the journal (shift cash loaded)  {startup * 1000:8.0f} ms   "
+              f"drawer GBP {again.teller.cash_in_drawer('GBP')}")
         print(f"recover(): {unfinished} unfinished visits resolved      {first * 1000:8.0f} ms   {states}")
         print(f"recover() with nothing to do (every later start)     {idle * 1000:8.1f} ms")
         print(f"journal verify ({detail.split(',')[0]})          {verify * 1000:8.0f} ms   ok={ok}")

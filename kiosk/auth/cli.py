@@ -78,9 +78,11 @@ def _give_to_data_dir_owner(path: Path) -> None:
                 os.chown(file, st.st_uid, st.st_gid)
 
 
-def run_users(settings: Any, action: str, name: str | None, role: str | None, *, out: TextIO = sys.stdout) -> int:
+def run_users(settings: Any, action: str, name: str | None, role: str | None, *, out: TextIO | None = None) -> int:
     from kiosk.auth.accounts import AccountError
     from kiosk.auth.pins import PinFormError, check_name
+
+    out = out or sys.stdout  # looked up now, not at import (tests swap sys.stdout)
 
     accounts = open_accounts(settings)
     try:

@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS rows (
     hash      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rows_by_visit ON rows(visit_id);
+-- The last shift opening or closing is looked up at every start.
+CREATE INDEX IF NOT EXISTS rows_by_step ON rows(step, seq);
 CREATE TABLE IF NOT EXISTS visits (
     visit_id       TEXT PRIMARY KEY,
     started_at     TEXT NOT NULL,
@@ -63,9 +65,16 @@ CREATE TABLE IF NOT EXISTS visits (
     last_step      TEXT NOT NULL,
     cash_delta     TEXT,
     cashier        TEXT,
-    resolution     TEXT
+    resolution     TEXT,
+    first_seq      INTEGER NOT NULL,  -- the visit's first row
+    cash_seq       INTEGER,           -- the row that recorded its cash moving
+    reversed_seq   INTEGER            -- the row that recorded its reversal
 );
 CREATE INDEX IF NOT EXISTS visits_by_state ON visits(state);
+-- A shift's figures come from these, not from a scan of every row since it opened.
+CREATE INDEX IF NOT EXISTS visits_by_first ON visits(first_seq);
+CREATE INDEX IF NOT EXISTS visits_by_cash ON visits(cash_seq);
+CREATE INDEX IF NOT EXISTS visits_by_reversal ON visits(reversed_seq);
 -- Session headers of unfinished visits, sealed (AES-GCM); erased when the visit ends.
 CREATE TABLE IF NOT EXISTS vault (
     visit_id TEXT PRIMARY KEY,
@@ -221,6 +230,8 @@ class Journal:
         """
         summary: dict[str, Any] = data.pop("summary", None) or {}
         outbox: list[tuple[str, dict[str, Any]]] = data.pop("outbox", None) or []
+        # Session details to seal with this step (one commit, one fsync, for both).
+        sealed = self._sealed(visit_id, data.pop("seal")) if "seal" in data else None
         payload = _json(data)
         at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         with self._lock:
@@ -233,7 +244,9 @@ class Journal:
                     (seq, at, visit_id, step, payload, self._head, row_hash),
                 )
                 if visit_id is not None:
-                    self._update_visit(visit_id, at, step, summary)
+                    self._update_visit(visit_id, seq, at, step, summary)
+                if sealed is not None:
+                    self._db.execute("INSERT OR REPLACE INTO vault(visit_id, sealed) VALUES (?, ?)", (visit_id, sealed))
                 for action, item in outbox:
                     self._db.execute(
                         "INSERT INTO outbox(visit_id, action, payload, next_at) VALUES (?,?,?,?)",
@@ -250,13 +263,20 @@ class Journal:
             self.crash_hook(step)
         return row
 
-    def _update_visit(self, visit_id: str, at: str, step: str, summary: dict[str, Any]) -> None:
+    def _update_visit(self, visit_id: str, seq: int, at: str, step: str, summary: dict[str, Any]) -> None:
         self._db.execute(
-            "INSERT INTO visits(visit_id, started_at, state, last_step) VALUES (?,?,?,?) "
+            "INSERT INTO visits(visit_id, started_at, state, last_step, first_seq) VALUES (?,?,?,?,?) "
             "ON CONFLICT(visit_id) DO UPDATE SET last_step = excluded.last_step",
-            (visit_id, at, PENDING, step),
+            (visit_id, at, PENDING, step, seq),
         )
-        allowed = {"kind", "amount", "currency", "account_id", "transaction_id", "state", "cash_delta", "cashier", "resolution"}
+        if summary.get("cash_delta") is not None:
+            summary = {**summary, "cash_seq": seq}
+        if summary.get("state") == REVERSED:
+            summary = {**summary, "reversed_seq": seq}
+        allowed = {
+            "kind", "amount", "currency", "account_id", "transaction_id", "state", "cash_delta", "cashier", "resolution",
+            "cash_seq", "reversed_seq",
+        }
         unknown = set(summary) - allowed
         if unknown:
             raise JournalError(f"unknown visit fields {sorted(unknown)}")
@@ -315,6 +335,20 @@ class Journal:
             expected_seq += 1
         return True, f"{expected_seq - 1} rows, head {prev}"
 
+    def shift_movements(self, since_seq: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, int]]:
+        """Since journal row `since_seq`: each cash movement (currency, signed amount), each
+        reversed withdrawal (currency, amount), and how many visits started, by state."""
+        cash = self._db.execute(
+            "SELECT currency, cash_delta FROM visits WHERE cash_seq > ? ORDER BY cash_seq", (since_seq,)
+        ).fetchall()
+        reversed_ = self._db.execute(
+            "SELECT currency, amount FROM visits WHERE reversed_seq > ? ORDER BY reversed_seq", (since_seq,)
+        ).fetchall()
+        counts = dict(
+            self._db.execute("SELECT state, COUNT(*) FROM visits WHERE first_seq > ? GROUP BY state", (since_seq,)).fetchall()
+        )
+        return cash, reversed_, counts
+
     def unresolved_suspects(self) -> list[VisitSummary]:
         """Visits whose cash outcome is unknown and not yet counted by a supervisor."""
         cursor = self._db.execute(
@@ -324,15 +358,19 @@ class Journal:
 
     # --- the vault: session headers needed to finish or compensate an unfinished visit -----
 
-    def seal(self, visit_id: str, secrets_: dict[str, str]) -> None:
-        if self._vault_key is None:
-            return
+    def _sealed(self, visit_id: str | None, secrets_: dict[str, str]) -> bytes | None:
+        if self._vault_key is None or visit_id is None:
+            return None
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         nonce = secrets.token_bytes(12)
-        sealed = nonce + AESGCM(self._vault_key).encrypt(nonce, json.dumps(secrets_).encode(), visit_id.encode())
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO vault(visit_id, sealed) VALUES (?, ?)", (visit_id, sealed))
+        return nonce + AESGCM(self._vault_key).encrypt(nonce, json.dumps(secrets_).encode(), visit_id.encode())
+
+    def seal(self, visit_id: str, secrets_: dict[str, str]) -> None:
+        sealed = self._sealed(visit_id, secrets_)
+        if sealed is not None:
+            with self._lock:
+                self._db.execute("INSERT OR REPLACE INTO vault(visit_id, sealed) VALUES (?, ?)", (visit_id, sealed))
 
     def unseal(self, visit_id: str) -> dict[str, str] | None:
         """The sealed headers, or None when there are none or they cannot be opened (another

@@ -11,5 +11,6 @@ currencies.py supported currencies and amount parsing
 faults.py     the fault catalogue
 control.py    the /_sim/ endpoints
 server.py     serve() / start_in_thread() with uvicorn
+composite.py  CompositeSimulator: every simulator (rapyd, pospointe, sdkfinance, flexiti) behind one server
 cli.py        `kiosk sim` and `kiosk sim otp`
 """

@@ -184,7 +184,7 @@ def confirm_cash_found(teller: Teller, visit_id: str, *, paid_in: bool, supervis
         cash_delta=f"{delta:f}",
         summary={"resolution": "cash moved", "cash_delta": f"{delta:f}", "state": states.COMPLETED},
     )
-    journal.record(visit_id, "CASH_CONFIRMED", by_hand=True, cash_delta=f"{delta:f}")
+    # That one row carries the cash into the shift (as the wallet journey's resolution does).
     teller.shifts.note_cash(amount.currency, amount, paid_in=paid_in)
     journal.erase(visit_id)
     return states.COMPLETED

@@ -55,7 +55,7 @@ class Resolution:
 
 def session_of(teller: Teller, visit_id: str) -> WalletSession | None:
     sealed = teller.journal.unseal(visit_id)
-    if not sealed:
+    if not sealed or "token_id" not in sealed:  # none, or another journey's details (kiosk.teller.journeys)
         return None
     return WalletSession(sealed["token_id"], sealed["operation_id"], sealed["phone"])
 
@@ -121,6 +121,11 @@ def _tidy_finished(teller: Teller) -> None:
     for visit_id in journal.sealed_visits():
         visit = journal.visit(visit_id)
         if visit is None or visit.state == states.PENDING or (visit.state == states.SUSPECT and visit.resolution is None):
+            continue
+        from kiosk.teller import journeys
+
+        if journeys.owns_kind(visit.kind):  # a gift card token or a Flexiti PIN: no session to close
+            forget_when_done(teller, visit_id)
             continue
         if "SESSION_CLOSED" not in {row.step for row in journal.rows(visit_id)} and not _queued(teller, visit_id, "close_session"):
             close_session(teller, visit_id, None)

@@ -117,21 +117,16 @@ class Shifts:
 
     def _compute(self, shift: Shift) -> dict[str, CurrencyTotals]:
         totals = {c: CurrencyTotals(float=m.amount) for c, m in shift.float.items()}
-        # Cash moved where a row says so (the cashier's confirmation, or a supervisor's count
-        # of a suspect visit), each carrying its signed cash_delta.
-        for row in self.journal.rows(after=shift.seq):
-            if row.visit_id is None or (row.step != "REVERSED" and "cash_delta" not in row.data):
-                continue
-            visit = self.journal.visit(row.visit_id)
-            if visit is None or not visit.currency or visit.amount is None:
-                continue
-            t = totals.setdefault(visit.currency, CurrencyTotals())
-            if row.step == "REVERSED":
-                t.reversed += Decimal(visit.amount)
-            elif Decimal(row.data["cash_delta"]) >= 0:
-                t.deposits += Decimal(row.data["cash_delta"])
+        cash, reversed_, _ = self.journal.shift_movements(shift.seq)
+        # Each confirmed movement carries its signed amount: + paid in, - paid out.
+        for currency, delta in cash:
+            t = totals.setdefault(currency, CurrencyTotals())
+            if Decimal(delta) >= 0:
+                t.deposits += Decimal(delta)
             else:
-                t.withdrawals -= Decimal(row.data["cash_delta"])
+                t.withdrawals -= Decimal(delta)
+        for currency, amount in reversed_:
+            totals.setdefault(currency, CurrencyTotals()).reversed += Decimal(amount)
         return totals
 
     # --- during the shift ------------------------------------------------------------------
@@ -213,12 +208,4 @@ class Shifts:
         return report
 
     def _visit_counts(self, shift: Shift) -> dict[str, int]:
-        seen: set[str] = set()
-        counts: dict[str, int] = {}
-        for row in self.journal.rows(after=shift.seq):
-            if row.visit_id and row.visit_id not in seen:
-                seen.add(row.visit_id)
-                visit = self.journal.visit(row.visit_id)
-                if visit is not None:
-                    counts[visit.state] = counts.get(visit.state, 0) + 1
-        return counts
+        return self.journal.shift_movements(shift.seq)[2]

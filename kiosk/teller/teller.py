@@ -333,17 +333,14 @@ class Teller:
                         "Ask the customer for a new code and try again.",
                     )
                 raise error from None
-            # What recovery needs to finish or compensate this visit after a crash; sealed, and
-            # erased once the session is closed and nothing is left to compensate.
-            self.journal.seal(
-                visit.visit_id,
-                {"token_id": visit.session.token_id, "operation_id": visit.session.operation_id, "phone": phone},
-            )
+            # The row carries, sealed, what recovery needs to finish or compensate this visit
+            # after a crash; erased once the session is closed and nothing is left to do.
             self.journal.record(
                 visit.visit_id,
                 "SESSION_OPENED",
                 operation_id=visit.session.operation_id,
                 accounts=[[a.account_id, a.currency] for a in visit.session.accounts],
+                seal={"token_id": visit.session.token_id, "operation_id": visit.session.operation_id, "phone": phone},
             )
             return visit
 

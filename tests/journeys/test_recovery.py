@@ -175,3 +175,44 @@ def test_sdk_crash_after_every_step(world, tmp_path, step, flow):
             assert visit.state == SUSPECT and cash == 300
     finally:
         after.close()
+
+
+@pytest.mark.parametrize("cash_moved", [True, False])
+def test_a_supervisor_resolves_suspect_visits_of_each_journey(world, tmp_path, cash_moved):
+    sims, url = world
+
+    def gift(teller):
+        desk = journeys.desk(teller, "pospointe")
+        visit = desk.look_up("7012340000001019", "7310")
+        desk.move(visit, "redeem", "20")
+
+    def sdk(teller):
+        desk = journeys.desk(teller, "sdkfinance")
+        visit = desk.sign_in("anna.kowalska@example.com", "Wallet#2024a")
+        desk.move(visit, "withdrawal", next(c for c in visit.details["coins"] if c.currency == "EUR").serial, "20")
+
+    for serve in (gift, sdk):
+        runtime = start(tmp_path, url)
+        runtime.teller.journal.crash_hook = crash_after("DRAWER_KICKED", lambda: (_ for _ in ()).throw(Crash()))
+        with pytest.raises(Crash):
+            serve(runtime.teller)
+        runtime.close()
+    after = start(tmp_path, url)
+    try:
+        recover(after.teller)
+        suspects = after.teller.journal.unresolved_suspects()
+        assert sorted(v.kind for v in suspects) == ["giftcard_redeem", "sdk_withdrawal"]
+        for visit in suspects:
+            state = after.teller.resolve_suspect(visit.visit_id, cash_moved=cash_moved, supervisor="sam")
+            assert state == (COMPLETED if cash_moved else (REVERSED if visit.kind == "giftcard_redeem" else DECLINED))
+        assert after.teller.journal.unresolved_suspects() == []
+        balance = sims.pospointe.card_balance("7012340000001019")
+        eur = next(c for c in sims.sdkfinance.coins("anna.kowalska@example.com") if c.currency == "EUR")
+        if cash_moved:
+            assert balance == 230 and after.teller.cash_in_drawer("USD").amount == 280
+            assert eur.amount == Decimal("420.00") - Decimal("20.70") and after.teller.cash_in_drawer("EUR").amount == 280
+        else:
+            assert balance == 250 and after.teller.cash_in_drawer("USD").amount == 300
+            assert eur.amount == Decimal("420.00") and eur.held == 0 and after.teller.cash_in_drawer("EUR").amount == 300
+    finally:
+        after.close()

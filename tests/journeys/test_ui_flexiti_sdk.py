@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.error import ErrorScreen
-from kiosk.ui.screens.journey import FormScreen, JourneyDrawerScreen, JourneyReceiptScreen, MenuScreen
+from kiosk.ui.screens.journey import FormScreen, JourneyDrawerScreen, JourneyReceiptScreen
 from kiosk.ui.screens.ready import ReadyScreen
 from tests.ui.helpers import fill, screen_words, wait_for_screen, wait_until
 from tests.ui.journey import at_ready

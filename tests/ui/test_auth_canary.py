@@ -17,6 +17,7 @@ from kiosk.money import Money
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
+from tests.auth.conftest import keep_logging  # noqa: F401  (fixture)
 from tests.auth.helpers import PINS, make_guard
 from tests.ui.fakes import Wallet, fake_runtime
 from tests.ui.helpers import fill, wait_for_screen
@@ -93,7 +94,7 @@ async def test_canary_ui_visit(tmp_path) -> None:
         assert not leaks(blob, SECRETS), f"{path} holds {leaks(blob, SECRETS)}"
 
 
-def test_canary_headless_visit(tmp_path, monkeypatch, capsys) -> None:
+def test_canary_headless_visit(tmp_path, monkeypatch, capsys, keep_logging) -> None:
     from kiosk.cli import main
     from kiosk.sim import rapyd as sim
     from kiosk.sim.server import start_in_thread
