@@ -19,7 +19,7 @@ import pytest
 
 from drivers.emulator import PrinterEmulator
 from kiosk.journal.store import Journal
-from tests.e2e.test_txn_cli import KIOSK, sim_url  # noqa: F401  (module-scoped `kiosk sim` process)
+from tests.e2e.test_txn_cli import KIOSK, fresh_window, sim_url  # noqa: F401  (module-scoped `kiosk sim` process)
 
 STEPS = [
     "SESSION_OPEN_SENT", "SESSION_OPENED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED", "DRAWER_OPENED",
@@ -67,6 +67,7 @@ def kiosk(args, tmp_path, sim_url, emulator, **env):  # noqa: F811
 
 
 def otp(sim_url, phone):  # noqa: F811
+    fresh_window(sim_url, phone)
     return httpx.get(sim_url + "/_sim/otp", params={"phone": phone}, timeout=5).json()["otp"]
 
 

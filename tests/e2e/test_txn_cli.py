@@ -62,7 +62,16 @@ def run(args, tmp_path, sim_url, **extra_env):
     )
 
 
+def fresh_window(sim_url, phone, margin=10.0):
+    """Codes live to the end of an absolute window: one fetched just before it ends would
+    expire while the kiosk process starts. Wait for the next window instead."""
+    left = httpx.get(sim_url + "/_sim/otp", params={"phone": phone}, timeout=5).json()["expires_in"]
+    if left < margin:
+        time.sleep(left + 0.05)
+
+
 def otp(sim_url, phone=JANE):
+    fresh_window(sim_url, phone)
     done = subprocess.run([*KIOSK, "sim", "otp", "--phone", phone, "--url", sim_url], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     code = done.stdout.strip()

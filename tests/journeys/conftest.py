@@ -10,7 +10,7 @@ import pytest
 def demo(tmp_path):
     from kiosk.runtime import demo_runtime
 
-    runtime = demo_runtime(tmp_path, otp_window=300, drawer={"simulated_close_after": 0.2},
+    runtime = demo_runtime(tmp_path, otp_window=300, drawer={"simulated_close_after": 1.0},
                            pospointe={"settle_confirm_after": 0.05})
     yield runtime
     runtime.close()
