@@ -136,6 +136,7 @@ def test_a_token_near_its_expiry_is_renewed_before_the_call(sim, make_client, cl
     client.sign_in(ANNA["login"], ANNA["password"])
     clock.advance(880)  # within the 30 s margin
     caplog.set_level(logging.INFO)
+    caplog.clear()  # the sign-in above is logged too when another test left INFO on
     client.coins()
     assert sim_statuses(caplog) == ["POST /api/v1/authorization -> 200", "GET /api/v1/coins -> 200"]
 

@@ -4,6 +4,8 @@ phone, PIN and secret values; afterwards none of them can be read off the journa
 
 from __future__ import annotations
 
+import re
+
 import io
 import logging
 import sys
@@ -32,7 +34,9 @@ SECRETS = (PHONE, PHONE[1:], PHONE[3:], OTP, PEPPER, PINS["ann"], PINS["sue"])
 
 
 def leaks(blob: bytes, canaries) -> list[str]:
-    return [c for c in canaries if c.encode() in blob]
+    """Canaries found as whole tokens: a 4-digit PIN also turns up by chance inside the hex
+    of a hash or a random key, which is not a leak."""
+    return [c for c in canaries if re.search(rb"(?<![0-9A-Za-z])" + re.escape(c.encode()) + rb"(?![0-9A-Za-z])", blob)]
 
 
 def files_under(folder: Path) -> dict[Path, bytes]:
