@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from kiosk.ui import messages as m
+from kiosk.ui.screens.approve import guard_of
 from kiosk.ui.widgets.keybar import KeyBar
 from kiosk.ui.widgets.qr import QRCodeView
 
@@ -47,8 +48,15 @@ class ReadyScreen(Screen):
                 yield Static("The customer scans this\nin the wallet app", id="qr-caption")
             yield Static(id="status", classes="panel")
         others = [("B", "Other back ends")] if len(getattr(self.app, "enabled_backends", ["rapyd"])) > 1 else []
+        signed_in = [("L", "Sign out")] if guard_of(self.app) is not None else []
+        # Two rows: the cashier's keys, then the shift's and the supervisor's (one row of 80
+        # columns cannot hold them all).
         yield KeyBar(
-            [("Enter", "New visit"), *others, ("P", "Reprint"), ("O", "Shift"), ("V", "Supervisor"), ("S", "Status"), ("F10", "Close")]
+            [],
+            rows=[
+                [("Enter", "New visit"), *others, ("P", "Reprint last receipt"), *signed_in],
+                [("O", "Shift"), ("V", "Supervisor"), ("S", "Check status"), ("F10", "Close the kiosk")],
+            ],
         )
 
     def on_mount(self) -> None:

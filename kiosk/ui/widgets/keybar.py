@@ -10,17 +10,24 @@ from textual.widgets import Static
 
 
 class KeyBar(Static):
-    def __init__(self, keys: list[tuple[str, str]], **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.set_keys(keys)
+    """One line of keys, or several (`rows`) where one line of 80 columns cannot hold them."""
 
-    def set_keys(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, keys: list[tuple[str, str]], *, rows: list[list[tuple[str, str]]] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.set_keys(keys, rows=rows)
+
+    def set_keys(self, keys: list[tuple[str, str]], *, rows: list[list[tuple[str, str]]] | None = None) -> None:
+        lines = rows or [keys]
         text = Text()
-        for key, label in keys:
-            if text:
-                text.append("  ")
-            if key:
-                text.append(f" {key} ", style="reverse")
-                text.append(" ")
-            text.append(label)
+        for number, row in enumerate(lines):
+            if number:
+                text.append("\n")
+            for index, (key, label) in enumerate(row):
+                if index:
+                    text.append("  ")
+                if key:
+                    text.append(f" {key} ", style="reverse")
+                    text.append(" ")
+                text.append(label)
+        self.styles.height = len(lines)
         self.update(text)
