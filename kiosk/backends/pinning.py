@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import ssl
 import time
@@ -58,8 +59,17 @@ class PinMismatch(ssl.SSLError):
     """The server's certificate is valid but is not one of the pinned ones."""
 
 
+@functools.lru_cache(maxsize=1)
+def _verifying_context() -> ssl.SSLContext:
+    # Loading the CA store costs tens of milliseconds: every back end without pins shares
+    # one context (an SSLContext may serve many connections and threads).
+    return ssl.create_default_context()
+
+
 def pinned_ssl_context(pins: list[str] | tuple[str, ...] = ()) -> ssl.SSLContext:
     """Verification always on (CA store, hostname); pins checked after every handshake."""
+    if not pins:
+        return _verifying_context()
     context = ssl.create_default_context()
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     wanted = {normalise_pin(p) for p in pins}

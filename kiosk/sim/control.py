@@ -15,31 +15,18 @@ the POS envelope) because no POS client ever calls them.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from kiosk.sim.faults import fault_from_json
 from kiosk.sim.operations import E164
+from kiosk.sim.pipeline import fault_route, json_object, problem
 
 if TYPE_CHECKING:
     from kiosk.sim.rapyd import RapydSimulator
-
-
-def _problem(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-async def _json_object(request: Request) -> dict[str, Any] | None:
-    try:
-        document = json.loads(await request.body() or b"null")
-    except ValueError:
-        return None
-    return document if isinstance(document, dict) else None
 
 
 def routes(sim: RapydSimulator) -> list[Route]:
@@ -49,13 +36,13 @@ def routes(sim: RapydSimulator) -> list[Route]:
         phone = request.query_params.get("phone", "").strip()
         pos_id = request.query_params.get("pos_id", "").strip() or rapyd.DEMO_POS_ID
         if not phone:
-            return _problem(400, "the phone query parameter is required")
+            return problem(400, "the phone query parameter is required")
         if pos_id not in sim.pos_registry:
-            return _problem(404, f"unknown pos_id {pos_id}")
+            return problem(404, f"unknown pos_id {pos_id}")
         try:
             code = sim.current_otp(phone, pos_id)
         except LookupError:
-            return _problem(404, f"no wallet for phone {phone}")
+            return problem(404, f"no wallet for phone {phone}")
         expires_at = sim.otp_expires_at()
         return JSONResponse({
             "otp": code,
@@ -121,36 +108,19 @@ def routes(sim: RapydSimulator) -> list[Route]:
             "sessions": sessions,
         })
 
-    async def faults(request: Request) -> JSONResponse:
-        if request.method == "DELETE":
-            sim.clear_faults()
-            return JSONResponse({"faults": []})
-        if request.method == "POST":
-            document = await _json_object(request)
-            if document is None:
-                return _problem(400, "expected a JSON object")
-            try:
-                fault = fault_from_json(document)
-            except ValueError as exc:
-                return _problem(400, str(exc))
-            sim.faults.arm(fault)
-            return JSONResponse({"armed": fault.to_dict(), "faults": [f.to_dict() for f in sim.faults.pending()]},
-                                status_code=201)
-        return JSONResponse({"faults": [f.to_dict() for f in sim.faults.pending()]})
-
     async def wallets(request: Request) -> JSONResponse:
-        document = await _json_object(request)
+        document = await json_object(request)
         if document is None:
-            return _problem(400, "expected a JSON object")
+            return problem(400, "expected a JSON object")
         phone = str(document.get("phone", ""))
         accounts = document.get("accounts", {})
         if not E164.match(phone) or not isinstance(accounts, dict):
-            return _problem(400, "expected {'phone': E.164, 'accounts': {currency: 'balance'}}")
+            return problem(400, "expected {'phone': E.164, 'accounts': {currency: 'balance'}}")
         try:
             balances = {str(c): Decimal(str(v)) for c, v in accounts.items()}
             sim.add_wallet(phone, balances, name=str(document.get("name", "")))
         except (ValueError, InvalidOperation) as exc:
-            return _problem(400, str(exc) or "invalid balance")
+            return problem(400, str(exc) or "invalid balance")
         return JSONResponse({"phone": phone, "accounts": [
             {"account_id": a.account_id, "currency": a.currency, "balance": str(a.balance)} for a in sim.accounts(phone)
         ]}, status_code=201)
@@ -159,6 +129,6 @@ def routes(sim: RapydSimulator) -> list[Route]:
         Route("/_sim/otp", otp, methods=["GET"]),
         Route("/_sim/info", info, methods=["GET"]),
         Route("/_sim/ledger", ledger, methods=["GET"]),
-        Route("/_sim/faults", faults, methods=["GET", "POST", "DELETE"]),
+        fault_route("/_sim/faults", sim.faults),
         Route("/_sim/wallets", wallets, methods=["POST"]),
     ]

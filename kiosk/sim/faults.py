@@ -16,6 +16,9 @@ requests that passed authentication. Each kind is one of the outcomes a client m
 
 A "cut" connection has sent its status line and headers (with a Content-Length) but not the
 body: an HTTP client reports a broken / incomplete response, never a clean answer.
+
+Every simulator uses this catalogue with its own operation names (OPERATIONS here are the
+Rapyd simulator's); kiosk.sim.pipeline turns a fault into what goes on the wire.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 KINDS = (
@@ -68,12 +72,17 @@ def make_fault(
     seconds: float | None = None,
     status: int | None = None,
     answer: bool | None = None,
+    *,
+    operations: tuple[str, ...] = OPERATIONS,
 ) -> Fault:
-    """A validated fault with the kind's defaults filled in; ValueError names what is wrong."""
+    """A validated fault with the kind's defaults filled in; ValueError names what is wrong.
+
+    `operations` are the names the simulator's requests are taken under (with "any").
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(KINDS)}")
-    if operation not in OPERATIONS:
-        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
+    if operation not in operations:
+        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(operations)}")
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError("count must be a positive integer")
     secs = _DEFAULT_SECONDS.get(kind, 0.0) if seconds is None else float(seconds)
@@ -86,14 +95,15 @@ def make_fault(
     return Fault(kind, operation, count, secs, code, reply)
 
 
-def fault_from_json(data: Mapping[str, Any]) -> Fault:
+def fault_from_json(data: Mapping[str, Any], operations: tuple[str, ...] = OPERATIONS) -> Fault:
+    """The fault a control endpoint's JSON document describes; ValueError names what is wrong."""
     if not isinstance(data, Mapping):
         raise ValueError("expected a JSON object")
     unknown = set(data) - {"kind", "operation", "count", "seconds", "status", "answer"}
     if unknown:
         raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
     if "kind" not in data:
-        raise ValueError("'kind' is required")
+        raise ValueError(f"'kind' is required; one of {', '.join(KINDS)}")
     try:
         return make_fault(
             data["kind"],
@@ -102,15 +112,42 @@ def fault_from_json(data: Mapping[str, Any]) -> Fault:
             data.get("seconds"),
             data.get("status"),
             data.get("answer"),
+            operations=operations,
         )
     except TypeError as exc:
         raise ValueError(str(exc)) from None
 
 
-class FaultPlan:
-    """Armed faults in arming order; thread-safe (tests arm them from outside the server)."""
+def magic_amounts(whole: str) -> dict[Decimal, Fault]:
+    """The faults a trainer provokes from the kiosk's own screen by typing an amount:
 
-    def __init__(self) -> None:
+        {whole}.01  error_before_apply, HTTP 503      {whole}.04  timeout_before_apply, 30 s, no answer
+        {whole}.02  error_after_apply, HTTP 500       {whole}.05  timeout_after_apply, 30 s, then answers
+        {whole}.03  drop_after_apply                  {whole}.06  slow, 5 s
+
+    The same six in every simulator, so a trainer learns one table; only `whole` differs (an
+    amount the simulated host accepts). Each fault is for the request carrying the amount.
+    """
+    faults = (
+        make_fault("error_before_apply", status=503),
+        make_fault("error_after_apply", status=500),
+        make_fault("drop_after_apply"),
+        make_fault("timeout_before_apply", seconds=30, answer=False),
+        make_fault("timeout_after_apply", seconds=30, answer=True),
+        make_fault("slow", seconds=5),
+    )
+    return {Decimal(f"{whole}.{cents:02d}"): fault for cents, fault in enumerate(faults, start=1)}
+
+
+class FaultPlan:
+    """Armed faults in arming order; thread-safe (tests arm them from outside the server).
+
+    `operations` are the simulator's operation names, which inject_fault and the control
+    endpoint accept.
+    """
+
+    def __init__(self, operations: tuple[str, ...] = OPERATIONS) -> None:
+        self.operations = operations
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
@@ -137,3 +174,26 @@ class FaultPlan:
                         self._faults[index] = replace(fault, count=fault.count - 1)
                     return replace(fault, count=1)
             return None
+
+
+class FaultSwitchboard:
+    """inject_fault / clear_faults: the in-process half of a simulator's fault switchboard (the
+    HTTP half is kiosk.sim.pipeline.fault_route). The simulator sets `self.faults`."""
+
+    faults: FaultPlan
+
+    def inject_fault(
+        self,
+        kind: str,
+        operation: str = "any",
+        count: int = 1,
+        seconds: float | None = None,
+        status: int | None = None,
+        answer: bool | None = None,
+    ) -> Fault:
+        fault = make_fault(kind, operation, count, seconds, status, answer, operations=self.faults.operations)
+        self.faults.arm(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()

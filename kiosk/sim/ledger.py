@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from kiosk.sim.books import SqliteBooks
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,74 +109,10 @@ class StoredReply:
     created_at: float
 
 
-class Ledger:
-    """One SQLite database; every method is atomic, `transaction()` groups several."""
+class Ledger(SqliteBooks):
+    """The Rapyd simulator's books (wallets, accounts, transactions, sessions, replies, OTPs)."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        # One connection shared by the server's event loop and in-process callers (tests),
-        # serialised by a re-entrant lock so a business operation can nest reads.
-        self._db = sqlite3.connect(
-            ":memory:" if path is None else str(path), isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        self._depth = 0
-        if path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT around the block (nested blocks join the outer one)."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
-            finally:
-                self._depth = 0
-
-    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
-
-    def _one(self, sql: str, *args: Any) -> sqlite3.Row | None:
-        with self._lock:
-            return self._db.execute(sql, args).fetchone()
-
-    def _run(self, sql: str, *args: Any) -> None:
-        with self.transaction():
-            self._db.execute(sql, args)
-
-    # -- meta -------------------------------------------------------------------------------
-
-    def meta(self, key: str) -> str | None:
-        row = self._one("SELECT value FROM meta WHERE key = ?", key)
-        return None if row is None else row["value"]
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
+    SCHEMA = _SCHEMA
 
     # -- wallets and accounts ---------------------------------------------------------------
 

@@ -37,13 +37,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from kiosk.sim import control, currencies, envelope
-from kiosk.sim.faults import Fault, FaultPlan, make_fault
+from kiosk.sim.faults import OPERATIONS, Fault, FaultPlan, FaultSwitchboard, magic_amounts
 from kiosk.sim.ledger import Account, Ledger, Session, StoredReply, Transaction
 from kiosk.sim.operations import SESSION_IDLE_SECONDS, ApiError, PosOperations
 from kiosk.sim.otp import OtpIssuer
+from kiosk.sim.pipeline import CutConnection, answer_with_fault
 from kiosk.sim.routes import match_route, redacted_path
 from kiosk.sim.signing import Authenticator
 
@@ -79,17 +79,10 @@ DEMO_NAMES: dict[str, str] = {
 
 IDEMPOTENCY_SECONDS = 24 * 3600
 
-MAGIC_AMOUNTS: dict[Decimal, Fault] = {
-    Decimal("666.01"): make_fault("error_before_apply", status=503),
-    Decimal("666.02"): make_fault("error_after_apply", status=500),
-    Decimal("666.03"): make_fault("drop_after_apply"),
-    Decimal("666.04"): make_fault("timeout_before_apply", seconds=30, answer=False),
-    Decimal("666.05"): make_fault("timeout_after_apply", seconds=30, answer=True),
-    Decimal("666.06"): make_fault("slow", seconds=5),
-}
+MAGIC_AMOUNTS: dict[Decimal, Fault] = magic_amounts("666")
 
-_GATEWAY_PAGE = "<html><head><title>{code}</title></head><body><center><h1>{code} {reason}</h1></center></body></html>"
-_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+# A cut answer breaks off inside the envelope's status block.
+_CUT = CutConnection(b'{"status": {"error_code": ')
 
 
 def demo_account_id(phone: str, currency: str) -> str:
@@ -97,33 +90,14 @@ def demo_account_id(phone: str, currency: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rapyd-sim:{phone}:{currency}"))
 
 
-class _CutConnection:
-    """An ASGI response that sends headers and part of the body, then stops.
-
-    The server closes the connection when the app returns mid-body, so the client gets a
-    status line that promises more than arrives: a transport error, never a clean answer.
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-        })
-        await send({"type": "http.response.body", "body": b'{"status": {"error_code": ', "more_body": True})
-
-
-def _server_error(status: int) -> Response:
-    # A 502/503/504 comes from the load balancer in front of the API: an HTML page, not the
-    # JSON envelope. A 500 comes from the API itself and keeps the envelope.
-    if status in _REASONS:
-        page = _GATEWAY_PAGE.format(code=status, reason=_REASONS[status])
-        return Response(page, status_code=status, media_type="text/html")
+def _internal_error(status: int) -> Response:
+    # A 500 comes from the API itself and keeps the JSON envelope (a 502/503/504 is the load
+    # balancer's page: kiosk.sim.pipeline).
     body = envelope.dumps(envelope.error("INTERNAL_SERVER_ERROR", "An internal error occurred"))
     return Response(body, status_code=status, media_type="application/json")
 
 
-class RapydSimulator:
+class RapydSimulator(FaultSwitchboard):
     """The Rapyd POS API over a persistent ledger, with OTPs, sessions, idempotency and faults."""
 
     def __init__(
@@ -151,7 +125,7 @@ class RapydSimulator:
         self.pos_registry: dict[str, str] = {pos: DEMO_ACCESS_KEY for pos in DEMO_POS_IDS}
         if seed_demo and self.ledger.meta("demo_seeded") is None:
             self._seed_demo()
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(OPERATIONS)
         self._auth = Authenticator({DEMO_ACCESS_KEY: DEMO_SECRET_KEY}, reject_replays=reject_replayed_requests)
         self._operations = PosOperations(self.ledger, self._issuer, self.pos_registry, clock, session_idle)
         self.app = Starlette(
@@ -217,28 +191,12 @@ class RapydSimulator:
     def transactions(self) -> list[Transaction]:
         return self.ledger.transactions()
 
-    def inject_fault(
-        self,
-        kind: str,
-        operation: str = "any",
-        count: int = 1,
-        seconds: float | None = None,
-        status: int | None = None,
-        answer: bool | None = None,
-    ) -> Fault:
-        fault = make_fault(kind, operation, count, seconds, status, answer)
-        self.faults.arm(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
     def close(self) -> None:
         self.ledger.close()
 
     # -- the API pipeline -------------------------------------------------------------------
 
-    async def _api(self, request: Request) -> Response | _CutConnection:
+    async def _api(self, request: Request) -> Response | CutConnection:
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         body = await request.body()
@@ -258,30 +216,11 @@ class RapydSimulator:
         replay = key is not None and self._stored(access_key, key) is not None
         fault = self.faults.take(operation) or (None if replay else self._magic_fault(operation, params))
 
-        if fault is not None and fault.kind == "slow":
-            await asyncio.sleep(fault.seconds)
-        if fault is not None and fault.before_apply:
-            if fault.kind == "error_before_apply":
-                return self._logged(request, _server_error(fault.status))
-            if fault.kind == "drop_before_apply":
-                return self._logged(request, _CutConnection())
-            await asyncio.sleep(fault.seconds)  # timeout_before_apply
-            if not fault.answer:
-                return self._logged(request, _CutConnection())
+        def apply() -> Response:
+            status, content_type, payload = self._apply(access_key, key, operation, params, headers, body)
+            return Response(payload, status_code=status, media_type=content_type)
 
-        status, content_type, payload = self._apply(access_key, key, operation, params, headers, body)
-        answer = Response(payload, status_code=status, media_type=content_type)
-
-        if fault is not None and not fault.before_apply:
-            if fault.kind == "error_after_apply":
-                return self._logged(request, _server_error(fault.status))
-            if fault.kind == "drop_after_apply":
-                return self._logged(request, _CutConnection())
-            if fault.kind == "timeout_after_apply":
-                await asyncio.sleep(fault.seconds)
-                if not fault.answer:
-                    return self._logged(request, _CutConnection())
-        return self._logged(request, answer)
+        return self._logged(request, await answer_with_fault(fault, apply, api_error=_internal_error, cut=_CUT))
 
     def _stored(self, access_key: str, key: str) -> StoredReply | None:
         return self.ledger.stored_reply(access_key, key, self._clock() - IDEMPOTENCY_SECONDS)

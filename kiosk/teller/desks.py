@@ -44,6 +44,9 @@ def _secret(value: Any) -> str:
 
 
 def _build(name: str, teller: Teller, settings: Settings) -> Any:
+    # Every back end gets the same transport policy as Rapyd's: TLS always verified.
+    from kiosk.backends.pinning import secure_transport
+
     if name == "pospointe":
         from kiosk.backends.pospointe import PosPointeClient
         from kiosk.teller.giftcards import GiftCardDesk
@@ -52,6 +55,7 @@ def _build(name: str, teller: Teller, settings: Settings) -> Any:
         client = PosPointeClient(
             s.base_url, s.user or "", _secret(s.password), store_id=s.store_id or "", franchisee_id=s.franchisee_id or "",
             currency=s.currency, timeout=s.timeout, connect_timeout=s.connect_timeout,
+            transport=secure_transport(s.base_url),
         )
         return GiftCardDesk(teller, client, confirm_after=s.settle_confirm_after)
     if name == "flexiti":
@@ -62,6 +66,7 @@ def _build(name: str, teller: Teller, settings: Settings) -> Any:
         client = FlexitiClient(
             f.base_url, f.client_id or "", _secret(f.client_secret), timeout=f.timeout, connect_timeout=f.connect_timeout,
             refresh_margin=f.refresh_margin, location_id=f.location_id or None, employee_id=f.employee_id or None,
+            transport=secure_transport(f.base_url),
         )
         return FlexitiDesk(teller, client, formats=list(f.verify_formats))
     if name == "sdkfinance":
@@ -72,7 +77,7 @@ def _build(name: str, teller: Teller, settings: Settings) -> Any:
         client = SdkFinanceClient(
             k.base_url, timeout=k.timeout, connect_timeout=k.connect_timeout,
             cash_point_login=k.cash_point_login, cash_point_password=_secret(k.cash_point_password),
-            coin_field=k.coin_field,
+            coin_field=k.coin_field, transport=secure_transport(k.base_url),
         )
         return SdkWalletDesk(teller, client)
     raise ValueError(f"unknown back end {name!r}")

@@ -66,6 +66,11 @@ def attach(teller: Teller, desk: Desk) -> None:
     desks(teller)[desk.prefix] = desk
 
 
+def health(teller: Teller) -> dict[str, str]:
+    """Each other back end's title and '' when it answers, else plain words why not."""
+    return {getattr(desk, "title", desk.backend_name): desk.health() for desk in desks(teller).values()}
+
+
 def desks(teller: Teller) -> dict[str, Desk]:
     found = teller.__dict__.get("desks")
     if found is None:

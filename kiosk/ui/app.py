@@ -26,9 +26,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
-from kiosk.teller import Stage, TellerError, Visit, VisitKind
-from kiosk.teller.teller import counted
 from kiosk import auth
+from kiosk.teller import Stage, TellerError, Visit, VisitKind, journeys
+from kiosk.teller.teller import counted
 from kiosk.ui import auth as auth_ui
 from kiosk.ui import messages as m
 from kiosk.ui.journeys import JourneysMixin  # gift cards, SDK.finance, Flexiti
@@ -222,7 +222,8 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
                 # Between visits: send the compensations that are due (reversals, closes).
                 read("outbox", teller.settle_outbox, 0)
             attention = read("visits to resolve", teller.attention, None) if hasattr(teller, "attention") else None
-            result = m.StatusRead(backend, health, cash, problem=" ".join(problems), attention=attention)
+            others = read("other back ends", lambda: journeys.health(teller), {})
+            result = m.StatusRead(backend, health, cash, problem=" ".join(problems), attention=attention, others=others)
             self.post_message(result)
 
         self.run_worker(work, name="status", group="status", thread=True, exit_on_error=False)

@@ -113,6 +113,7 @@ class StatusRead(Message):
     cash: list[Money]
     problem: str = ""  # a reading that failed altogether
     attention: object | None = None  # kiosk.teller.teller.Attention
+    others: dict[str, str] | None = None  # other back ends: title -> '' or what is wrong
 
 
 @dataclass(eq=False)

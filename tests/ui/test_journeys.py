@@ -26,7 +26,7 @@ async def test_withdrawal_journey(world) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await at_ready(pilot)
         ready = screen_dump(pilot)
-        assert "Wallet service  answering" in ready and "Ready for the next customer." in ready
+        assert "Wallet service     answering" in ready and "Ready for the next customer." in ready
         assert f"GBP {cash_before:>12}" in ready
 
         await identify(pilot, world.phone, world.otp(world.phone), keys=True)

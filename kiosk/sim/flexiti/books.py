@@ -9,13 +9,11 @@ disk; amounts as decimal text, never REAL.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from kiosk.sim.books import SqliteBooks
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -147,71 +145,10 @@ class StoredReply:
     created_at: float
 
 
-class Books:
-    """One SQLite database; each method atomic, `transaction()` groups several."""
+class Books(SqliteBooks):
+    """Flexiti's books: customers, verifications, failed tries, transactions, tokens, replies."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            ":memory:" if path is None else str(path), isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        self._depth = 0
-        if path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT around the block (nested blocks join the outer one)."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
-            finally:
-                self._depth = 0
-
-    def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
-
-    def _one(self, sql: str, *args: Any) -> sqlite3.Row | None:
-        with self._lock:
-            return self._db.execute(sql, args).fetchone()
-
-    def _run(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        with self.transaction():
-            return self._db.execute(sql, args)
-
-    # -- meta -------------------------------------------------------------------------------
-
-    def meta(self, key: str) -> str | None:
-        row = self._one("SELECT value FROM meta WHERE key = ?", key)
-        return None if row is None else row["value"]
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value)
+    SCHEMA = _SCHEMA
 
     # -- customers --------------------------------------------------------------------------
 

@@ -74,16 +74,23 @@ class ReadyScreen(Screen):
         if status.problem:
             text.append(status.problem + "\n", style="bold red")
         ok = not status.problem
-        text.append("Wallet service  ")
+        text.append(f"{'Wallet service':<19}")
         if status.backend:
             ok = False
             text.append(status.backend + "\n", style="bold red")
         else:
             text.append("answering\n", style="green")
+        for title, problem in (status.others or {}).items():
+            text.append(f"{title[:18]:<19}")
+            if problem:
+                ok = False
+                text.append(problem + "\n", style="bold red")
+            else:
+                text.append("answering\n", style="green")
         problems = status.health.problems() if status.health else []
         if status.health and status.health.drawer_alert and "Cash drawer is open" not in problems:
             problems.append("Cash drawer was left open")
-        text.append("Printer, drawer ")
+        text.append(f"{'Printer, drawer':<19}")
         if problems:
             ok = False
             text.append("; ".join(problems) + "\n", style="bold red")
