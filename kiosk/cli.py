@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 DESCRIPTION = """\
 Cash-point kiosk: a cashier serves customers who withdraw cash from, or deposit cash into,
-their digital wallet (Rapyd POS API), with a receipt printer and a cash drawer.
+their digital wallet (Rapyd POS API; also POSPointe gift cards, SDK.finance wallets and
+Flexiti accounts), with a receipt printer and a cash drawer.
 
 Without a command, starts the full-screen kiosk with the configured back end and devices.
 Settings come from defaults < TOML file (--config or KIOSK_CONFIG) < environment
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         _common(sub, top=False)
         return sub
 
-    demo = command("demo", "the full-screen kiosk on a built-in wallet simulator and simulated devices")
+    demo = command("demo", "the full-screen kiosk on the built-in simulators and simulated devices; no configuration")
     demo.add_argument("--otp-window", type=int, default=30, metavar="SECONDS", help="code window (default 30)")
 
     command("sim", "serve the back-end simulators over HTTP; `kiosk sim otp` prints a code (see `kiosk sim --help`)")
