@@ -13,7 +13,6 @@ Run: .venv/bin/python bench/bench_recovery.py [VISITS]      (default 100000; pri
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.journal.store import GENESIS, Journal, _row_hash, crash_after  # noqa: E402
+from kiosk.journal.store import Journal, _row_hash, crash_after  # noqa: E402
 from kiosk.sim import rapyd as sim  # noqa: E402
 from kiosk.sim.server import start_in_thread  # noqa: E402
 

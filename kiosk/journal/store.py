@@ -25,7 +25,6 @@ import time
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
 

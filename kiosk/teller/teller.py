@@ -25,7 +25,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Callable
 
 from drivers.base import CashDrawer, DrawerOutcome, DrawerStatus, PrinterStatus, PrintOutcome, ReceiptPrinter
@@ -37,7 +36,6 @@ from kiosk.backends.base import (
     InsufficientFunds,
     OtpRejected,
     OutcomeUnknown,
-    SessionRejected,
     WalletBackend,
 )
 from kiosk import auth as auth_actions
