@@ -1,6 +1,6 @@
 """What every simulator's books share: one SQLite database, durable, one transaction at a time.
 
-Each simulator subclasses Books with its own SCHEMA and its own store-and-fetch methods (no
+Each simulator subclasses SqliteBooks with its own SCHEMA and its own store-and-fetch methods (no
 business rules in either). This base only opens the database and hands out transactions:
 
 Durability: WAL with synchronous=FULL, so a change a simulator has answered for is on disk (a

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -31,14 +32,18 @@ def decimal_text(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def dumps(payload: Any) -> bytes:
-    """JSON text where Decimal values become JSON numbers with their exact digits."""
+def dumps(payload: Any, number: Callable[[Decimal], str] = decimal_text) -> bytes:
+    """JSON text where Decimal values become JSON numbers with their exact digits.
+
+    `number` writes them (default: the shortest exact notation); the other simulators pass
+    their host's own style, e.g. always two decimals. Never through a float.
+    """
     numbers: dict[str, str] = {}
 
     def mark(value: Any) -> Any:
         if isinstance(value, Decimal):
             token = f"@@decimal{len(numbers)}@@"
-            numbers[token] = decimal_text(value)
+            numbers[token] = number(value)
             return token
         if isinstance(value, dict):
             return {k: mark(v) for k, v in value.items()}

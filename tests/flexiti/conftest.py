@@ -19,73 +19,21 @@ import pytest
 
 from kiosk.backends.flexiti import FlexitiClient
 from kiosk.sim.flexiti import BASE_PATH, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FlexitiSimulator
-from kiosk.sim.server import ServerHandle, start_in_thread
+from kiosk.sim.server import ServerHandle
+from tests.simserver import T0, Clock, simulator_fixtures
 
-T0 = 1_800_000_000.0
 JANE = "116574819"  # good standing, bypass-qualified, security answer "Biscuit"
 SAM = "234567890"  # 50.00 of credit left
 LIAM = "345678901"  # past due (status A)
 MARIE = "456789012"  # not activated
 
 
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-class Switch:
-    """An ASGI app forwarding to whichever simulator the current test installed."""
-
-    def __init__(self) -> None:
-        self.app: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
-
-
-@pytest.fixture(scope="session")
-def switch() -> Switch:
-    return Switch()
-
-
-@pytest.fixture(scope="session")
-def server(switch: Switch) -> Iterator[ServerHandle]:
-    handle = start_in_thread(switch)
-    yield handle
-    handle.stop()
+switch, server, make_sim, sim = simulator_fixtures(FlexitiSimulator)
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def make_sim(switch: Switch, server: ServerHandle, clock: Clock) -> Iterator[Any]:
-    made: list[FlexitiSimulator] = []
-
-    def make(**kwargs: Any) -> FlexitiSimulator:
-        kwargs.setdefault("clock", clock)
-        sim = FlexitiSimulator(**kwargs)
-        switch.app = sim.app
-        made.append(sim)
-        return sim
-
-    yield make
-    for sim in made:
-        sim.clear_faults()
-        sim.close()
-
-
-@pytest.fixture
-def sim(make_sim: Any) -> FlexitiSimulator:
-    return make_sim()
+    return Clock(T0)
 
 
 class Api:

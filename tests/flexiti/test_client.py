@@ -3,7 +3,6 @@ each documented refusal as its error kind in plain words, and settling an unknow
 
 from __future__ import annotations
 
-import socket
 import urllib.parse
 from decimal import Decimal
 
@@ -35,6 +34,7 @@ from kiosk.backends.flexiti import (
 )
 from kiosk.money import Money
 from kiosk.sim.flexiti import DEMO_CLIENT_ID, DEMO_CUSTOMERS, DEMO_LOCATION_ID
+from tests.simserver import free_port
 
 from .conftest import JANE, LIAM, MARIE, SAM
 
@@ -289,9 +289,7 @@ def test_a_timeout_after_sending_is_an_unknown_outcome(sim, make_client):
 
 
 def test_nothing_listening_is_host_unreachable(clock):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with FlexitiClient(f"http://127.0.0.1:{port}", DEMO_CLIENT_ID, "secret", clock=clock) as client:
         with pytest.raises(HostUnreachable, match="nothing was sent"):
             client.transaction("deposit", JANE, cad("1.00"), "123456", "r", "k")

@@ -15,9 +15,8 @@ import pytest
 
 from kiosk.backends.pospointe import PosPointeClient
 from kiosk.sim.pospointe import DEMO_FRANCHISEE_ID, DEMO_PASSWORD, DEMO_STORE_ID, DEMO_USER, PosPointeSimulator
-from kiosk.sim.server import ServerHandle, start_in_thread
-
-T0 = 1_800_000_000.0
+from kiosk.sim.server import ServerHandle
+from tests.simserver import T0, Clock, simulator_fixtures
 
 ACTIVE = ("7012340000001001", "4821")  # 100.00
 ACTIVE_250 = ("7012340000001019", "7310")  # 250.00
@@ -25,27 +24,6 @@ LOW = ("7012340000001027", "2694")  # 7.35
 UNSOLD = ("7012340000001035", "5057")
 UNSOLD_2 = ("7012340000001043", "8146")
 BLOCKED = ("7012340000001050", "3390")  # 60.00
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-class Switch:
-    """An ASGI app forwarding to whichever simulator the current test installed."""
-
-    def __init__(self) -> None:
-        self.app: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
 
 
 def basic(user: str = DEMO_USER, password: str = DEMO_PASSWORD) -> str:
@@ -113,16 +91,7 @@ def refused(response: httpx.Response, http_status: int = 200) -> str:
     return body["statuscode"]
 
 
-@pytest.fixture(scope="session")
-def switch() -> Switch:
-    return Switch()
-
-
-@pytest.fixture(scope="session")
-def server(switch: Switch) -> Iterator[ServerHandle]:
-    handle = start_in_thread(switch)
-    yield handle
-    handle.stop()
+switch, server, make_sim, sim = simulator_fixtures(PosPointeSimulator)
 
 
 @pytest.fixture(scope="session")
@@ -137,29 +106,7 @@ def loopback() -> Iterator[httpx.HTTPTransport]:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def make_sim(switch: Switch, server: ServerHandle, clock: Clock) -> Iterator[Any]:
-    made: list[PosPointeSimulator] = []
-
-    def make(**kwargs: Any) -> PosPointeSimulator:
-        kwargs.setdefault("clock", clock)
-        sim = PosPointeSimulator(**kwargs)
-        switch.app = sim.app
-        made.append(sim)
-        return sim
-
-    yield make
-    for sim in made:
-        sim.clear_faults()
-        sim.close()
-
-
-@pytest.fixture
-def sim(make_sim: Any) -> PosPointeSimulator:
-    return make_sim()
+    return Clock(T0)
 
 
 @pytest.fixture

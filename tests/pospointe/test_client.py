@@ -4,7 +4,6 @@ error kind with plain words; tokens are re-made; a lost answer is settled by the
 from __future__ import annotations
 
 import logging
-import socket
 import time
 import traceback
 from decimal import Decimal
@@ -38,6 +37,7 @@ from kiosk.backends.pospointe import (
 from kiosk.money import Money, parse_amount
 from kiosk.sim.pospointe import DEMO_PASSWORD
 from tests.pospointe.conftest import ACTIVE, ACTIVE_250, BLOCKED, LOW, UNSOLD, basic
+from tests.simserver import free_port
 
 
 def usd(text: str) -> Money:
@@ -199,12 +199,6 @@ def test_unknown_codes_are_classified_by_their_words():
 # -- transport failures and unreadable answers -------------------------------------------------------
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_an_unhealthy_server(sim, client):
     sim.inject_fault("error_before_apply", operation="health")
     with pytest.raises(HostUnreachable, match="not healthy"):
@@ -216,7 +210,7 @@ def test_cards_are_shown_by_their_last_4():
 
 
 def test_nothing_listening_is_host_unreachable(make_client):
-    client = make_client(base_url=f"http://127.0.0.1:{_closed_port()}")
+    client = make_client(base_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(HostUnreachable, match="was not sent"):
         client.reload(CardToken("1234567890123456", 0, "1001"), usd("5"), "r")
     with pytest.raises(HostUnreachable):
@@ -430,7 +424,7 @@ def test_no_secret_in_errors_reprs_or_debug_logs(sim, make_client, clock, caplog
     expect(card.balance)
     time.sleep(0.3)
     expect(lambda: make_client(password="wrong").tokenize(*ACTIVE))
-    expect(lambda: make_client(base_url=f"http://127.0.0.1:{_closed_port()}").tokenize(*ACTIVE))
+    expect(lambda: make_client(base_url=f"http://127.0.0.1:{free_port()}").tokenize(*ACTIVE))
     clock.advance(601)
     expect(lambda: client.balance(token))
     settle_unknown(client, card, usd("100"), usd("5"))

@@ -17,9 +17,8 @@ import pytest
 
 from kiosk.backends.sdkfinance import SdkFinanceClient
 from kiosk.sim.sdkfinance import BASE_PATH, DEMO_CASHPOINT, DEMO_USERS, SdkFinanceSimulator
-from kiosk.sim.server import ServerHandle, start_in_thread
-
-T0 = 1_800_000_000.0
+from kiosk.sim.server import ServerHandle
+from tests.simserver import T0, Clock, simulator_fixtures
 
 # Every httpx client loads the CA bundle (~0.3 s); one context for the whole run keeps the
 # suite fast. Loopback is plain HTTP anyway.
@@ -30,27 +29,6 @@ TOM = DEMO_USERS[1]  # GBP 300.00, EUR 25.00; two-factor sign-in (OTP_SENT)
 LENA = DEMO_USERS[2]  # EUR 0.00
 RAJ = DEMO_USERS[3]  # USD 1200.00, EUR 50.00 blocked
 CASH = DEMO_CASHPOINT
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-class Switch:
-    """An ASGI app forwarding to whichever simulator the current test installed."""
-
-    def __init__(self) -> None:
-        self.app: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
 
 
 class Api:
@@ -92,43 +70,12 @@ class Api:
         return next(c for c in self.coins(token) if c["issuer"]["currency"]["code"] == currency)
 
 
-@pytest.fixture(scope="session")
-def switch() -> Switch:
-    return Switch()
-
-
-@pytest.fixture(scope="session")
-def server(switch: Switch) -> Iterator[ServerHandle]:
-    handle = start_in_thread(switch)
-    yield handle
-    handle.stop()
+switch, server, make_sim, sim = simulator_fixtures(SdkFinanceSimulator)
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def make_sim(switch: Switch, server: ServerHandle, clock: Clock) -> Iterator[Any]:
-    made: list[SdkFinanceSimulator] = []
-
-    def make(**kwargs: Any) -> SdkFinanceSimulator:
-        kwargs.setdefault("clock", clock)
-        sim = SdkFinanceSimulator(**kwargs)
-        switch.app = sim.app
-        made.append(sim)
-        return sim
-
-    yield make
-    for sim in made:
-        sim.clear_faults()
-        sim.close()
-
-
-@pytest.fixture
-def sim(make_sim: Any) -> SdkFinanceSimulator:
-    return make_sim()
+    return Clock(T0)
 
 
 @pytest.fixture

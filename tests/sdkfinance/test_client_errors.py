@@ -4,7 +4,6 @@ outcome can be settled; nothing secret leaks into an exception or a log line."""
 from __future__ import annotations
 
 import logging
-import socket
 from decimal import Decimal
 
 import httpx
@@ -28,6 +27,7 @@ from kiosk.backends.sdkfinance import (
 )
 from kiosk.money import Money
 from kiosk.sim.sdkfinance import BASE_PATH
+from tests.simserver import free_port
 
 from .conftest import ANNA, CASH, LENA, RAJ, TOM, exception_text, secrets_of
 
@@ -138,9 +138,7 @@ def test_validation_errors_are_business_errors_in_plain_words(sim, anna):
 
 
 def test_nobody_listening_is_host_unreachable():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     client = SdkFinanceClient(f"http://127.0.0.1:{port}{BASE_PATH}", cash_point_login="a", cash_point_password="b")
     error = _raises(HostUnreachable, client.sign_in, ANNA["login"], ANNA["password"])
     assert "was not sent" in str(error)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import time
 import httpx
 
 from kiosk.sim.cli import main
+from tests.simserver import free_port
 
 
 def test_otp_prints_the_code_alone(sim, server, capsys):
@@ -34,18 +34,14 @@ def test_otp_for_an_unknown_phone_is_one_line_and_exit_1(sim, server, capsys):
 
 
 def test_otp_without_a_simulator_is_one_line_and_exit_1(capsys):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens on it
+    port = free_port()
     assert main(["otp", "--phone", "+14155559992", "--url", f"http://127.0.0.1:{port}"]) == 1
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("error: no simulator") and err.count("\n") == 1
 
 
 def test_serve_and_otp_as_processes(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     proc = subprocess.Popen(

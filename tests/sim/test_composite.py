@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from kiosk.sim.cli import main
 from kiosk.sim.composite import CompositeSimulator, sibling_ledger
 from kiosk.sim.server import start_in_thread
 from tests.sim.pos import Pos
+from tests.simserver import free_port
 
 
 @pytest.fixture(scope="module")
@@ -94,18 +94,14 @@ def test_sim_info_text(composite, capsys):
 
 
 def test_sim_info_without_a_simulator_is_one_line(capsys):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     assert main(["info", "--json", "--url", f"http://127.0.0.1:{port}"]) == 1
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("error: no simulator") and err.count("\n") == 1
 
 
 def test_kiosk_sim_serves_all_four_as_a_process(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     proc = subprocess.Popen(

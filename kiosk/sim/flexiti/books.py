@@ -2,8 +2,8 @@
 OAuth tokens and idempotency records. No rules here (rules.py): store, fetch, one atomic
 durable transaction at a time.
 
-Durability as for the Rapyd simulator: WAL with synchronous=FULL, so an answered change is on
-disk; amounts as decimal text, never REAL.
+Durability as for every simulator (kiosk.sim.books): WAL with synchronous=FULL, so an
+answered change is on disk; amounts as decimal text, never REAL.
 """
 
 from __future__ import annotations

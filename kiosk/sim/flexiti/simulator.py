@@ -68,6 +68,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +76,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from kiosk.sim.envelope import dumps
-from kiosk.sim.faults import KINDS, Fault, FaultPlan, make_fault
+from kiosk.sim.faults import Fault, FaultPlan, FaultSwitchboard, make_fault, magic_amounts
 from kiosk.sim.flexiti.books import Books, Customer, StoredReply, Token, Transaction
 from kiosk.sim.flexiti.demo import (
     CURRENCY,
@@ -97,6 +97,7 @@ from kiosk.sim.flexiti.rules import (
     MerchantSettings,
     Rules,
 )
+from kiosk.sim.pipeline import CutConnection, answer_with_fault, fault_route, problem
 
 log = logging.getLogger("kiosk.sim.flexiti")
 log.addHandler(logging.NullHandler())
@@ -122,66 +123,23 @@ CUSTOMER_SCOPE_OPERATIONS = frozenset({"verify", "licence"})
 FAULT_OPERATION_OF = {"token": "token", "verify": "verify", "lookup": "lookup", "search": "lookup",
                       "licence": "lookup", "transaction": "transaction"}
 
-MAGIC_AMOUNTS: dict[Decimal, Fault] = {
-    Decimal("666.01"): make_fault("error_before_apply", status=503),
-    Decimal("666.02"): make_fault("error_after_apply", status=500),
-    Decimal("666.03"): make_fault("drop_after_apply"),
-    Decimal("666.04"): make_fault("timeout_before_apply", seconds=30, answer=False),
-    Decimal("666.05"): make_fault("timeout_after_apply", seconds=30, answer=True),
-    Decimal("666.06"): make_fault("slow", seconds=5),
-}
+MAGIC_AMOUNTS: dict[Decimal, Fault] = magic_amounts("666")
 
-_GATEWAY_PAGE = "<html><head><title>{code}</title></head><body><center><h1>{code} {reason}</h1></center></body></html>"
-_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
 _REFERENCE_ID = re.compile(r"^[\x21-\x7e]{1,64}$")
+# A cut answer breaks off at the start of a transaction document.
+_CUT = CutConnection(b'{"transaction_id": ')
 
 
-class _CutConnection:
-    """Headers promising a body that never fully arrives: a broken answer, never a clean one."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-        })
-        await send({"type": "http.response.body", "body": b'{"transaction_id": ', "more_body": True})
-
-
-def make_flexiti_fault(
-    kind: str,
-    operation: str = "any",
-    count: int = 1,
-    seconds: float | None = None,
-    status: int | None = None,
-    answer: bool | None = None,
-) -> Fault:
-    """A catalogue fault for one of this simulator's operations (faults.py knows Rapyd's names)."""
-    if operation not in FAULT_OPERATIONS:
-        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(FAULT_OPERATIONS)}")
-    return replace(make_fault(kind, "any", count, seconds, status, answer), operation=operation)
-
-
-def _fault_from_json(data: Any) -> Fault:
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object")
-    unknown = set(data) - {"kind", "operation", "count", "seconds", "status", "answer"}
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
-    if "kind" not in data:
-        raise ValueError(f"'kind' is required; one of {', '.join(KINDS)}")
-    try:
-        return make_flexiti_fault(data["kind"], data.get("operation", "any"), data.get("count", 1),
-                                  data.get("seconds"), data.get("status"), data.get("answer"))
-    except TypeError as exc:
-        raise ValueError(str(exc)) from None
+# make_fault for this simulator's FAULT_OPERATIONS (what inject_fault arms), for callers that
+# build a fault to arm later.
+make_flexiti_fault = partial(make_fault, operations=FAULT_OPERATIONS)
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
     return JSONResponse({"code": status, "error": error, "error_description": description}, status_code=status)
 
 
-class FlexitiSimulator:
+class FlexitiSimulator(FaultSwitchboard):
     """The Flexiti POS API over persistent books, with OAuth, verification, limits and faults."""
 
     def __init__(
@@ -209,7 +167,7 @@ class FlexitiSimulator:
             location_ids={DEMO_LOCATION_ID},
         )
         self.clients: dict[str, str] = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(FAULT_OPERATIONS)
         self._rules = Rules(self.books, clock, self.merchant)
         if seed_demo and self.books.meta("demo_seeded") is None:
             with self.books.transaction():
@@ -268,22 +226,6 @@ class FlexitiSimulator:
 
     def unlock(self, account_number: str) -> None:
         self.books.clear_failures(str(account_number))
-
-    def inject_fault(
-        self,
-        kind: str,
-        operation: str = "any",
-        count: int = 1,
-        seconds: float | None = None,
-        status: int | None = None,
-        answer: bool | None = None,
-    ) -> Fault:
-        fault = make_flexiti_fault(kind, operation, count, seconds, status, answer)
-        self.faults.arm(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
 
     def info(self) -> dict[str, Any]:
         demo = {c.account_number: c for c in DEMO_CUSTOMERS}
@@ -367,33 +309,18 @@ class FlexitiSimulator:
         if fault is None and not replay and operation == "transaction":
             fault = self._magic_fault(body)
 
-        if fault is not None and fault.kind == "slow":
-            await asyncio.sleep(fault.seconds)
-        if fault is not None and fault.before_apply:
-            if fault.kind == "error_before_apply":
-                return self._logged(request, operation, self._server_error(path, fault.status))
-            if fault.kind == "drop_before_apply":
-                return self._logged(request, operation, _CutConnection())
-            await asyncio.sleep(fault.seconds)  # timeout_before_apply
-            if not fault.answer:
-                return self._logged(request, operation, _CutConnection())
-
-        if operation == "token":
-            answer = self._token(request, body)
-        else:
+        def apply() -> Response:
+            if operation == "token":
+                return self._token(request, body)
             status, payload = self._apply(operation, params, request, body, client_id, reference_id, key)
-            answer = Response(payload, status_code=status, media_type="application/json",
-                              headers={"x-reference-id": reference_id})
+            return Response(payload, status_code=status, media_type="application/json",
+                            headers={"x-reference-id": reference_id})
 
-        if fault is not None and not fault.before_apply:
-            if fault.kind == "error_after_apply":
-                return self._logged(request, operation, self._server_error(path, fault.status))
-            if fault.kind == "drop_after_apply":
-                return self._logged(request, operation, _CutConnection())
-            if fault.kind == "timeout_after_apply":
-                await asyncio.sleep(fault.seconds)
-                if not fault.answer:
-                    return self._logged(request, operation, _CutConnection())
+        def internal_error(status: int) -> Response:
+            # From the API itself, in its problem shape (a 502/503/504 is the load balancer's page).
+            return self._problem(path, status, "general_error", "A generic error covering back-end process issues")
+
+        answer = await answer_with_fault(fault, apply, api_error=internal_error, cut=_CUT)
         return self._logged(request, operation, answer)
 
     @staticmethod
@@ -531,12 +458,6 @@ class FlexitiSimulator:
         status, payload = _problem_body(path, status, error, message, field_errors)
         return Response(payload, status_code=status, media_type="application/json")
 
-    def _server_error(self, path: str, status: int) -> Response:
-        if status in _REASONS:
-            return Response(_GATEWAY_PAGE.format(code=status, reason=_REASONS[status]), status_code=status,
-                            media_type="text/html")
-        return self._problem(path, status, "general_error", "A generic error covering back-end process issues")
-
     @staticmethod
     def _logged(request: Request, operation: str, response: Any) -> Any:
         # The operation, never the path: it holds account numbers, and queries hold names.
@@ -546,9 +467,6 @@ class FlexitiSimulator:
     # -- control endpoints ------------------------------------------------------------------
 
     def _control_routes(self) -> list[Route]:
-        def problem(status: int, message: str) -> JSONResponse:
-            return JSONResponse({"error": message}, status_code=status)
-
         async def info(request: Request) -> JSONResponse:
             return JSONResponse(self.info())
 
@@ -580,20 +498,6 @@ class FlexitiSimulator:
                 "transactions": [t.to_json() for t in self.transactions()],
             })
 
-        async def faults(request: Request) -> JSONResponse:
-            if request.method == "DELETE":
-                self.clear_faults()
-                return JSONResponse({"faults": []})
-            if request.method == "POST":
-                try:
-                    fault = _fault_from_json(json.loads(await request.body() or b"null"))
-                except ValueError as exc:
-                    return problem(400, str(exc))
-                self.faults.arm(fault)
-                return JSONResponse({"armed": fault.to_dict(), "faults": [f.to_dict() for f in self.faults.pending()]},
-                                    status_code=201)
-            return JSONResponse({"faults": [f.to_dict() for f in self.faults.pending()]})
-
         async def settings(request: Request) -> JSONResponse:
             document = _json_object(await request.body())
             if document is None:
@@ -624,7 +528,7 @@ class FlexitiSimulator:
             Route(f"{c}/info", info, methods=["GET"]),
             Route(f"{c}/pins", pins, methods=["GET"]),
             Route(f"{c}/ledger", ledger, methods=["GET"]),
-            Route(f"{c}/faults", faults, methods=["GET", "POST", "DELETE"]),
+            fault_route(f"{c}/faults", self.faults),
             Route(f"{c}/settings", settings, methods=["POST"]),
             Route(f"{c}/unlock", unlock, methods=["POST"]),
         ]

@@ -4,7 +4,8 @@ Cards (number, security code, balance, status, wrong-code counter and lockout), 
 money transactions and store batches. No business rules here (those are in simulator.py):
 this module stores and fetches, and gives callers one atomic, durable transaction at a time.
 
-Durability as in kiosk.sim.ledger: WAL with synchronous=FULL, amounts as decimal text.
+Durability as for every simulator (kiosk.sim.books): WAL with synchronous=FULL, amounts as
+decimal text.
 """
 
 from __future__ import annotations

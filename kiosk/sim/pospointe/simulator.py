@@ -65,7 +65,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -75,9 +75,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
-from kiosk.sim.faults import KINDS, Fault, FaultPlan, make_fault
+from kiosk.sim import envelope
+from kiosk.sim.faults import Fault, FaultPlan, FaultSwitchboard, magic_amounts
+from kiosk.sim.pipeline import CutConnection, answer_with_fault, fault_route, json_object, problem
 from kiosk.sim.pospointe import codes
 from kiosk.sim.pospointe.books import Books, Card, CardTokenRow, Movement
 from kiosk.sim.pospointe.codes import Refusal
@@ -132,8 +133,7 @@ class ApiUser:
 
 USERS: dict[str, ApiUser] = {DEMO_USER: ApiUser(DEMO_PASSWORD, DEMO_STORE_ID, DEMO_FRANCHISEE_ID)}
 
-# Operation names for the fault catalogue (kiosk.sim.faults validates only Rapyd's names, so
-# faults are made as "any" and re-labelled here after checking against this list).
+# Operation names for the fault catalogue (inject_fault, the faults control endpoint).
 OPERATIONS = (
     "health", "verify", "token", "balance", "sell", "reload", "redeem", "changestatus", "batch",
     "closebatch", "any",
@@ -154,50 +154,10 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("batch", "GET", re.compile(rf"^/Batch/{_STORE}$")),
 )
 
-MAGIC_AMOUNTS: dict[Decimal, Fault] = {
-    Decimal("66.01"): make_fault("error_before_apply", status=503),
-    Decimal("66.02"): make_fault("error_after_apply", status=500),
-    Decimal("66.03"): make_fault("drop_after_apply"),
-    Decimal("66.04"): make_fault("timeout_before_apply", seconds=30, answer=False),
-    Decimal("66.05"): make_fault("timeout_after_apply", seconds=30, answer=True),
-    Decimal("66.06"): make_fault("slow", seconds=5),
-}
-
-_GATEWAY_PAGE = "<html><head><title>{code}</title></head><body><center><h1>{code} {reason}</h1></center></body></html>"
-_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+# 66, not 666: a card holds at most MAX_BALANCE, and a load is at most MAX_LOAD.
+MAGIC_AMOUNTS: dict[Decimal, Fault] = magic_amounts("66")
 _CENT = Decimal("0.01")
 _CARD_STATUS = {"active": "Active", "inactive": "Inactive", "blocked": "Blocked"}
-
-
-def make_pospointe_fault(
-    kind: str,
-    operation: str = "any",
-    count: int = 1,
-    seconds: float | None = None,
-    status: int | None = None,
-    answer: bool | None = None,
-) -> Fault:
-    """A validated fault for one of this simulator's OPERATIONS; ValueError names what is wrong."""
-    if operation not in OPERATIONS:
-        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
-    return replace(make_fault(kind, "any", count, seconds, status, answer), operation=operation)
-
-
-def fault_from_json(data: Any) -> Fault:
-    if not isinstance(data, Mapping):
-        raise ValueError("expected a JSON object")
-    unknown = set(data) - {"kind", "operation", "count", "seconds", "status", "answer"}
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
-    if "kind" not in data:
-        raise ValueError(f"'kind' is required; one of {', '.join(KINDS)}")
-    try:
-        return make_pospointe_fault(
-            data["kind"], data.get("operation", "any"), data.get("count", 1), data.get("seconds"),
-            data.get("status"), data.get("answer"),
-        )
-    except TypeError as exc:
-        raise ValueError(str(exc)) from None
 
 
 def net_time(timestamp: float) -> str:
@@ -214,45 +174,19 @@ def masked(number: str) -> str:
 def dumps(payload: Any) -> bytes:
     """JSON text where Decimal values become JSON numbers with two decimals (as .NET writes a
     decimal with scale 2: 100.00, never 100 or 1E+2)."""
-    numbers: dict[str, str] = {}
-
-    def mark(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            token = f"@@decimal{len(numbers)}@@"
-            numbers[token] = f"{value.quantize(_CENT):f}"
-            return token
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [mark(v) for v in value]
-        return value
-
-    text = json.dumps(mark(payload), ensure_ascii=False)
-    for token, number in numbers.items():
-        text = text.replace(f'"{token}"', number, 1)
-    return text.encode()
+    return envelope.dumps(payload, lambda value: f"{value.quantize(_CENT):f}")
 
 
-class _CutConnection:
-    """Headers promising a body that never fully arrives: a broken answer, never a clean one."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", b"2048")],
-        })
-        await send({"type": "http.response.body", "body": b'{"statuscode":"0', "more_body": True})
+# A cut answer breaks off inside the status code, with the server's own content type.
+_CUT = CutConnection(b'{"statuscode":"0', b"application/json; charset=utf-8", 2048)
 
 
 def _json(payload: Any, status: int = 200) -> Response:
     return Response(dumps(payload), status_code=status, media_type="application/json; charset=utf-8")
 
 
-def _server_error(status: int) -> Response:
-    if status in _REASONS:  # from the load balancer in front of the API: HTML
-        page = _GATEWAY_PAGE.format(code=status, reason=_REASONS[status])
-        return Response(page, status_code=status, media_type="text/html")
+def _internal_error(status: int) -> Response:
+    # From the API itself, in its own answer shape (a 502/503/504 is the load balancer's page).
     return _json(Refusal(codes.INTERNAL_ERROR).body(), status)
 
 
@@ -319,7 +253,7 @@ def _loose_amount(body: bytes) -> Decimal | None:
     return number if number is not None and number.is_finite() else None
 
 
-class PosPointeSimulator:
+class PosPointeSimulator(FaultSwitchboard):
     """The POSPointe GiftCard Server over persistent books, with card tokens and faults."""
 
     def __init__(
@@ -336,7 +270,7 @@ class PosPointeSimulator:
         self.magic_amounts = magic_amounts
         self.books = Books(Path(ledger_path) if ledger_path is not None else None)
         self.users: dict[str, ApiUser] = dict(USERS)
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(OPERATIONS)
         if seed_demo and self.books.meta("demo_seeded") is None:
             with self.books.transaction():
                 for card in DEMO_CARDS:
@@ -385,22 +319,6 @@ class PosPointeSimulator:
     def transactions(self) -> list[Movement]:
         return self.books.movements()
 
-    def inject_fault(
-        self,
-        kind: str,
-        operation: str = "any",
-        count: int = 1,
-        seconds: float | None = None,
-        status: int | None = None,
-        answer: bool | None = None,
-    ) -> Fault:
-        fault = make_pospointe_fault(kind, operation, count, seconds, status, answer)
-        self.faults.arm(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
     def info(self) -> dict[str, Any]:
         """What a demo or a trainer needs: where the API is, how to sign in, which cards exist."""
         return {
@@ -435,7 +353,7 @@ class PosPointeSimulator:
 
     # -- the API pipeline -------------------------------------------------------------------
 
-    async def _api(self, request: Request) -> Response | _CutConnection:
+    async def _api(self, request: Request) -> Response | CutConnection:
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         path = request.url.path
@@ -461,28 +379,9 @@ class PosPointeSimulator:
             amount = _loose_amount(body)
             fault = MAGIC_AMOUNTS.get(amount) if amount is not None else None
 
-        if fault is not None and fault.kind == "slow":
-            await asyncio.sleep(fault.seconds)
-        if fault is not None and fault.before_apply:
-            if fault.kind == "error_before_apply":
-                return self._logged(request, _server_error(fault.status))
-            if fault.kind == "drop_before_apply":
-                return self._logged(request, _CutConnection())
-            await asyncio.sleep(fault.seconds)  # timeout_before_apply
-            if not fault.answer:
-                return self._logged(request, _CutConnection())
-
-        answer = self._apply(operation, user, params, body)
-
-        if fault is not None and not fault.before_apply:
-            if fault.kind == "error_after_apply":
-                return self._logged(request, _server_error(fault.status))
-            if fault.kind == "drop_after_apply":
-                return self._logged(request, _CutConnection())
-            if fault.kind == "timeout_after_apply":
-                await asyncio.sleep(fault.seconds)
-                if not fault.answer:
-                    return self._logged(request, _CutConnection())
+        answer = await answer_with_fault(
+            fault, lambda: self._apply(operation, user, params, body), api_error=_internal_error, cut=_CUT
+        )
         return self._logged(request, answer)
 
     def _authenticate(self, header: str) -> str | None:
@@ -717,16 +616,6 @@ class PosPointeSimulator:
     # -- control endpoints ------------------------------------------------------------------
 
     def _control_routes(self) -> list[Route]:
-        def problem(status: int, message: str) -> JSONResponse:
-            return JSONResponse({"error": message}, status_code=status)
-
-        async def read_object(request: Request) -> dict[str, Any] | None:
-            try:
-                document = json.loads(await request.body() or b"null")
-            except ValueError:
-                return None
-            return document if isinstance(document, dict) else None
-
         async def info(request: Request) -> JSONResponse:
             return JSONResponse(self.info())
 
@@ -744,26 +633,8 @@ class PosPointeSimulator:
                 ],
             })
 
-        async def faults(request: Request) -> JSONResponse:
-            if request.method == "DELETE":
-                self.clear_faults()
-                return JSONResponse({"faults": []})
-            if request.method == "POST":
-                document = await read_object(request)
-                if document is None:
-                    return problem(400, "expected a JSON object")
-                try:
-                    fault = fault_from_json(document)
-                except ValueError as exc:
-                    return problem(400, str(exc))
-                self.faults.arm(fault)
-                return JSONResponse(
-                    {"armed": fault.to_dict(), "faults": [f.to_dict() for f in self.faults.pending()]}, status_code=201
-                )
-            return JSONResponse({"faults": [f.to_dict() for f in self.faults.pending()]})
-
         async def cards(request: Request) -> JSONResponse:
-            document = await read_object(request)
+            document = await json_object(request)
             if document is None:
                 return problem(400, "expected a JSON object")
             try:
@@ -781,6 +652,6 @@ class PosPointeSimulator:
         return [
             Route(f"{CONTROL_PREFIX}/info", info, methods=["GET"]),
             Route(f"{CONTROL_PREFIX}/ledger", ledger, methods=["GET"]),
-            Route(f"{CONTROL_PREFIX}/faults", faults, methods=["GET", "POST", "DELETE"]),
+            fault_route(f"{CONTROL_PREFIX}/faults", self.faults),
             Route(f"{CONTROL_PREFIX}/cards", cards, methods=["POST"]),
         ]

@@ -30,7 +30,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,10 +38,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
-from kiosk.sim import currencies
-from kiosk.sim.faults import KINDS, Fault, FaultPlan, make_fault
+from kiosk.sim import currencies, envelope
+from kiosk.sim.faults import Fault, FaultPlan, FaultSwitchboard, magic_amounts
+from kiosk.sim.pipeline import CutConnection, answer_with_fault
 from kiosk.sim.sdkfinance import control
 from kiosk.sim.sdkfinance.books import Books, Coin, Request as HostRequest, User
 from kiosk.sim.sdkfinance.rules import ApiError, Bank, Fee, Limit, Platform, coin_json
@@ -130,14 +129,7 @@ OPERATIONS = (
     "any",
 )
 
-MAGIC_AMOUNTS: dict[Decimal, Fault] = {
-    Decimal("666.01"): make_fault("error_before_apply", status=503),
-    Decimal("666.02"): make_fault("error_after_apply", status=500),
-    Decimal("666.03"): make_fault("drop_after_apply"),
-    Decimal("666.04"): make_fault("timeout_before_apply", seconds=30, answer=False),
-    Decimal("666.05"): make_fault("timeout_after_apply", seconds=30, answer=True),
-    Decimal("666.06"): make_fault("slow", seconds=5),
-}
+MAGIC_AMOUNTS: dict[Decimal, Fault] = magic_amounts("666")
 
 _NUMBER = r"(?P<request_id>[^/]+)"
 _CREATE = r"(create-request|with-bank|create-request/with-bank)"
@@ -159,8 +151,8 @@ _ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 )
 _UNAUTHENTICATED = frozenset({"authorization", "otp_confirm"})
 
-_GATEWAY_PAGE = "<html><head><title>{code}</title></head><body><center><h1>{code} {reason}</h1></center></body></html>"
-_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+# A cut answer breaks off at the start of a request document.
+_CUT = CutConnection(b'{"requestIdentifier": ')
 
 
 def _match(method: str, path: str) -> tuple[str, dict[str, str]] | None | str:
@@ -184,86 +176,22 @@ def _user_id(login: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sdkfinance-sim:user:{login.lower()}"))
 
 
-def make_operation_fault(
-    kind: str,
-    operation: str = "any",
-    count: int = 1,
-    seconds: float | None = None,
-    status: int | None = None,
-    answer: bool | None = None,
-) -> Fault:
-    """A validated fault for one of this simulator's OPERATIONS (kiosk.sim.faults knows only
-    the Rapyd operations, so the kind's checks and defaults are borrowed through "any")."""
-    if operation not in OPERATIONS:
-        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
-    return replace(make_fault(kind, "any", count, seconds, status, answer), operation=operation)
-
-
-def fault_from_document(data: Mapping[str, Any]) -> Fault:
-    if not isinstance(data, Mapping):
-        raise ValueError("expected a JSON object")
-    unknown = set(data) - {"kind", "operation", "count", "seconds", "status", "answer"}
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
-    if "kind" not in data:
-        raise ValueError(f"'kind' is required: one of {', '.join(KINDS)}")
-    try:
-        return make_operation_fault(
-            data["kind"], data.get("operation", "any"), data.get("count", 1),
-            data.get("seconds"), data.get("status"), data.get("answer"),
-        )
-    except TypeError as exc:
-        raise ValueError(str(exc)) from None
-
-
-class _CutConnection:
-    """Headers promising a body that never fully arrives: the client sees a broken response."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-        })
-        await send({"type": "http.response.body", "body": b'{"requestIdentifier": ', "more_body": True})
-
-
 def dumps(payload: Any) -> bytes:
     """JSON text where Decimal values are JSON numbers with their exact digits and scale
     (420.00 stays 420.00, as a BigDecimal-based platform writes it; never a float)."""
-    numbers: dict[str, str] = {}
-
-    def mark(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            token = f"@@decimal{len(numbers)}@@"
-            numbers[token] = format(value, "f")
-            return token
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [mark(v) for v in value]
-        return value
-
-    text = json.dumps(mark(payload), ensure_ascii=False)
-    for token, number in numbers.items():
-        text = text.replace(f'"{token}"', number, 1)
-    return text.encode()
+    return envelope.dumps(payload, lambda value: format(value, "f"))
 
 
 def _json(payload: Any, status: int = 200) -> Response:
     return Response(dumps(payload), status_code=status, media_type="application/json")
 
 
-def _server_error(status: int) -> Response:
-    # 502/503/504 come from the load balancer in front of the API (an HTML page); a 500 comes
-    # from the API itself, in its JSON error shape.
-    if status in _REASONS:
-        return Response(_GATEWAY_PAGE.format(code=status, reason=_REASONS[status]), status_code=status,
-                        media_type="text/html")
+def _internal_error(status: int) -> Response:
+    # From the API itself, in its JSON error shape (a 502/503/504 is the load balancer's page).
     return _json({"code": "INTERNAL_SERVER_ERROR", "message": "Internal server error"}, status)
 
 
-class SdkFinanceSimulator:
+class SdkFinanceSimulator(FaultSwitchboard):
     """The SDK.finance wallet API over persistent books, with two-factor sign-in and faults."""
 
     def __init__(
@@ -288,7 +216,7 @@ class SdkFinanceSimulator:
         self.latency = latency
         self.magic_amounts = magic_amounts
         self.books = Books(Path(ledger_path) if ledger_path is not None else None)
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(OPERATIONS)
         self.platform = Platform(
             self.books,
             clock,
@@ -400,22 +328,6 @@ class SdkFinanceSimulator:
             return None
         return pending.code
 
-    def inject_fault(
-        self,
-        kind: str,
-        operation: str = "any",
-        count: int = 1,
-        seconds: float | None = None,
-        status: int | None = None,
-        answer: bool | None = None,
-    ) -> Fault:
-        fault = make_operation_fault(kind, operation, count, seconds, status, answer)
-        self.faults.arm(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
     def info(self) -> dict[str, Any]:
         """What a demo or a trainer needs: base path, logins and passwords, coins, fees."""
         customers = []
@@ -457,7 +369,7 @@ class SdkFinanceSimulator:
 
     # -- the API pipeline -------------------------------------------------------------------
 
-    async def _api(self, request: Request) -> Response | _CutConnection:
+    async def _api(self, request: Request) -> Response | CutConnection:
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         path = request.url.path[len(BASE_PATH):]
@@ -478,28 +390,9 @@ class SdkFinanceSimulator:
         body = await request.body()
 
         fault = self.faults.take(operation) or self._magic_fault(operation, params)
-        if fault is not None and fault.kind == "slow":
-            await asyncio.sleep(fault.seconds)
-        if fault is not None and fault.before_apply:
-            if fault.kind == "error_before_apply":
-                return self._logged(request, _server_error(fault.status))
-            if fault.kind == "drop_before_apply":
-                return self._logged(request, _CutConnection())
-            await asyncio.sleep(fault.seconds)  # timeout_before_apply
-            if not fault.answer:
-                return self._logged(request, _CutConnection())
-
-        answer = self._apply(operation, user, params, body)
-
-        if fault is not None and not fault.before_apply:
-            if fault.kind == "error_after_apply":
-                return self._logged(request, _server_error(fault.status))
-            if fault.kind == "drop_after_apply":
-                return self._logged(request, _CutConnection())
-            if fault.kind == "timeout_after_apply":
-                await asyncio.sleep(fault.seconds)
-                if not fault.answer:
-                    return self._logged(request, _CutConnection())
+        answer = await answer_with_fault(
+            fault, lambda: self._apply(operation, user, params, body), api_error=_internal_error, cut=_CUT
+        )
         return self._logged(request, answer)
 
     def _apply(self, operation: str, user: User | None, params: Mapping[str, str], body: bytes) -> Response:

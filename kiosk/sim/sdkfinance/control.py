@@ -13,43 +13,30 @@
 
 from __future__ import annotations
 
-import json
 from decimal import InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kiosk.sim.pipeline import fault_route, json_object, problem
+
 if TYPE_CHECKING:
     from kiosk.sim.sdkfinance.app import SdkFinanceSimulator
 
 
-def _problem(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-async def _json_object(request: Request) -> dict[str, Any] | None:
-    try:
-        document = json.loads(await request.body() or b"null")
-    except ValueError:
-        return None
-    return document if isinstance(document, dict) else None
-
-
 def routes(sim: SdkFinanceSimulator, prefix: str) -> list[Route]:
-    from kiosk.sim.sdkfinance.app import fault_from_document  # late: app imports this module
-
     async def info(request: Request) -> JSONResponse:
         return JSONResponse(sim.info())
 
     async def otp(request: Request) -> JSONResponse:
         login = request.query_params.get("login", "").strip()
         if not login:
-            return _problem(400, "the login query parameter is required")
+            return problem(400, "the login query parameter is required")
         code = sim.pending_otp(login)
         if code is None:
-            return _problem(404, "no one-time password is pending for that login (sign in first)")
+            return problem(404, "no one-time password is pending for that login (sign in first)")
         user = sim.books.user_by_login(login)
         pending = sim.books.otp(user.login) if user is not None else None
         expires_in = round(pending.expires_at - sim.now(), 3) if pending is not None else 0
@@ -71,30 +58,13 @@ def routes(sim: SdkFinanceSimulator, prefix: str) -> list[Route]:
         ]
         return JSONResponse({"coins": coins, "requests": requests})
 
-    async def faults(request: Request) -> JSONResponse:
-        if request.method == "DELETE":
-            sim.clear_faults()
-            return JSONResponse({"faults": []})
-        if request.method == "POST":
-            document = await _json_object(request)
-            if document is None:
-                return _problem(400, "expected a JSON object")
-            try:
-                fault = fault_from_document(document)
-            except ValueError as exc:
-                return _problem(400, str(exc))
-            sim.faults.arm(fault)
-            return JSONResponse({"armed": fault.to_dict(), "faults": [f.to_dict() for f in sim.faults.pending()]},
-                                status_code=201)
-        return JSONResponse({"faults": [f.to_dict() for f in sim.faults.pending()]})
-
     async def users(request: Request) -> JSONResponse:
-        document = await _json_object(request)
+        document = await json_object(request)
         if document is None:
-            return _problem(400, "expected a JSON object")
+            return problem(400, "expected a JSON object")
         coins = document.get("coins", [])
         if not isinstance(coins, list) or not all(isinstance(c, dict) for c in coins):
-            return _problem(400, "coins must be a list of {currency, amount}")
+            return problem(400, "coins must be a list of {currency, amount}")
         try:
             user = sim.add_user(
                 str(document.get("login", "")), str(document.get("password", "")),
@@ -102,7 +72,7 @@ def routes(sim: SdkFinanceSimulator, prefix: str) -> list[Route]:
                 coins=coins,
             )
         except (ValueError, InvalidOperation, TypeError) as exc:
-            return _problem(400, str(exc) or "invalid user")
+            return problem(400, str(exc) or "invalid user")
         made = sim.books.coins(user.user_id)
         return JSONResponse({
             "login": user.login,
@@ -113,7 +83,7 @@ def routes(sim: SdkFinanceSimulator, prefix: str) -> list[Route]:
         Route(f"{prefix}/info", info, methods=["GET"]),
         Route(f"{prefix}/otp", otp, methods=["GET"]),
         Route(f"{prefix}/ledger", ledger, methods=["GET"]),
-        Route(f"{prefix}/faults", faults, methods=["GET", "POST", "DELETE"]),
+        fault_route(f"{prefix}/faults", sim.faults),
         Route(f"{prefix}/users", users, methods=["POST"]),
     ]
 
