@@ -84,7 +84,7 @@ class SimulatorServer:
 
     async def __call__(self, scope, receive, send):  # an ASGI app (uvicorn needs __call__)
         if scope["type"] == "lifespan":  # the simulators keep no per-process resources
-            while (message := await receive())["type"] != "lifespan.shutdown":
+            while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
