@@ -15,6 +15,12 @@ teller, journal and devices as the UI, printing the same JSON result as `kiosk t
 Secrets (passwords, PINs, codes, licence scans) are read from stdin, one line each, in the
 order they are needed; a code that is only sent after the sign-in / verification is asked for
 on stderr first. Exit status: 0 completed, 1 failed, 2 command line or settings wrong.
+
+With cashier sign-in on (auth.required): --cashier NAME, whose PIN is the first line on stdin;
+with --supervisor NAME, that supervisor's PIN is the next line (before any other secret). The
+supervisor approves, with it, what needs one: blocking or unblocking a gift card, a Flexiti
+merchant override, and an amount over a per-visit / per-shift limit (without a supervisor,
+such an amount fails with NEEDS_SUPERVISOR before anything is sent).
 """
 
 from __future__ import annotations
@@ -94,6 +100,7 @@ def main(argv: list[str]) -> int:
 
         sign_in = getattr(cli, "_sign_in_headless", None)  # cashier sign-in, when auth.required
         refused = sign_in(runtime, args) if sign_in is not None else None
+        refused = refused or _read_supervisor_pin(runtime, args)
         result = refused or serve(runtime, args, settings.teller.drawer_close_timeout)
     finally:
         runtime.close()
@@ -110,7 +117,42 @@ def main(argv: list[str]) -> int:
     return 0 if result["status"] == "completed" else 1
 
 
+def _read_supervisor_pin(runtime: Any, args: argparse.Namespace) -> dict[str, Any] | None:
+    """With sign-in on and --supervisor NAME: their PIN, the next stdin line (after the
+    cashier's), kept in memory for the approvals this visit needs. A failed result when absent."""
+    args.supervisor_pin = None
+    if runtime.teller.guard is None or not (args.supervisor or "").strip():
+        return None
+    from kiosk.auth.cli import PinInputError, read_pin
+
+    try:
+        args.supervisor_pin = read_pin(f"Supervisor {args.supervisor.strip()}'s PIN: ")
+    except PinInputError as exc:
+        return {"status": "failed", "kind": args.kind, "amount": args.amount or "",
+                "currency": (args.currency or "").upper(), "transaction_id": "",
+                "error": {"code": "AUTH_FAILED", "message": f"{exc} (the supervisor's PIN follows the cashier's on stdin)"}}
+    return None
+
+
+def _approve(teller: Any, args: argparse.Namespace, action: str, visit: Any) -> None:
+    """The --supervisor approves `action` for this visit with their PIN (sign-in on only; without
+    a supervisor nothing is approved and the teller refuses the step: NEEDS_SUPERVISOR)."""
+    pin = getattr(args, "supervisor_pin", None)
+    if teller.guard is None or pin is None:
+        return
+    teller.guard.approve(action, args.supervisor.strip(), pin, visit_id=visit.visit_id if visit is not None else None)
+
+
+def _within_limits(teller: Any, args: argparse.Namespace, visit: Any, amount: Any) -> None:
+    """Over a limit (sign-in on), the --supervisor approves it before the money step."""
+    from kiosk import auth
+
+    if teller.guard is not None and teller.limit_exceeded(amount):
+        _approve(teller, args, auth.LIMIT, visit)
+
+
 def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict[str, Any]:
+    from kiosk.auth.guard import AuthError
     from kiosk.teller import journeys
     from kiosk.teller.visit import Stage, TellerError
 
@@ -118,6 +160,7 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
     result: dict[str, Any] = {"status": "failed", "kind": args.kind, "amount": args.amount or "",
                               "currency": (args.currency or "").upper(), "transaction_id": ""}
     visit = None
+    args._visit = None  # the visit once it began (cancelled when refused before money moved)
     desk: Any = None
     try:
         if args.kind.startswith("giftcard"):
@@ -142,12 +185,18 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
         result["status"] = "completed"
         if visit is not None:
             result["visit_id"] = visit.visit_id
-    except TellerError as exc:
+    except (TellerError, AuthError) as exc:
+        visit = visit or getattr(args, "_visit", None)
         if visit is not None:
             result["visit_id"] = visit.visit_id
             if visit.stage is Stage.SESSION_OPEN and desk is not None:
                 desk.cancel(visit)
-        result["error"] = {"code": exc.code, "message": exc.message}
+        message = exc.message
+        if isinstance(exc, AuthError) and exc.next_step:
+            message = f"{message} {exc.next_step}"
+        if exc.code == "NEEDS_SUPERVISOR" and not (args.supervisor or "").strip():
+            message += " Run it again with --supervisor NAME (their PIN on stdin, after the cashier's)."
+        result["error"] = {"code": exc.code, "message": message}
     return result
 
 
@@ -168,7 +217,7 @@ def _giftcard(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
                            "redeems": t.redeem_amount.plain(), "net": t.net.plain()}
         result["amount"] = t.net.plain()
         return None
-    visit = desk.look_up(_need(args.card, "--card"), _need(args.code, "--code"))
+    visit = args._visit = desk.look_up(_need(args.card, "--card"), _need(args.code, "--code"))
     result["card"] = visit.phone_masked
     result["card_status"] = visit.details["status"]
     result["balance"] = visit.details["balance"].plain()
@@ -177,11 +226,15 @@ def _giftcard(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
         result["amount"] = visit.details["balance"].plain()
         return visit
     if args.kind in ("giftcard-block", "giftcard-unblock"):
+        from kiosk import auth
+
+        _approve(desk.teller, args, auth.CARD_STATUS, visit)
         desk.set_blocked(visit, args.kind == "giftcard-block", supervisor=args.supervisor or "", reason=args.reason or "")
         result["card_status"] = visit.details["status"]
         return visit
     action = args.kind.split("-")[1]
-    desk.move(visit, action, _need(args.amount, "--amount"))
+    _within_limits(desk.teller, args, visit, desk.check_amount(visit, action, _need(args.amount, "--amount")))
+    desk.move(visit, action, args.amount)
     result["requested"] = args.amount
     result["approved"] = visit.amount.plain()
     result["balance"] = visit.details["balance"].plain()
@@ -195,7 +248,7 @@ def _sdk(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
     if not args.password_stdin:
         raise TellerError("USAGE", "Give the password on stdin with --password-stdin (never on the command line).")
     password = _line("")
-    visit = desk.sign_in(login, password)
+    visit = args._visit = desk.sign_in(login, password)
     if visit.details.get("otp_pending"):
         if not args.otp_stdin:
             desk.cancel(visit)
@@ -209,23 +262,28 @@ def _sdk(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
     quote = desk.quote(visit, flow, coins[0].serial, _need(args.amount, "--amount"))
     result["commission"] = quote.commission.plain()
     result["wallet_amount"] = quote.amount.plain()
+    _within_limits(desk.teller, args, visit, desk.cash_of(flow, quote))
     desk.move(visit, flow, coins[0].serial, args.amount)
     result["request_id"] = visit.details["request_id"]
     return visit
 
 
 def _flexiti(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
+    from kiosk import auth
     from kiosk.teller.visit import TellerError
 
     if args.licence_stdin:
         visit = desk.look_up(licence_scan=_line("").replace("\\n", "\n"))
     else:
         visit = desk.look_up(account_number=_need(args.account, "--account"))
+    args._visit = visit
     if "account" not in visit.details:
         wanted = args.account or visit.details["accounts"][0].account_number
         desk.choose_account(visit, wanted)
     result["account"] = visit.phone_masked
     method = _need(args.verify, "--verify")
+    if method == "merchant_override":
+        _approve(desk.teller, args, auth.OVERRIDE, visit)
     if args.kind == "flexiti-verify":
         desk.verify(visit, method, answer=args.answer or "", supervisor=args.supervisor or "")
         result["request_id"] = visit.details["flow"].request_id
@@ -242,7 +300,8 @@ def _flexiti(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
                                   "--request-id R --pin P.")
             desk.enter_pin(visit, _line(f"Flexiti sent a PIN by {visit.details.get('sent_to')}: type it."))
     kind = "deposit" if args.kind == "flexiti-deposit" else "instore_payment"
-    desk.move(visit, kind, _need(args.amount, "--amount"))
+    _within_limits(desk.teller, args, visit, desk.check_amount(visit, kind, _need(args.amount, "--amount")))
+    desk.move(visit, kind, args.amount)
     return visit
 
 

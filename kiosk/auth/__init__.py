@@ -10,4 +10,6 @@ REVERSE = "reverse a withdrawal"
 REPRINT = "reprint a receipt"
 RESOLVE = "resolve a suspect visit"
 VARIANCE = "close a shift with a variance"
-ACTIONS = (LIMIT, REVERSE, REPRINT, RESOLVE, VARIANCE)
+CARD_STATUS = "block or unblock a gift card"
+OVERRIDE = "verify a Flexiti customer by merchant override"
+ACTIONS = (LIMIT, REVERSE, REPRINT, RESOLVE, VARIANCE, CARD_STATUS, OVERRIDE)

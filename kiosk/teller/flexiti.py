@@ -29,6 +29,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from kiosk import auth as auth_actions
 from kiosk.backends.base import AuthenticationFailed, BackendError, HostUnreachable, OtpRejected, OutcomeUnknown
 from kiosk.backends.flexiti import (
     CURRENCY,
@@ -119,12 +120,13 @@ class FlexitiDesk:
         number = "".join((account_number or "").split())
         if not licence_scan and not (number.isdigit() and 1 <= len(number) <= 14):
             raise TellerError("ACCOUNT_FORMAT", "A Flexiti account number is 1 to 14 digits.", "Type it again.")
+        cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         flow = self.client.new_flow()
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked="", journey="flexiti", backend=self.backend_name)
         by = "licence" if licence_scan else "account"
         with self.teller._lock:
             journal.record(visit.visit_id, "CUSTOMER_LOOKUP_SENT", by=by, last4=_last4(number) if number else "",
-                           reference_id=flow.reference_id, summary={"kind": "flexiti", "cashier": self.teller.cashier})
+                           reference_id=flow.reference_id, summary={"kind": "flexiti", "cashier": cashier})
             try:
                 if licence_scan:
                     found = self.client.lookup_by_licence(licence_scan, flow=flow)
@@ -181,7 +183,9 @@ class FlexitiDesk:
 
     def verify(self, visit: JourneyVisit, format: str, *, answer: str = "", supervisor: str = "") -> JourneyVisit:
         """Ask Flexiti to verify the customer. sms / email: a PIN goes to the customer (type it
-        with `enter_pin`); the other formats give the PIN at once (kept in memory only)."""
+        with `enter_pin`); the other formats give the PIN at once (kept in memory only).
+        A merchant override is a supervisor's: with sign-in on, that supervisor must have
+        approved it with their PIN (auth.OVERRIDE)."""
         teller, journal = self.teller, self.teller.journal
         account = self.account(visit)
         if format not in self.formats:
@@ -196,6 +200,12 @@ class FlexitiDesk:
         flow: Flow = visit.details["flow"]
         with teller._lock:
             teller._expect(visit, Stage.SESSION_OPEN)
+            teller.require_cashier()
+            if format == "merchant_override":
+                approval = teller._approved(auth_actions.OVERRIDE, visit_id=visit.visit_id, supervisor=supervisor,
+                                            why="A merchant override needs a supervisor.")
+                if approval is not None:
+                    supervisor = approval.supervisor
             journal.record(visit.visit_id, "VERIFY_SENT", format=format, request_id=flow.request_id,
                            supervisor=supervisor or None)
             question = account.security_question
@@ -275,7 +285,11 @@ class FlexitiDesk:
             pin = visit.details.get("pin")
             if not pin:
                 raise TellerError("NOT_VERIFIED", "The customer is not verified yet.", "Verify them first.")
+            cashier = teller.require_cashier()
             teller._ensure_ready_for_cash()
+            # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on),
+            # before anything is sealed or sent.
+            teller._within_limits(visit, amount)
             journey, direction, title = KINDS[kind]
             account = self.account(visit)
             flow: Flow = visit.details["flow"]
@@ -287,7 +301,7 @@ class FlexitiDesk:
             journal.record(
                 visit.visit_id, "INTENT", kind=journey, amount=amount.plain(), currency=amount.currency,
                 request_id=flow.request_id, idempotency=key,
-                summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency},
+                summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
             )
             journal.record(visit.visit_id, "HOST_SENT", idempotency=key)
 

@@ -34,6 +34,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
+from kiosk import auth as auth_actions
 from kiosk.backends.base import (
     Account,
     AuthenticationFailed,
@@ -162,6 +163,7 @@ class GiftCardDesk:
     def look_up(self, card_number: str, security_code: str) -> JourneyVisit:
         """Tokenize the card and read its balance. The numbers are kept in memory only."""
         journal = self.teller.journal
+        cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         try:
             card = CardVisit(self.client, card_number, security_code)
         except CardRejected as exc:
@@ -173,7 +175,7 @@ class GiftCardDesk:
         with self.teller._lock:
             journal.record(
                 visit.visit_id, "CARD_LOOKUP_SENT", last4=card.last4,
-                summary={"kind": "giftcard", "cashier": self.teller.cashier, "account_id": f"****{card.last4}"},
+                summary={"kind": "giftcard", "cashier": cashier, "account_id": f"****{card.last4}"},
             )
             try:
                 found = card.balance()
@@ -254,7 +256,11 @@ class GiftCardDesk:
         with teller._lock:
             teller._expect(visit, Stage.SESSION_OPEN)
             amount = self.check_amount(visit, action, amount_text)
+            cashier = teller.require_cashier()
             teller._ensure_ready_for_cash()
+            # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on),
+            # checked before anything is sent (a redemption: on the amount asked for).
+            teller._within_limits(visit, amount)
             journey, direction, title = ACTIONS[action]
             card = self._card(visit)
             try:
@@ -272,7 +278,7 @@ class GiftCardDesk:
             journal.record(
                 visit.visit_id, "INTENT", kind=journey, amount=amount.plain(), currency=amount.currency,
                 before_balance=before.balance.plain(), pos_ref=pos_ref,
-                summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency},
+                summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
             )
             journal.record(visit.visit_id, "HOST_SENT", pos_ref=pos_ref)
             try:
@@ -403,7 +409,8 @@ class GiftCardDesk:
             return visit
 
     def set_blocked(self, visit: JourneyVisit, blocked: bool, *, supervisor: str, reason: str) -> JourneyVisit:
-        """Block or unblock the card: a supervisor's decision, recorded with their name."""
+        """Block or unblock the card: a supervisor's decision, recorded with their name. With
+        sign-in on, that supervisor must have approved it with their PIN (auth.CARD_STATUS)."""
         teller, journal = self.teller, self.teller.journal
         supervisor, reason = (supervisor or "").strip(), (reason or "").strip()
         if not supervisor:
@@ -413,7 +420,12 @@ class GiftCardDesk:
             raise TellerError("REASON_REQUIRED", "Say why the card is blocked or unblocked.", "Type a reason.")
         with teller._lock:
             teller._expect(visit, Stage.SESSION_OPEN)
+            cashier = teller.require_cashier()
             card = self._card(visit)
+            approval = teller._approved(auth_actions.CARD_STATUS, visit_id=visit.visit_id, supervisor=supervisor,
+                                        why="Blocking or unblocking a gift card is a supervisor's decision.")
+            if approval is not None:
+                supervisor = approval.supervisor
             journey = "giftcard_block" if blocked else "giftcard_unblock"
             visit.journey = journey
             try:
@@ -421,7 +433,7 @@ class GiftCardDesk:
             except BackendError as exc:
                 raise card_error(exc) from None
             journal.record(visit.visit_id, "STATUS_SENT", blocked=blocked, supervisor=supervisor, reason=reason,
-                           summary={"kind": journey})
+                           summary={"kind": journey, "cashier": cashier})
             try:
                 changed = card.change_status(blocked, reason)
                 status = changed.status
@@ -463,7 +475,8 @@ class GiftCardDesk:
     def close_batch(self) -> Batch:
         journal = self.teller.journal
         with self.teller._lock:
-            journal.record(None, "GIFTCARD_BATCH_CLOSE_SENT", store_id=self.client.store_id, cashier=self.teller.cashier)
+            cashier = self.teller.require_cashier()
+            journal.record(None, "GIFTCARD_BATCH_CLOSE_SENT", store_id=self.client.store_id, cashier=cashier)
             try:
                 closed = self.client.close_batch()
             except OutcomeUnknown as exc:

@@ -120,11 +120,12 @@ class SdkWalletDesk:
         login = (login or "").strip()
         if not login or not password:
             raise TellerError("SIGN_IN_INCOMPLETE", "Type the customer's login and password.")
+        cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked=mask_login(login), journey="sdk",
                              backend=self.backend_name)
         with self.teller._lock:
             journal.record(visit.visit_id, "SIGN_IN_SENT", login=mask_login(login),
-                           summary={"kind": "sdk", "cashier": self.teller.cashier})
+                           summary={"kind": "sdk", "cashier": cashier})
             try:
                 result = self.client.sign_in(login, password)
             except BackendError as exc:
@@ -209,6 +210,12 @@ class SdkWalletDesk:
         visit.details["quote"] = quote
         return quote
 
+    @staticmethod
+    def cash_of(flow: str, quote: Quote) -> Money:
+        """The cash that changes hands: a top-up takes the total (amount + commission), a
+        withdrawal hands over the amount. What the limits are checked against."""
+        return quote.total if flow == "topup" else quote.amount
+
     def move(self, visit: JourneyVisit, flow: str, serial: str, amount_text: str) -> JourneyVisit:
         """Create the request, then open the drawer (CASH_PENDING). It is accepted in `finish`,
         once the cash changed hands, or declined in `undo`."""
@@ -217,11 +224,15 @@ class SdkWalletDesk:
             teller._expect(visit, Stage.SESSION_OPEN)
             if visit.details.get("otp_pending"):
                 raise TellerError("OTP_PENDING", "Type the code the customer received first.")
+            cashier = teller.require_cashier()
             quote = self.quote(visit, flow, serial, amount_text)
             teller._ensure_ready_for_cash()
             journey, direction, title = FLOWS[flow]
             coin = self.coin(visit, serial)
-            cash = quote.total if flow == "topup" else quote.amount
+            cash = self.cash_of(flow, quote)
+            # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on):
+            # on the cash that changes hands, before the request is created.
+            teller._within_limits(visit, cash)
             reference = f"kiosk-{visit.visit_id}"
             visit.journey, visit.receipt_kind, visit.kind, visit.amount = journey, title, direction, cash
             from kiosk.backends.base import Account
@@ -231,7 +242,8 @@ class SdkWalletDesk:
                 visit.visit_id, "INTENT", kind=journey, amount=cash.plain(), currency=cash.currency,
                 wallet_amount=quote.amount.plain(), commission=quote.commission.plain(), total=quote.total.plain(),
                 coin=coin.serial, reference=reference,
-                summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": coin.serial},
+                summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": coin.serial,
+                         "cashier": cashier},
             )
             journal.record(visit.visit_id, "HOST_SENT", reference=reference)
             create = self.client.topup_create if flow == "topup" else self.client.withdrawal_create

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from rich.text import Text
 from textual.message import Message
 
+from kiosk import auth
 from kiosk.teller import Stage, TellerError, VisitKind
 from kiosk.ui import messages as m
 from kiosk.ui.journey_messages import ChooseBackend, JourneyFailed, JourneyRequest, JourneyStep, StartJourney
@@ -99,6 +100,44 @@ class JourneysMixin:
         app: Any = self
         bound = app.money_bound() if money else app.host_timeout * 2
         app.show(ProgressScreen(what, bound=bound, money=money))
+
+    # --- supervisor approvals (with sign-in on; the teller checks them, as in kiosk.ui.app) -------------
+
+    def _j_within_limits(self, amount: Any, retry: str) -> bool:
+        """True to post the money step now; over a limit (sign-in on) the approval modal first,
+        then the same request `retry` again (the teller takes the approval: auth.LIMIT)."""
+        from kiosk.ui.auth import approved_or_ask
+
+        app: Any = self
+        visit, teller = self._j_jvisit(), app.teller
+        over = teller.limit_exceeded(amount) if hasattr(teller, "limit_exceeded") else ""
+        return approved_or_ask(app, auth.LIMIT, retry=lambda: JourneyRequest(retry, {}), why=over,
+                               visit_id=visit.visit_id if visit is not None else None, needed=bool(over))
+
+    def _j_supervisor(self, action: str, supervisor: str, then: Callable[[str], Any], *, why: str = "") -> None:
+        """A supervisor's step (block / unblock a card, merchant override): with sign-in on, the
+        supervisor approves with their PIN (the modal; the name fixed when one was typed), then
+        `then(their name)`; without sign-in, `then(the name typed)` at once (the demo)."""
+        from kiosk.ui.screens.approve import ask_approval, guard_of
+
+        app: Any = self
+        guard, visit = guard_of(app), self._j_jvisit()
+        supervisor = (supervisor or "").strip()
+        visit_id = visit.visit_id if visit is not None else None
+        if guard is None or (supervisor and guard.has_approval(action, visit_id=visit_id, supervisor=supervisor)):
+            then(supervisor)
+            return
+
+        def done(name: str | None) -> None:
+            if name and self._j_jvisit() is visit and visit is not None and visit.stage is Stage.SESSION_OPEN:
+                then(name)
+
+        ask_approval(app, action, then=done, why=why, visit_id=visit_id, supervisor=supervisor)
+
+    def _j_pin_next(self) -> str:
+        from kiosk.ui.screens.approve import guard_of
+
+        return "Then the supervisor approves it with their PIN." if guard_of(self) is not None else ""
 
     # --- choosing the back end ----------------------------------------------------------------------
 
@@ -405,6 +444,8 @@ class JourneysMixin:
     def _req_pospointe_confirm(self, data: dict[str, Any]) -> None:
         visit, desk = self._j_jvisit(), self._j_desk()
         action, amount = self.journey["action"], self.journey["amount"]
+        if not self._j_within_limits(amount, "confirm"):
+            return  # over a limit: a supervisor approves first, then this request comes again
         words = {"sell": "Selling the card", "reload": "Reloading the card", "redeem": "Redeeming"}[action]
         self._j_progress(f"{words}: {amount}", money=True)
         self._j_run("moved", lambda: desk.move(visit, action, amount.plain()))
@@ -418,15 +459,26 @@ class JourneysMixin:
             f"{verb} gift card {self._j_jvisit().phone_masked[5:]} · supervisor",
             [Field("supervisor", "Supervisor's name (they approve this)", "name", max_length=40),
              Field("reason", "Reason (recorded by the gift card server)", "e.g. reported stolen", max_length=200)],
-            "status_go", back="menu",
+            "status_go", back="menu", info=self._j_pin_next(),
         ))
 
     def _req_pospointe_status_go(self, data: dict[str, Any]) -> None:
+        from kiosk.ui.screens.approve import guard_of
+
         visit, desk = self._j_jvisit(), self._j_desk()
         blocked = self.journey.get("blocked", True)
-        self._j_progress("Changing the card's status")
-        self._j_run("gc_status", lambda: desk.set_blocked(visit, blocked, supervisor=data.get("supervisor", ""),
-                                                         reason=data.get("reason", "")))
+        reason = data.get("reason", "")
+        if guard_of(self) is not None and not reason.strip():
+            # Said before the supervisor is asked for their PIN (the desk checks it too).
+            raise TellerError("REASON_REQUIRED", "Say why the card is blocked or unblocked.", "Type a reason.")
+
+        def change(supervisor: str) -> None:
+            self._j_progress("Changing the card's status")
+            self._j_run("gc_status", lambda: desk.set_blocked(visit, blocked, supervisor=supervisor, reason=reason))
+
+        verb = "Block" if blocked else "Unblock"
+        self._j_supervisor(auth.CARD_STATUS, data.get("supervisor", ""), change,
+                           why=f"{verb} gift card {visit.phone_masked[5:]}: {reason.strip()}")
 
     def _step_gc_status(self, visit: Any) -> None:
         app: Any = self
@@ -600,16 +652,24 @@ class JourneysMixin:
         if fmt == "merchant_override":
             app.show(FormScreen("Flexiti · merchant override",
                                 [Field("supervisor", "Supervisor's name (they approve the override)", "name", max_length=40)],
-                                "verify_go", back="menu"))
+                                "verify_go", back="menu", info=self._j_pin_next()))
             return
         self._req_flexiti_verify_go({})
 
     def _req_flexiti_verify_go(self, data: dict[str, Any]) -> None:
         visit, desk = self._j_jvisit(), self._j_desk()
         fmt = self.journey["format"]
-        self._j_progress("Verifying the customer with Flexiti")
-        self._j_run("fx_verified", lambda: desk.verify(visit, fmt, answer=data.get("answer", ""),
-                                                      supervisor=data.get("supervisor", "")))
+        answer = data.get("answer", "")
+
+        def verify(supervisor: str) -> None:
+            self._j_progress("Verifying the customer with Flexiti")
+            self._j_run("fx_verified", lambda: desk.verify(visit, fmt, answer=answer, supervisor=supervisor))
+
+        if fmt != "merchant_override":
+            verify("")
+            return
+        self._j_supervisor(auth.OVERRIDE, data.get("supervisor", ""), verify,
+                           why=f"Verify {desk.account(visit).name} without a PIN.")
 
     def _step_fx_verified(self, visit: Any) -> None:
         if visit.details.get("pin") is None:
@@ -659,6 +719,8 @@ class JourneysMixin:
     def _req_flexiti_confirm(self, data: dict[str, Any]) -> None:
         visit, desk = self._j_jvisit(), self._j_desk()
         kind, amount = self.journey["kind"], self.journey["amount"]
+        if not self._j_within_limits(amount, "confirm"):
+            return  # over a limit: a supervisor approves first, then this request comes again
         self._j_progress(f"Sending the {'deposit' if kind == 'deposit' else 'payment'} of {amount} to Flexiti", money=True)
         self._j_run("move", lambda: desk.move(visit, kind, amount.plain()))
 
@@ -803,6 +865,8 @@ class JourneysMixin:
     def _req_sdkfinance_confirm(self, data: dict[str, Any]) -> None:
         visit, desk = self._j_jvisit(), self._j_desk()
         flow, serial, quote = self.journey["flow"], self.journey["serial"], self.journey["quote"]
+        if not self._j_within_limits(desk.cash_of(flow, quote), "confirm"):
+            return  # over a limit: a supervisor approves first, then this request comes again
         self._j_progress("Creating the request at the wallet", money=True)
         self._j_run("move", lambda: desk.move(visit, flow, serial, quote.amount.plain()))
 
