@@ -226,7 +226,7 @@ def bench_cold_start(tmp: Path) -> None:
         demo_peaks.append(peak)
         minimal_times.append(time_to_screen(minimal, b"READY-MARKER", env, b"q")[0])
     print("Cold start to an interactive first screen (pty, 80x24, TERM=linux)")
-    print(f"  kiosk demo          {summary(demo_times)}   (embedded simulator, 13 modules of the kiosk)")
+    print(f"  kiosk demo          {summary(demo_times)}   (four simulators embedded, over loopback HTTP)")
     print(f"  minimal Textual app {summary(minimal_times)}")
     print(f"Peak memory of kiosk demo (VmHWM): {max(demo_peaks) / 1024:.1f} MiB")
 
