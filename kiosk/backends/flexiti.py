@@ -79,6 +79,7 @@ from kiosk.backends.base import (
     OutcomeUnknown,
     SessionRejected,
 )
+from kiosk.backends.http import quiet_library_loggers
 from kiosk.money import Money, MoneyError, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.flexiti")
@@ -268,7 +269,6 @@ _ACCOUNT = re.compile(r"^\d{1,14}$")
 _PIN = re.compile(r"^\d{4,10}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{8,2000}$")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-_LIBRARY_LOGGERS = ("httpx", "httpcore")
 _QUERY = re.compile(r"(/flexiti/[^\s?\"'<>]*)\?[^\s\"'<>]*")
 _ACCOUNT_SEGMENT = re.compile(r"(/account/)\d+(?=\d{4}/)")
 
@@ -279,28 +279,8 @@ def redact_url(text: str) -> str:
     return _ACCOUNT_SEGMENT.sub(r"\1****", _QUERY.sub(r"\1?******", text))
 
 
-class _RedactFlexitiUrls(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:
-            return True
-        redacted = redact_url(text)
-        if redacted != text:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-def _quiet_library_loggers() -> None:
-    # httpx logs every request URL at INFO; keep it at WARNING and redact whatever it emits.
-    for name in _LIBRARY_LOGGERS:
-        library_log = logging.getLogger(name)
-        library_log.setLevel(logging.WARNING)
-        if not any(isinstance(f, _RedactFlexitiUrls) for f in library_log.filters):
-            library_log.addFilter(_RedactFlexitiUrls())
-
-
-_quiet_library_loggers()
+# httpx would log query strings (names, dates of birth) at INFO (see kiosk.backends.http).
+quiet_library_loggers(redact_url)
 
 
 def _printable(text: str, limit: int = 1000) -> str:

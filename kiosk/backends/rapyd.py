@@ -43,7 +43,14 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 import httpx
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, SecretStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    SecretStr,
+    ValidationError,
+)
 
 from kiosk.backends.base import (
     Account,
@@ -58,16 +65,12 @@ from kiosk.backends.base import (
     SessionRejected,
     WalletSession,
 )
+from kiosk.backends.http import quiet_library_loggers
 from kiosk.backends.signing import compact_json, new_salt, sign_request
 from kiosk.money import Money, MoneyError, check_currency, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.rapyd")
 
-# httpx logs every request at INFO as 'HTTP Request: POST https://host/v1/pos/login/<pos>/<OTP>
-# ...', which would write the customer's one-time code into the kiosk's logs. Keep httpx (and
-# httpcore's connection tracing) at WARNING, and redact whatever they still emit in case an
-# operator turns them up again.
-_LIBRARY_LOGGERS = ("httpx", "httpcore")
 
 Call = Literal["echo", "login", "deposit", "withdraw", "reversal", "logout"]
 
@@ -102,29 +105,8 @@ def mask_phone(phone: str) -> str:
     return f"***{digits[-4:]}" if len(digits) >= 4 else "***"
 
 
-class _RedactUrls(logging.Filter):
-    """Rewrites a library's log record so no login URL in it shows its OTP."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:  # a malformed record is the library's problem, not ours
-            return True
-        redacted = redact_url(text)
-        if redacted != text:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-def _quiet_library_loggers() -> None:
-    for name in _LIBRARY_LOGGERS:
-        library_log = logging.getLogger(name)
-        library_log.setLevel(logging.WARNING)
-        if not any(isinstance(f, _RedactUrls) for f in library_log.filters):
-            library_log.addFilter(_RedactUrls())
-
-
-_quiet_library_loggers()
+# httpx would log the login URL, code included, at INFO (see kiosk.backends.http).
+quiet_library_loggers(redact_url)
 
 # ---------------------------------------------------------------------------------------------
 # Validation of what goes into paths and headers
