@@ -327,8 +327,13 @@ def _settle_cash(teller: Any, desk: Any, visit: Any, timeout: float) -> None:
 
 
 def _undo(desk: Any, visit: Any) -> None:
-    undo: Callable[[Any], Any] = getattr(desk, "undo_redeem", None) or getattr(desk, "undo", None) or desk.undo_payment
-    undo(visit)
+    """The drawer did not open: undone by the headless visit's own rule (nobody chose it, so
+    no supervisor approval, as kiosk.teller.headless does for the wallet's reversal)."""
+    undo: Callable[..., Any] | None = getattr(desk, "undo_redeem", None) or getattr(desk, "undo", None)
+    if undo is not None:
+        undo(visit, by_rule=True)
+    else:
+        desk.undo_payment(visit)
 
 
 def _finish(desk: Any, visit: Any) -> None:

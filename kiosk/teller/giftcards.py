@@ -339,15 +339,21 @@ class GiftCardDesk:
         self._forget_card(visit)
         raise error
 
-    def undo_redeem(self, visit: JourneyVisit) -> JourneyVisit:
+    def undo_redeem(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
         """The drawer did not open and no cash was handed over: put the amount back on the card
         (a reload, settled by the balance like any other). Raises TellerError when it could
-        not be confirmed: the outbox keeps trying."""
+        not be confirmed: the outbox keeps trying.
+
+        As Teller.reverse_withdrawal: a cashier's choice to undo needs a supervisor's approval
+        (with sign-in on, auth.REVERSE); `by_rule` is the headless visit's own rule (the
+        drawer did not open, nobody there)."""
         teller, journal = self.teller, self.teller.journal
         with teller._lock:
             teller._expect(visit, Stage.CASH_PENDING)
             if visit.journey != "giftcard_redeem":
                 raise TellerError("NOT_A_WITHDRAWAL", "Only a redemption can be put back on the card.")
+            if not by_rule:
+                teller._approved(auth_actions.REVERSE, visit_id=visit.visit_id)
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             try:
                 self._refund(visit.visit_id, self._card(visit), visit.amount)
@@ -568,7 +574,7 @@ class GiftCardDesk:
     def send(self, item: Any) -> None:
         from kiosk.teller.recovery import NeedsAPerson
 
-        teller, journal = self.teller, self.teller.journal
+        journal = self.teller.journal
         visit_id = item.visit_id
         token = _token_from(journal.unseal(visit_id))
         if token is None or token.expires_at <= self.client.now():

@@ -28,6 +28,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from kiosk import auth as auth_actions
 from kiosk.backends.base import (
     AuthenticationFailed,
     BackendError,
@@ -285,7 +286,7 @@ class SdkWalletDesk:
 
     def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
         """The cash changed hands: count it, accept the request, print the receipt."""
-        teller, journal = self.teller, self.teller.journal
+        teller = self.teller
         with teller._lock:
             teller.confirm_cash(visit, by_hand=by_hand)
             self._accept(visit.visit_id, visit.details["flow"], visit.details["request_id"], live=True)
@@ -327,11 +328,17 @@ class SdkWalletDesk:
                               "Call a supervisor: the visit is in the journal.") from None
         journal.record(visit_id, "ACCEPTED", request_id=request_id, already=done.already_settled)
 
-    def undo(self, visit: JourneyVisit) -> JourneyVisit:
-        """No cash changed hands (the drawer did not open): decline the request."""
+    def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
+        """No cash changed hands (the drawer did not open): decline the request.
+
+        As Teller.reverse_withdrawal: a cashier's choice to undo needs a supervisor's approval
+        (with sign-in on, auth.REVERSE); `by_rule` is the headless visit's own rule (the
+        drawer did not open, nobody there)."""
         teller, journal = self.teller, self.teller.journal
         with teller._lock:
             teller._expect(visit, Stage.CASH_PENDING)
+            if not by_rule:
+                teller._approved(auth_actions.REVERSE, visit_id=visit.visit_id)
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             try:
                 self._decline(visit.visit_id, visit.details["flow"], visit.details["request_id"])

@@ -57,8 +57,7 @@ def lock(app: Any) -> None:
     guard = guard_of(app)
     if guard is None or guard.user is None or gate_up(app):
         return
-    visit = getattr(app, "visit", None)
-    visit_id = visit.visit_id if visit is not None and _in_flight(visit) else None
+    visit_id = visit_in_flight(app)
     guard.lock(visit_id=visit_id)
     _raise_gate(app, "locked", owner=guard.user.name, visit_id=visit_id)
 
@@ -92,6 +91,16 @@ def step_screen(app: Any) -> Screen:
         if not isinstance(screen, SignInScreen):
             return screen
     return app.screen
+
+
+def visit_in_flight(app: Any) -> str | None:
+    """The id of the visit in flight: the wallet's (`app.visit`) or, during a gift card /
+    SDK.finance / Flexiti journey, that journey's (`app.journey["visit"]`, kiosk.ui.journeys)."""
+    journey = getattr(app, "journey", None)
+    for visit in (getattr(app, "visit", None), journey.get("visit") if isinstance(journey, dict) else None):
+        if visit is not None and _in_flight(visit):
+            return visit.visit_id
+    return None
 
 
 def _in_flight(visit: Any) -> bool:

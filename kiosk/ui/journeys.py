@@ -262,7 +262,16 @@ class JourneysMixin:
         visit, desk = self._j_jvisit(), self._j_desk()
         if app.visit is not None or visit is None or app.busy or visit.stage is not Stage.CASH_PENDING:
             return
-        undo = getattr(desk, "undo_redeem", None) or getattr(desk, "undo", None) or desk.undo_payment
+        undo = getattr(desk, "undo_redeem", None) or getattr(desk, "undo", None)
+        if undo is None:
+            undo = desk.undo_payment  # Flexiti: nothing is undone at the host, it goes to a supervisor
+        else:
+            # A cashier's choice to undo: with sign-in on, a supervisor approves it first (the
+            # desk takes the approval: auth.REVERSE), as for the wallet's reversal.
+            from kiosk.ui.auth import approved_or_ask
+
+            if not approved_or_ask(app, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
+                return
         self._j_progress("Undoing it: no cash was handed over", money=True)
         self._j_run("undone", lambda: undo(visit))
 

@@ -16,8 +16,10 @@ from kiosk.auth.guard import AuthError
 from kiosk.auth.limits import Limits
 from kiosk.money import Money
 from kiosk.teller import Stage, TellerError
+from kiosk.ui import auth as auth_ui
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.approve import ApproveScreen
+from kiosk.ui.screens.signin import SignInScreen
 from kiosk.ui.screens.journey import FormScreen, JourneyDrawerScreen, JourneyReceiptScreen, MenuScreen
 from tests.auth.helpers import PINS, make_guard
 from tests.journeys.test_errors import finish
@@ -26,6 +28,7 @@ from tests.journeys.test_headless import txn as run
 from tests.journeys.test_ui_giftcard import card
 from tests.ui.helpers import fill, screen_words, wait_for_screen, wait_until
 from tests.ui.journey import at_ready
+from tests.ui.test_auth_signin import sign_in
 
 SIZE = (80, 24)
 RICH = ("7012340000001001", "4821")  # an active demo gift card holding 100.00 USD
@@ -153,6 +156,59 @@ def test_flexiti_merchant_override_needs_a_supervisors_pin(guarded, desks, telle
     assert sent[-1]["supervisor"] == "sue"
 
 
+def test_undo_needs_a_supervisor_with_sign_in(guarded, desks, sims, teller, demo):
+    """As the wallet's reversal: the cashier's choice to undo a cash-out needs auth.REVERSE."""
+    guarded.sign_in("ann", PINS["ann"])
+    demo.drawer.inject("drawer_jammed")
+    desk = desks["pospointe"]
+    visit = desk.look_up(*RICH)
+    desk.move(visit, "redeem", "30")
+    assert visit.drawer_outcome.value == "not_opened"
+    error = refused(desk.undo_redeem, visit)
+    assert error.code == "NEEDS_SUPERVISOR" and auth.REVERSE in error.message
+    assert visit.stage is Stage.CASH_PENDING and "CASH_NOT_HANDED" not in rows_of(teller, visit.visit_id)
+    assert sims.pospointe.card_balance(RICH[0]) == Decimal("70.00")  # nothing put back yet
+    guarded.approve(auth.REVERSE, "sue", PINS["sue"], visit_id=visit.visit_id)
+    desk.undo_redeem(visit)
+    assert visit.stage is Stage.REVERSED
+    assert sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")
+    assert not guarded.has_approval(auth.REVERSE)  # used up
+
+    sdk = desks["sdkfinance"]
+    anna = sdk.sign_in("anna.kowalska@example.com", "Wallet#2024a")
+    eur = next(c for c in anna.details["coins"] if c.currency == "EUR")
+    sdk.move(anna, "withdrawal", eur.serial, "40")
+    assert refused(sdk.undo, anna).code == "NEEDS_SUPERVISOR"
+    assert "DECLINE_SENT" not in rows_of(teller, anna.visit_id)
+    assert [r.status for r in sims.sdkfinance.requests()] != ["DECLINED"]
+    guarded.approve(auth.REVERSE, "max", PINS["max"], visit_id=anna.visit_id)
+    sdk.undo(anna)
+    assert anna.stage is Stage.REVERSED and [r.status for r in sims.sdkfinance.requests()][-1] == "DECLINED"
+    approved = [r.data for r in teller.journal.rows() if r.step == "APPROVED"]
+    assert [(d["action"], d["supervisor"], d["cashier"]) for d in approved] == [(auth.REVERSE, "sue", "ann"),
+                                                                                 (auth.REVERSE, "max", "ann")]
+
+
+def test_headless_undo_when_the_drawer_did_not_open_is_by_rule(guarded, desks, sims, teller, demo):
+    """`kiosk txn`: nobody chose it, so no approval is asked for (as kiosk.teller.headless)."""
+    from kiosk.journeys_cli import _settle_cash
+
+    guarded.sign_in("ann", PINS["ann"])
+    demo.drawer.inject("drawer_jammed")
+    desk = desks["pospointe"]
+    visit = desk.look_up(*RICH)
+    desk.move(visit, "redeem", "30")
+    assert refused(_settle_cash, teller, desk, visit, 1.0).code == "DRAWER_NOT_OPENED"
+    assert visit.stage is Stage.REVERSED and sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")
+    sdk = desks["sdkfinance"]
+    anna = sdk.sign_in("anna.kowalska@example.com", "Wallet#2024a")
+    eur = next(c for c in anna.details["coins"] if c.currency == "EUR")
+    sdk.move(anna, "withdrawal", eur.serial, "40")
+    assert refused(_settle_cash, teller, sdk, anna, 1.0).code == "DRAWER_NOT_OPENED"
+    assert anna.stage is Stage.REVERSED
+    assert not [r for r in teller.journal.rows() if r.step == "APPROVED"]
+
+
 def test_without_sign_in_nothing_changes(desks, sims, teller):
     assert teller.guard is None
     desk = desks["pospointe"]
@@ -265,6 +321,64 @@ async def test_ui_flexiti_merchant_override_asks_for_the_supervisor(guarded, dem
         await wait_until(pilot, lambda: "Verified." in screen_words(pilot), what="verified")
     visit_rows = [r.data for r in demo.teller.journal.rows() if r.step == "VERIFY_SENT"]
     assert visit_rows[-1]["format"] == "merchant_override" and visit_rows[-1]["supervisor"] == "sue"
+
+
+async def test_ui_undo_needs_a_supervisors_approval(guarded, demo, sims) -> None:
+    guarded.sign_in("ann", PINS["ann"])
+    demo.drawer.inject("drawer_jammed")
+    app = KioskApp(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await card(pilot, *RICH)
+        await pilot.press("d")
+        await wait_for_screen(pilot, FormScreen)
+        await fill(pilot, "30")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Confirm" in screen_words(pilot), what="confirm")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, JourneyDrawerScreen)
+        await wait_until(pilot, lambda: "press R" in screen_words(pilot), what="drawer did not open")
+        await pilot.press("r")
+        await wait_for_screen(pilot, ApproveScreen)
+        await pilot.press("escape")  # not approved: nothing undone, still on the drawer screen
+        await wait_for_screen(pilot, JourneyDrawerScreen)
+        assert app.journey["visit"].stage is Stage.CASH_PENDING
+        assert sims.pospointe.card_balance(RICH[0]) == Decimal("70.00")
+        await pilot.press("r")
+        await approve(pilot, "bob", PINS["bob"])  # a cashier cannot approve it
+        await wait_until(pilot, lambda: "not a supervisor" in screen_words(pilot), what="refusal")
+        await approve(pilot, "sue", PINS["sue"])
+        await wait_until(pilot, lambda: "Undone" in screen_words(pilot), what="undone")
+        await pilot.press("enter")
+        await at_ready(pilot)
+    assert sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")
+    approved = [r.data for r in demo.teller.journal.rows() if r.step == "APPROVED"]
+    assert [(d["action"], d["supervisor"], d["cashier"]) for d in approved] == [(auth.REVERSE, "sue", "ann")]
+
+
+@pytest.mark.parametrize("who", ["ann", "sue"])
+async def test_ui_idle_lock_mid_gift_card_visit(guarded, demo, who) -> None:
+    """Locked in the middle of a gift card visit: another cashier may not take it; its own
+    cashier resumes it, or a supervisor takes it over."""
+    guarded.sign_in("ann", PINS["ann"])
+    app = KioskApp(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await card(pilot, *RICH)
+        visit = app.journey["visit"]
+        assert app.visit is None and visit is not None
+        auth_ui.lock(app)
+        await wait_for_screen(pilot, SignInScreen)
+        assert "Locked: ann was away" in screen_words(pilot) and "100.00" not in screen_words(pilot)
+        await sign_in(pilot, "bob", PINS["bob"])
+        await wait_until(pilot, lambda: "served by ann is in progress" in screen_words(pilot), what="refused")
+        assert guarded.user.name == "ann" and guarded.locked
+        await sign_in(pilot, who, PINS[who])
+        await wait_for_screen(pilot, MenuScreen)
+        assert app.journey["visit"] is visit and visit.stage is Stage.SESSION_OPEN
+        assert demo.teller.cashier == who
+    rows = [(r.step, r.data) for r in demo.teller.journal.rows()]
+    assert ("IDLE_LOCKED", {"user": "ann", "visit": visit.visit_id}) in rows
 
 
 # --- headless -------------------------------------------------------------------------------------------
