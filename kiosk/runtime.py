@@ -62,6 +62,25 @@ class Runtime:
         self._closers.clear()
 
 
+def terminal_secret(settings: Settings) -> str:
+    """The secret the recovery vault's key is derived from: the first enabled back end's API
+    secret, in a fixed order, so the key does not change with the order of backends.enabled."""
+    from kiosk.settings import SettingsError
+    from kiosk.teller.desks import enabled_backends
+
+    enabled = set(enabled_backends(settings))
+    candidates = [
+        ("rapyd", settings.rapyd.secret_key),
+        ("pospointe", settings.pospointe.password),
+        ("sdkfinance", settings.sdkfinance.cash_point_password),
+        ("flexiti", settings.flexiti.client_secret),
+    ]
+    for name, secret in candidates:
+        if name in enabled and secret is not None and secret.get_secret_value():
+            return secret.get_secret_value()
+    raise SettingsError("Missing setting:\n  backends.enabled (KIOSK_BACKENDS__ENABLED) names no back end with its secret set")
+
+
 def vault_key(secret_key: str) -> bytes:
     """The recovery vault's key, derived from the terminal's API secret (which lives in the
     service's credentials, not in the data dir): a copy of the journal alone opens nothing."""
@@ -77,7 +96,12 @@ def build_runtime(
     auto_shift: bool = True,
 ) -> Runtime:
     """Everything the kiosk needs to serve visits with the configured back end and devices."""
-    require(settings, "rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id")
+    from kiosk.teller.desks import enabled_backends
+
+    wallet = "rapyd" in enabled_backends(settings)
+    if wallet:
+        require(settings, "rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id")
+    from kiosk.backends.base import WalletNotEnabled
     from kiosk.backends.pinning import ClockGuard, secure_transport
     from kiosk.backends.rapyd import RapydClient
     from kiosk.devices import build_devices
@@ -87,21 +111,25 @@ def build_runtime(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     closers: list[Callable[[], None]] = []
     rapyd = settings.rapyd
-    journal = Journal(settings.data_dir / "journal.sqlite3", vault_key=vault_key(rapyd.secret_key.get_secret_value()))
+    journal = Journal(settings.data_dir / "journal.sqlite3", vault_key=vault_key(terminal_secret(settings)))
     closers.append(journal.close)
     printer, drawer = build_devices(settings, receipt_dir=receipt_dir)
     closers += [printer.close, drawer.close]
     clock_guard = ClockGuard()
-    backend = RapydClient(
-        rapyd.base_url,
-        rapyd.access_key.get_secret_value(),  # type: ignore[union-attr]
-        rapyd.secret_key.get_secret_value(),  # type: ignore[union-attr]
-        rapyd.pos_id,  # type: ignore[arg-type]
-        timeout=rapyd.timeout,
-        connect_timeout=rapyd.connect_timeout,
-        # TLS verified always (pins on top when set); nothing is signed with a wrong clock.
-        transport=secure_transport(rapyd.base_url, rapyd.pin_sha256, clock_guard=clock_guard),
-        clock=clock_guard.now,
+    backend = (
+        RapydClient(
+            rapyd.base_url,
+            rapyd.access_key.get_secret_value(),  # type: ignore[union-attr]
+            rapyd.secret_key.get_secret_value(),  # type: ignore[union-attr]
+            rapyd.pos_id,  # type: ignore[arg-type]
+            timeout=rapyd.timeout,
+            connect_timeout=rapyd.connect_timeout,
+            # TLS verified always (pins on top when set); nothing is signed with a wrong clock.
+            transport=secure_transport(rapyd.base_url, rapyd.pin_sha256, clock_guard=clock_guard),
+            clock=clock_guard.now,
+        )
+        if wallet
+        else WalletNotEnabled()
     )
     closers.append(backend.close)
     teller = Teller(

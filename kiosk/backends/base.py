@@ -154,3 +154,18 @@ class WalletBackend(Protocol):
 
     def close(self) -> None:
         """Release connections (end of the process)."""
+
+
+class WalletNotEnabled:
+    """The wallet back end of a till that serves only other back ends (backends.enabled has
+    no "rapyd"): every call is refused in plain words, nothing is sent anywhere."""
+
+    name = "none"
+
+    def _refuse(self, *_: object, **__: object):
+        raise BusinessError("The Rapyd wallet is not enabled at this till.")
+
+    echo = open_session = deposit = withdraw = reverse_withdrawal = close_session = _refuse
+
+    def close(self) -> None:
+        pass

@@ -31,6 +31,7 @@ from kiosk.teller import Stage, TellerError, Visit, VisitKind, journeys
 from kiosk.teller.teller import counted
 from kiosk.ui import auth as auth_ui
 from kiosk.ui import messages as m
+from kiosk.ui.journey_messages import ChooseBackend
 from kiosk.ui.journeys import JourneysMixin  # gift cards, SDK.finance, Flexiti
 from kiosk.ui.screens.accounts import AccountsScreen
 from kiosk.ui.screens.amount import AmountScreen
@@ -199,6 +200,7 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
             return
         self._status_running = True
         teller = self.teller
+        wallet_enabled = "rapyd" in self.enabled_backends
 
         def work() -> None:
             problems: list[str] = []
@@ -215,7 +217,8 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
                     problems.append(f"The kiosk could not read the {what}.")
                 return default
 
-            backend = read("wallet service", teller.backend_health, "")
+            # None: this till has no Rapyd wallet (backends.enabled), so there is nothing to ask.
+            backend = read("wallet service", teller.backend_health, "") if wallet_enabled else None
             health = read("devices", teller.device_health, None)
             cash = read("cash in the drawer", lambda: [teller.cash_in_drawer(c) for c in teller.drawer_currencies()], [])
             if not backend and hasattr(teller, "settle_outbox"):
@@ -245,6 +248,10 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
     @guarded
     def on_start_visit(self, message: m.StartVisit) -> None:
         if self.busy or self.visit is not None:
+            return
+        if "rapyd" not in self.enabled_backends:
+            # No wallet at this till: Enter offers the back ends it does serve.
+            self.post_message(ChooseBackend())
             return
         self.phone = ""
         self.show(self._customer_screen())

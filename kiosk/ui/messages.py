@@ -108,7 +108,7 @@ class CloseKiosk(Message):
 
 @dataclass(eq=False)
 class StatusRead(Message):
-    backend: str  # '' when the back end answered
+    backend: str | None  # '' when the wallet back end answered; None: no wallet at this till
     health: DeviceHealth | None
     cash: list[Money]
     problem: str = ""  # a reading that failed altogether

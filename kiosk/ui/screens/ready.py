@@ -74,12 +74,13 @@ class ReadyScreen(Screen):
         if status.problem:
             text.append(status.problem + "\n", style="bold red")
         ok = not status.problem
-        text.append(f"{'Wallet service':<19}")
-        if status.backend:
-            ok = False
-            text.append(status.backend + "\n", style="bold red")
-        else:
-            text.append("answering\n", style="green")
+        if status.backend is not None:  # None: this till has no Rapyd wallet
+            text.append(f"{'Wallet service':<19}")
+            if status.backend:
+                ok = False
+                text.append(status.backend + "\n", style="bold red")
+            else:
+                text.append("answering\n", style="green")
         for title, problem in (status.others or {}).items():
             text.append(f"{title[:18]:<19}")
             if problem:
