@@ -7,10 +7,14 @@ record from which recovery can tell what happened (DESIGN.md's recovery table).
 Invariants kept here:
 - a withdrawal never exceeds the account balance the host reported, nor the cash in the
   drawer for that currency; both are checked before anything is sent;
-- the wallet session is closed at the end of every visit, whatever happened;
+- the wallet session is closed when the visit ends, whatever happened (a visit left
+  unresolved or suspect keeps it until settled, so that a reversal stays possible);
 - an outcome that is not known is recorded as unknown, never guessed: a host call that got
   no answer is re-sent with the same idempotency value, and if that cannot settle it the
-  visit stays unresolved for recovery; cash whose movement is unknown makes the visit suspect.
+  outbox keeps settling it (recovery.py); cash whose movement is unknown makes the visit
+  suspect, which locks cash movements until a supervisor counts the drawer;
+- nothing moves money without an open shift, and (with sign-in) a signed-in cashier within
+  the limits or a supervisor's approval.
 
 Calls are synchronous and may block for a bounded time (host timeouts, device timeouts);
 the UI runs them in worker threads that the app, not a screen, owns.
