@@ -23,18 +23,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from kiosk.ui.screens.pin_check import PinCheckScreen
 
 from kiosk.ui.widgets.keybar import KeyBar
 
 
-class ApproveScreen(ModalScreen["str | None"]):
+class ApproveScreen(PinCheckScreen):
     """Dismissed with the approving supervisor's name, or None when cancelled (Esc)."""
+
+    PREFIX = "approve"
+    WHAT = "approval"
 
     DEFAULT_CSS = """
     ApproveScreen { align: center middle; background: ansi_default; }
@@ -58,55 +61,16 @@ class ApproveScreen(ModalScreen["str | None"]):
         with Vertical(id="approve-box"):
             yield Static("Supervisor approval", classes="big -warning")
             yield Static(f"To {self.action}." + (f" {self.why}" if self.why else ""), id="approve-why", classes="hint")
-            yield Static("Supervisor's name", classes="label")
-            yield Input(
-                self.supervisor, placeholder="name", id="approve-name", max_length=32, restrict=r"[A-Za-z0-9._\-]*",
-                disabled=bool(self.supervisor),
+            yield from self.name_and_pin(
+                name_label="Supervisor's name", pin_label="Supervisor's PIN", name=self.supervisor, fixed=bool(self.supervisor)
             )
-            yield Static("Supervisor's PIN", classes="label")
-            yield Input(placeholder="4-8 digits", id="approve-pin", password=True, max_length=8, restrict=r"[0-9]*")
-            yield Static("", id="approve-msg", classes="hint")
             yield KeyBar([("Enter", "Approve"), ("Tab", "Next field"), ("Esc", "Cancel")])
 
     def on_mount(self) -> None:
         self.query_one("#approve-pin" if self.supervisor else "#approve-name", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        name = self.query_one("#approve-name", Input)
-        pin = self.query_one("#approve-pin", Input)
-        if event.input is name or not name.value.strip():
-            pin.focus() if name.value.strip() else name.focus()
-            return
-        if not pin.value:
-            return
-        self._message("Checking...", problem=False)
-        self.check(name.value.strip(), pin.value)
-        pin.value = ""
-
-    @work(thread=True, exclusive=True, group="approve")
-    def check(self, name: str, pin: str) -> None:
-        from kiosk.auth.guard import AuthError
-
-        try:
-            approval = self.guard.approve(self.action, name, pin, visit_id=self.visit_id, detail=self.detail)
-        except AuthError as exc:
-            self.app.call_from_thread(self._message, f"{exc.message} {exc.next_step}".strip(), problem=True)
-            return
-        except Exception:
-            import logging
-
-            logging.getLogger("kiosk.ui").exception("approval failed unexpectedly")
-            self.app.call_from_thread(self._message, "The approval could not be checked. Try again.", problem=True)
-            return
-        self.app.call_from_thread(self.dismiss, approval.supervisor)
-
-    def _message(self, text: str, *, problem: bool) -> None:
-        msg = self.query_one("#approve-msg", Static)
-        msg.update(text)
-        msg.set_classes("hint -problem" if problem else "hint")
-        if problem:
-            self.query_one("#approve-pin", Input).focus()
+    def verify(self, name: str, pin: str) -> str:
+        return self.guard.approve(self.action, name, pin, visit_id=self.visit_id, detail=self.detail).supervisor
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,18 +8,20 @@ screen only asks and shows the answer. Dismissed with the signed-in user's name.
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.ui.screens.pin_check import PinCheckScreen
 from kiosk.ui.widgets.keybar import KeyBar
 
 
-class SignInScreen(ModalScreen[str]):
+class SignInScreen(PinCheckScreen):
     """mode: "start" (nobody signed in yet), "signed-out", or "locked" (idle lock)."""
+
+    PREFIX = "signin"
+    WHAT = "sign-in"
 
     DEFAULT_CSS = """
     SignInScreen { align: center middle; background: ansi_default; }
@@ -51,11 +53,7 @@ class SignInScreen(ModalScreen[str]):
             else:
                 yield Static(f"{self.store or 'Cash point'} · sign in", classes="big")
                 yield Static("Cashier or supervisor: your name and PIN.", id="signin-why", classes="hint")
-            yield Static("Name", classes="label")
-            yield Input(placeholder="name", id="signin-name", max_length=32, restrict=r"[A-Za-z0-9._\-]*")
-            yield Static("PIN", classes="label")
-            yield Input(placeholder="4-8 digits", id="signin-pin", password=True, max_length=8, restrict=r"[0-9]*")
-            yield Static("", id="signin-msg", classes="hint")
+            yield from self.name_and_pin(name_label="Name", pin_label="PIN")
             yield KeyBar([("Enter", "Sign in"), ("Tab", "Next field"), ("Esc", "Clear")])
 
     def on_mount(self) -> None:
@@ -66,42 +64,8 @@ class SignInScreen(ModalScreen[str]):
         else:
             name.focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        name = self.query_one("#signin-name", Input)
-        pin = self.query_one("#signin-pin", Input)
-        if event.input is name or not name.value.strip():
-            pin.focus() if name.value.strip() else name.focus()
-            return
-        if not pin.value:
-            return
-        self._message("Checking...", problem=False)
-        self.check(name.value.strip(), pin.value)
-        pin.value = ""  # never left in the field
-
-    @work(thread=True, exclusive=True, group="signin")
-    def check(self, name: str, pin: str) -> None:
-        from kiosk.auth.guard import AuthError
-
-        try:
-            user = self.guard.sign_in(name, pin, visit_id=self.visit_id)
-        except AuthError as exc:
-            self.app.call_from_thread(self._message, f"{exc.message} {exc.next_step}".strip(), problem=True)
-            return
-        except Exception:
-            import logging
-
-            logging.getLogger("kiosk.ui").exception("sign-in failed unexpectedly")
-            self.app.call_from_thread(self._message, "The sign-in could not be checked. Try again.", problem=True)
-            return
-        self.app.call_from_thread(self.dismiss, user.name)
-
-    def _message(self, text: str, *, problem: bool) -> None:
-        msg = self.query_one("#signin-msg", Static)
-        msg.update(text)
-        msg.set_classes("hint -problem" if problem else "hint")
-        if problem:
-            self.query_one("#signin-pin", Input).focus()
+    def verify(self, name: str, pin: str) -> str:
+        return self.guard.sign_in(name, pin, visit_id=self.visit_id).name
 
     def action_clear(self) -> None:
         for selector in ("#signin-pin",) if self.mode == "locked" else ("#signin-name", "#signin-pin"):
