@@ -79,7 +79,7 @@ from kiosk.backends.base import (
     OutcomeUnknown,
     SessionRejected,
 )
-from kiosk.backends.http import quiet_library_loggers
+from kiosk.backends.http import HttpClientBase, quiet_library_loggers
 from kiosk.money import Money, MoneyError, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.flexiti")
@@ -347,7 +347,7 @@ class _Garbled(Exception):
 # The client
 
 
-class FlexitiClient:
+class FlexitiClient(HttpClientBase):
     """The Flexiti POS API (in-store channel) over a synchronous httpx client."""
 
     name = "flexiti"
@@ -410,17 +410,6 @@ class FlexitiClient:
 
     def __repr__(self) -> str:
         return f"FlexitiClient(base_url={self._display_url!r}, client_id={self._client_id!r})"
-
-    __str__ = __repr__
-
-    def __enter__(self) -> FlexitiClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     @staticmethod
     def new_flow() -> Flow:

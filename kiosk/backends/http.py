@@ -9,7 +9,7 @@ redaction of whatever they still emit, in case an operator turns them up again.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 LIBRARY_LOGGERS = ("httpx", "httpcore")
 
@@ -36,3 +36,23 @@ def quiet_library_loggers(redact: Callable[[str], str]) -> None:
         library_log.setLevel(logging.WARNING)
         if not any(isinstance(f, RedactingFilter) and f.redact is redact for f in library_log.filters):
             library_log.addFilter(RedactingFilter(redact))
+
+
+class HttpClientBase:
+    """The part every back-end client shares: it owns one httpx.Client (`self._http`), closes
+    it when done, and is a context manager. Its repr and str are the subclass's __repr__, which
+    names the host and never a secret."""
+
+    _http: Any
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()

@@ -65,6 +65,7 @@ from kiosk.backends.base import (
     InsufficientFunds,
     OutcomeUnknown,
 )
+from kiosk.backends.http import HttpClientBase
 from kiosk.money import Money, MoneyError, check_currency, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.pospointe")
@@ -423,7 +424,7 @@ _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _POS_REF = re.compile(r"^[\x21-\x7e]{1,50}$")
 
 
-class PosPointeClient:
+class PosPointeClient(HttpClientBase):
     """The POSPointe GiftCard Server over a synchronous httpx client. Never retries by itself."""
 
     name = "pospointe"
@@ -477,17 +478,6 @@ class PosPointeClient:
 
     def __repr__(self) -> str:
         return f"PosPointeClient(base_url={self._display_url!r}, store_id={self.store_id!r})"
-
-    __str__ = __repr__
-
-    def __enter__(self) -> PosPointeClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     def now(self) -> float:
         return self._clock()

@@ -65,7 +65,7 @@ from kiosk.backends.base import (
     SessionRejected,
     WalletSession,
 )
-from kiosk.backends.http import quiet_library_loggers
+from kiosk.backends.http import HttpClientBase, quiet_library_loggers
 from kiosk.backends.signing import compact_json, new_salt, sign_request
 from kiosk.money import Money, MoneyError, check_currency, parse_host_amount
 
@@ -275,7 +275,7 @@ _WHAT: dict[Call, str] = {
 }
 
 
-class RapydClient:
+class RapydClient(HttpClientBase):
     """`WalletBackend` for the Rapyd POS API over a synchronous httpx client."""
 
     name = "rapyd"
@@ -332,17 +332,6 @@ class RapydClient:
 
     def __repr__(self) -> str:
         return f"RapydClient(base_url={self._display_url!r}, pos_id={self._pos_id!r})"
-
-    __str__ = __repr__
-
-    def __enter__(self) -> RapydClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     # -- the WalletBackend calls --------------------------------------------------------------
 

@@ -84,6 +84,7 @@ from kiosk.backends.base import (
     OutcomeUnknown,
     SessionRejected,
 )
+from kiosk.backends.http import HttpClientBase
 from kiosk.money import Money, MoneyError, check_currency, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.sdkfinance")
@@ -392,8 +393,7 @@ class _Identity:
     def __repr__(self) -> str:
         return f"_Identity(login={mask_login(self.login)!r}, signed_in={self.token is not None})"
 
-
-class SdkFinanceClient:
+class SdkFinanceClient(HttpClientBase):
     """The SDK.finance cloud-wallet API over a synchronous httpx client."""
 
     name = "sdkfinance"
@@ -444,17 +444,6 @@ class SdkFinanceClient:
 
     def __repr__(self) -> str:
         return f"SdkFinanceClient(base_url={self._display_url!r})"
-
-    __str__ = __repr__
-
-    def __enter__(self) -> SdkFinanceClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     # -- signing in -----------------------------------------------------------------------------
 
