@@ -102,9 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--no-devices", action="store_true", help="skip printer and drawer (the running kiosk holds their ports)")
     doctor.add_argument("--no-backend", action="store_true", help="skip the back-end echo call")
 
-    journal = command("journal", "read and check the journal of visits")
-    journal.add_argument("action", choices=["verify", "list", "show", "export"])
+    journal = command(
+        "journal",
+        "read and check the journal of visits (read-only, beside a running kiosk); "
+        "reseal: a supervisor accepts a journal that failed its check",
+    )
+    journal.add_argument("action", choices=["verify", "list", "show", "export", "reseal"])
     journal.add_argument("visit", nargs="?", help="visit id (or its first characters) for `show`")
+    journal.add_argument("--supervisor", metavar="NAME", help="reseal: the supervisor who counted the drawer (PIN on stdin with sign-in on)")
+    journal.add_argument("--reason", default="", help="reseal: what the supervisor found, for the record")
     fmt = journal.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="export as JSON")
     fmt.add_argument("--csv", action="store_true", help="export as CSV")
@@ -198,9 +204,16 @@ def cmd_txn(args: argparse.Namespace) -> int:
     return 0 if result["status"] == "completed" else 1
 
 
+def _hold_writer(settings) -> None:
+    from kiosk.datadir import hold_writer
+
+    hold_writer(settings.data_dir)
+
+
 def cmd_devices(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _setup_logging(settings)
+    _hold_writer(settings)  # a kick opens the drawer: never beside a serving kiosk
     from kiosk.devices import build_devices
     from kiosk.devtools import run_device_action
 
@@ -335,6 +348,8 @@ def _approve_headless(teller, supervisor: str) -> None:
 
 def cmd_users(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.action != "list":
+        _hold_writer(settings)
     from kiosk.auth.cli import run_users
 
     return run_users(settings, args.action, args.name, args.role)
@@ -356,9 +371,42 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_journal(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.action == "reseal":
+        return _reseal(settings, args)
     from kiosk.journal.audit import run_journal_action
+    from kiosk.runtime import journal_key
 
-    return run_journal_action(settings.data_dir / "journal.sqlite3", args.action, args.visit, args.json, args.csv)
+    return run_journal_action(
+        settings.data_dir / "journal.sqlite3", journal_key(settings), args.action, args.visit, args.json, args.csv
+    )
+
+
+def _reseal(settings, args: argparse.Namespace) -> int:
+    """A supervisor, having counted the drawer, accepts a journal that failed its check."""
+    _setup_logging(settings)
+    from kiosk.runtime import build_runtime
+    from kiosk.teller.visit import TellerError
+
+    if not args.supervisor:
+        raise TellerError("SUPERVISOR_REQUIRED", "Give the supervisor: kiosk journal reseal --supervisor NAME.")
+    runtime = build_runtime(settings, recover_on_start=False, auto_shift=False)
+    try:
+        teller = runtime.teller
+        if teller.guard is not None:
+            from kiosk import auth
+            from kiosk.auth.cli import PinInputError, read_pin
+
+            try:
+                pin = read_pin(f"Supervisor {args.supervisor}'s PIN: ")
+            except PinInputError as exc:
+                raise TellerError("AUTH_FAILED", str(exc)) from None
+            teller.guard.approve(auth.RESEAL, args.supervisor, pin)
+        found = teller.reseal_journal(args.supervisor, args.reason)
+    finally:
+        runtime.close()
+    print(f"journal resealed by {args.supervisor}; recorded what was found: {found}")
+    print("Start the kiosk: unfinished visits are recovered at start.")
+    return 0
 
 
 COMMANDS = {
@@ -390,17 +438,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return emulator_main(argv[2:], prog="kiosk devices emulate")
     args = build_parser().parse_args(argv)
+    from kiosk.datadir import DataDirBusy
     from kiosk.settings import SettingsError
 
     try:
         return COMMANDS[args.command](args)
-    except SettingsError as exc:
+    except (SettingsError, DataDirBusy) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except _expected_errors() as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
+        next_step = getattr(exc, "next_step", "")
+        code = getattr(exc, "code", "")
+        print(f"kiosk: {exc}{' ' + next_step if next_step else ''}{f' ({code})' if code else ''}", file=sys.stderr)
         return 1
 
 

@@ -555,8 +555,15 @@ def _check_journal(report: Report, settings: Any, service_user: str | None) -> N
         # Opening the journal would create a new key, as this user: leave that to the kiosk.
         report.line(WARN, "journal", f"{key} is missing: phone references in new rows will not match older ones", "restore it from the backup")
         return
+    from kiosk.runtime import journal_key
+    from kiosk.settings import SettingsError
+
     try:
-        journal = Journal(path)
+        # A read-only snapshot: the doctor runs beside the kiosk and never writes.
+        journal = Journal.reader(path, mac_key=journal_key(settings))
+    except SettingsError as exc:
+        report.line(FAIL, "journal", f"cannot check it without its key: {exc}", "set journal.mac_key or the back end's secret")
+        return
     except JournalError as exc:
         report.line(FAIL, "journal", str(exc), "restore the data dir from the last backup")
         return
@@ -564,7 +571,7 @@ def _check_journal(report: Report, settings: Any, service_user: str | None) -> N
         intact, detail = journal.verify()
         if not intact:
             report.line(
-                FAIL, "journal", f"the hash chain is broken: {detail}",
+                FAIL, "journal", f"the journal failed its check: {detail}",
                 "keep the terminal out of service, back the journal up as it is (sqlite3 .backup) and call support; do not edit it",
             )
             return

@@ -77,6 +77,8 @@ def _line(prompt: str) -> str:
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from kiosk.datadir import DataDirBusy
+    from kiosk.journal.store import JournalError
     from kiosk.settings import SettingsError, load_settings, parse_overrides
 
     try:
@@ -92,9 +94,12 @@ def main(argv: list[str]) -> int:
 
         setup_logging(settings)
         runtime = build_runtime(settings)
-    except SettingsError as exc:
+    except (SettingsError, DataDirBusy) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
+    except JournalError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
     try:
         from kiosk import cli
 
@@ -155,6 +160,7 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
     from kiosk.auth.guard import AuthError
     from kiosk.teller import journeys
     from kiosk.teller.visit import Stage, TellerError
+    from kiosk.journal.store import JournalError
 
     teller = runtime.teller
     result: dict[str, Any] = {"status": "failed", "kind": args.kind, "amount": args.amount or "",
@@ -197,6 +203,10 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
         if exc.code == "NEEDS_SUPERVISOR" and not (args.supervisor or "").strip():
             message += " Run it again with --supervisor NAME (their PIN on stdin, after the cashier's)."
         result["error"] = {"code": exc.code, "message": message}
+    except JournalError as exc:
+        from kiosk.teller.headless import journal_failure
+
+        result["error"] = journal_failure(exc)
     return result
 
 

@@ -87,6 +87,35 @@ def vault_key(secret_key: str) -> bytes:
     return hmac.new(secret_key.encode(), b"kiosk recovery vault v1", hashlib.sha256).digest()
 
 
+def journal_key(settings: Settings) -> bytes:
+    """The journal's MAC key: the `journal.mac_key` credential, else derived from the
+    terminal's API secret. Never from the data dir: a copy of the journal cannot re-sign itself."""
+    from kiosk.settings import SettingsError
+
+    if settings.journal.mac_key:
+        return derive_journal_key(settings.journal.mac_key.get_secret_value())
+    try:
+        return derive_journal_key(terminal_secret(settings))
+    except SettingsError:
+        raise SettingsError(
+            "Missing setting:\n  journal.mac_key (KIOSK_JOURNAL__MAC_KEY) is not set, and no enabled back end has its "
+            "secret set to derive it from. The journal cannot be signed or checked without it."
+        ) from None
+
+
+def derive_journal_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"kiosk journal mac v1", hashlib.sha256).digest()
+
+
+def open_journal(settings: Settings, *, with_vault: bool = True) -> Any:
+    """The till's journal, as its writer: the caller holds the data dir's lock. Without the
+    vault (`kiosk users`), no back-end secret is needed."""
+    from kiosk.journal.store import Journal
+
+    vault = vault_key(terminal_secret(settings)) if with_vault else None
+    return Journal(settings.data_dir / "journal.sqlite3", mac_key=journal_key(settings), vault_key=vault)
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -105,13 +134,15 @@ def build_runtime(
     from kiosk.backends.pinning import ClockGuard, secure_transport
     from kiosk.backends.rapyd import RapydClient
     from kiosk.devices import build_devices
-    from kiosk.journal.store import Journal
     from kiosk.teller import Teller
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    closers: list[Callable[[], None]] = []
+    from kiosk.datadir import hold_writer, release_writer
+
+    # One writer per till, before anything reads the journal to decide (recovery, cash).
+    hold_writer(settings.data_dir)
+    closers: list[Callable[[], None]] = [lambda: release_writer(settings.data_dir)]
     rapyd = settings.rapyd
-    journal = Journal(settings.data_dir / "journal.sqlite3", vault_key=vault_key(terminal_secret(settings)))
+    journal = open_journal(settings)
     closers.append(journal.close)
     printer, drawer = build_devices(settings, receipt_dir=receipt_dir)
     closers += [printer.close, drawer.close]
@@ -160,10 +191,14 @@ def build_runtime(
             guard.after_sign_in = lambda user: teller.shifts.current is None and teller.open_shift(
                 settings.teller.opening_float, source="settings"
             )
-    if auto_shift and teller.guard is None and teller.shifts.current is None and settings.teller.opening_float:
+    if journal.broken:
+        # Nothing that writes or moves money runs on a journal that failed its check; the
+        # UI shows why and a supervisor reseals it (kiosk journal reseal).
+        log.error("journal broken: cash movements locked until a supervisor reseals it")
+    elif auto_shift and teller.guard is None and teller.shifts.current is None and settings.teller.opening_float:
         # Unattended set-ups (headless, demo) take the configured float as counted.
         teller.open_shift(settings.teller.opening_float, source="settings")
-    if recover_on_start:
+    if recover_on_start and not journal.broken:
         from kiosk.teller.recovery import recover
 
         for resolution in recover(teller):

@@ -144,6 +144,20 @@ class AuthSettings(_Section):
     idle_minutes: float = Field(default=5.0, gt=0, le=15)
 
 
+class JournalSettings(_Section):
+    # The key of the journal's MACs (32+ characters), a credential kept out of the data dir
+    # (KIOSK_JOURNAL__MAC_KEY; the package makes one at first install). Unset, it is derived
+    # from the first enabled back end's API secret, which then must not be rotated.
+    mac_key: SecretStr | None = None
+
+    @field_validator("mac_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. 64 hex digits from `openssl rand -hex 32`)")
+        return value
+
+
 class LimitsSettings(_Section):
     # Above these (per currency) a supervisor approves with their PIN, e.g. { GBP = "250.00" }.
     # They apply with auth.required (supervisors sign in); a currency not listed has no limit.
@@ -263,6 +277,7 @@ class Settings(BaseSettings):
     drawer: DrawerSettings = DrawerSettings()
     teller: TellerSettings = TellerSettings()
     auth: AuthSettings = AuthSettings()
+    journal: JournalSettings = JournalSettings()
     limits: LimitsSettings = LimitsSettings()
     log: LogSettings = LogSettings()
     ui: UISettings = UISettings()

@@ -13,7 +13,7 @@ from kiosk.journal.store import Journal
 from kiosk.money import parse_amount
 from kiosk.sim import rapyd as sim
 from kiosk.sim.server import start_in_thread
-from kiosk.runtime import vault_key
+from kiosk.runtime import derive_journal_key, vault_key
 from kiosk.teller import Teller
 from kiosk.teller.retry import RetryPolicy
 
@@ -58,7 +58,7 @@ def build_stack(
     drawer = drawer or SimulatedDrawer()
     printer.open()
     drawer.open()
-    journal = Journal(tmp / "journal.sqlite3", vault_key=vault_key(sim.DEMO_SECRET_KEY))
+    journal = Journal(tmp / "journal.sqlite3", mac_key=derive_journal_key(sim.DEMO_SECRET_KEY), vault_key=vault_key(sim.DEMO_SECRET_KEY))
     floats = floats or {"GBP": "500.00", "EUR": "300.00"}
     teller = Teller(
         backend=client,

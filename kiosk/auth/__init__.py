@@ -12,4 +12,5 @@ RESOLVE = "resolve a suspect visit"
 VARIANCE = "close a shift with a variance"
 CARD_STATUS = "block or unblock a gift card"
 OVERRIDE = "verify a Flexiti customer by merchant override"
-ACTIONS = (LIMIT, REVERSE, REPRINT, RESOLVE, VARIANCE, CARD_STATUS, OVERRIDE)
+RESEAL = "reseal a journal that failed its check"
+ACTIONS = (LIMIT, REVERSE, REPRINT, RESOLVE, VARIANCE, CARD_STATUS, OVERRIDE, RESEAL)

@@ -124,9 +124,9 @@ def run_users(settings: Any, action: str, name: str | None, role: str | None, *,
 
 def _journal(settings: Any, step: str, **data: Any) -> None:
     """User changes are part of the till's audit trail too (never a PIN)."""
-    from kiosk.journal.store import Journal
+    from kiosk.runtime import open_journal
 
-    journal = Journal(settings.data_dir / "journal.sqlite3")
+    journal = open_journal(settings, with_vault=False)  # cmd_users holds the till's writer lock
     try:
         journal.record(None, step, by=getpass.getuser(), **data)
     finally:

@@ -12,11 +12,16 @@ from kiosk.journal.store import Journal
 EXPORT_FIELDS = ["visit_id", "started_at", "kind", "amount", "currency", "transaction_id", "state", "last_step", "cashier"]
 
 
-def run_journal_action(path: Path, action: str, visit_id: str | None, as_json: bool, as_csv: bool) -> int:
+def run_journal_action(path: Path, mac_key: bytes, action: str, visit_id: str | None, as_json: bool, as_csv: bool) -> int:
+    """The read-only actions: a consistent snapshot, no lock, nothing written (the kiosk may
+    be serving beside them)."""
     if not path.exists():
+        if action == "verify" and path.with_name(path.name + ".anchor").exists():
+            print(f"JOURNAL TAMPERED: {path} is missing but its anchor says rows were written")
+            return 1
         print(f"kiosk: no journal at {path}", file=sys.stderr)
         return 1
-    journal = Journal(path)
+    journal = Journal.reader(path, mac_key=mac_key)
     try:
         if action == "verify":
             ok, detail = journal.verify()

@@ -1,12 +1,20 @@
 """The durable journal: one SQLite row per step of every visit, committed before the next
-side effect, each row chained to the one before it by a SHA-256 hash.
+side effect, each row chained to the one before it by a keyed MAC.
 
 Durability: WAL mode with synchronous=FULL, so a row that `record()` returned is on disk
-even after a power cut; every write is its own `BEGIN IMMEDIATE ... COMMIT`.
+even after a power cut; every write is its own `BEGIN IMMEDIATE ... COMMIT`, and the chain's
+head is read inside that transaction.
 
-Beside the append-only `rows` table, `visits` keeps one summary line per visit (kind, amount,
-state, cash moved) updated in the same transaction, so start-up and recovery read a handful
-of unfinished visits instead of replaying the whole history.
+Proof: each row's MAC is HMAC-SHA256 under the journal key (a credential kept out of the data
+dir) over the previous MAC and the row, so an edit cannot be hidden by recomputing hashes. The
+head is anchored outside the database after every commit (kiosk.journal.anchor), so a lost
+tail, an emptied file or a lost WAL is caught too. `visits`, one summary line per visit that
+start-up and shifts read instead of replaying history, is a fold of the rows' `summary`
+column (which the MAC covers): verification rebuilds it and compares.
+
+On open the writer checks itself: quickly when the files are as it left them, fully
+otherwise. A journal that fails is `broken`: the teller moves no cash until a supervisor
+reseals it (`reseal`), which records what was found in the chain itself.
 
 Privacy: rows never hold an OTP, a secret or a full phone number; callers pass a keyed hash
 (`Journal.phone_ref`) and the last four digits at most.
@@ -14,21 +22,28 @@ Privacy: rows never hold an OTP, a secret or a full phone number; callers pass a
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import signal
 import sqlite3
 import time
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from kiosk.journal.anchor import AnchorFile, file_signature
+
+log = logging.getLogger("kiosk.journal")
+
 GENESIS = "0" * 64
+FORMAT = "2"  # keyed MACs, summaries in rows, anchor
 
 # Visit states as seen from outside (kiosk journal export): the contract's vocabulary.
 PENDING = "pending"
@@ -39,13 +54,20 @@ REVERSED = "reversed"
 SUSPECT = "suspect"
 FINAL_STATES = {COMPLETED, DECLINED, ABANDONED, REVERSED, SUSPECT}
 
+RESEALED = "JOURNAL_RESEALED"
+
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rows (
     seq       INTEGER PRIMARY KEY,
     at        TEXT NOT NULL,
     visit_id  TEXT,
     step      TEXT NOT NULL,
     data      TEXT NOT NULL,
+    summary   TEXT NOT NULL DEFAULT '',  -- the visits columns this step sets (JSON), MAC-covered
     prev_hash TEXT NOT NULL,
     hash      TEXT NOT NULL
 );
@@ -93,6 +115,14 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox(state, next_at);
 """
 
+_VISIT_FIELDS = (
+    "visit_id", "started_at", "kind", "amount", "currency", "account_id", "transaction_id", "state", "last_step",
+    "cash_delta", "cashier", "resolution", "first_seq", "cash_seq", "reversed_seq",
+)
+# What a step's `summary` may set.
+_SUMMARY_FIELDS = {"kind", "amount", "currency", "account_id", "transaction_id", "state", "cash_delta", "cashier", "resolution"}
+_ROW_COLUMNS = "seq, at, visit_id, step, data, summary, prev_hash, hash"
+
 
 @dataclass(frozen=True)
 class Row:
@@ -135,6 +165,31 @@ class VisitSummary:
         }
 
 
+@dataclass
+class Verification:
+    """What a walk of the whole journal found. `breaks` are every place the chain, the anchor
+    or the visits summary disagree; those a supervisor already resealed are `acknowledged`."""
+
+    rows: int = 0
+    head: str = GENESIS
+    breaks: list[str] = field(default_factory=list)
+    acknowledged: set[str] = field(default_factory=set)
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks
+
+    @property
+    def open_breaks(self) -> list[str]:
+        return [b for b in self.breaks if b not in self.acknowledged]
+
+    def describe(self) -> str:
+        if self.intact:
+            return f"{self.rows} rows, head {self.head}"
+        noted = [f"{b} (resealed by a supervisor)" if b in self.acknowledged else b for b in self.breaks]
+        return "; ".join(noted)
+
+
 def crash_after(spec: str, crash: Callable[[], None]) -> Callable[[str], None]:
     """A crash hook for fault injection: `spec` is STEP or STEP#N (the Nth row of that step).
     KIOSK_CRASH_AFTER=spec in the environment SIGKILLs the process there: no clean-up, no
@@ -152,61 +207,317 @@ def crash_after(spec: str, crash: Callable[[], None]) -> Callable[[str], None]:
     return hook
 
 
-def _row_hash(prev_hash: str, seq: int, at: str, visit_id: str | None, step: str, data: str) -> str:
-    material = json.dumps([prev_hash, seq, at, visit_id, step, data], separators=(",", ":"))
-    return hashlib.sha256(material.encode()).hexdigest()
+class RowMac:
+    """HMAC-SHA256 of a row under the journal key, with the key's pads hashed once (a full
+    check walks millions of rows). The material is unambiguous: fixed-form fields first,
+    then the JSON data behind its length, then the summary."""
+
+    def __init__(self, key: bytes) -> None:
+        padded = key if len(key) <= 64 else hashlib.sha256(key).digest()
+        padded = padded.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def __call__(self, prev: str, seq: int, at: str, visit_id: str | None, step: str, data: str, summary: str) -> str:
+        inner = self._inner.copy()
+        inner.update(f"{prev}|{seq}|{at}|{visit_id or ''}|{step}|{len(data)}:{data}|{summary}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+def row_mac(key: bytes, prev: str, seq: int, at: str, visit_id: str | None, step: str, data: str, summary: str) -> str:
+    return RowMac(key)(prev, seq, at, visit_id, step, data, summary)
 
 
 def _json(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True, default=str)
 
 
+def fold_visit(
+    visit: dict[str, Any] | None, seq: int, at: str, visit_id: str, step: str, summary: dict[str, Any], *, in_place: bool = False
+) -> dict[str, Any]:
+    """The visit's summary line after one more of its rows: the one rule both writing and
+    verification use, so the table can always be rebuilt from the rows."""
+    if visit is None:
+        out = {name: None for name in _VISIT_FIELDS} | {"visit_id": visit_id, "started_at": at, "state": PENDING, "first_seq": seq}
+    else:
+        out = visit if in_place else dict(visit)
+    out["last_step"] = step
+    for name, value in summary.items():
+        out[name] = None if value is None else str(value)
+    if summary.get("cash_delta") is not None:
+        out["cash_seq"] = seq
+    if summary.get("state") == REVERSED:
+        out["reversed_seq"] = seq
+    return out
+
+
 class JournalError(Exception):
     pass
 
 
-class Journal:
-    """Append-only, hash-chained, durable record of every visit step. Thread-safe."""
+class JournalFull(JournalError):
+    """The disk (or the journal's quota) is full: nothing more can be recorded, so nothing
+    more may happen."""
 
-    def __init__(self, path: Path, *, vault_key: bytes | None = None) -> None:
+
+class JournalBroken(JournalError):
+    """The journal failed its check: it moves no money until a supervisor reseals it."""
+
+
+def _write_error(exc: BaseException, path: Path) -> JournalError:
+    full = isinstance(exc, sqlite3.OperationalError) and "full" in str(exc) or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    )
+    if full:
+        return JournalFull(
+            f"The disk holding the journal ({path.parent}) is full: the step was not recorded, so it "
+            "was not done. Free space on that disk (or ask IT), then restart the kiosk: unfinished "
+            "visits are recovered at start."
+        )
+    return JournalError(f"The journal at {path} could not be written ({exc}). The step was not recorded, so it was not done.")
+
+
+def load_phone_key(path: Path, *, create: bool) -> bytes:
+    """The key for keyed hashes of phone numbers: random, per terminal, owner-only."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        key = bytes.fromhex(text)
+        if len(key) != 32:
+            raise ValueError
+        return key
+    except FileNotFoundError:
+        if not create:
+            return b""
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key.hex())
+            handle.flush()
+            os.fsync(handle.fileno())
+        return key
+    except (ValueError, UnicodeDecodeError):
+        raise JournalError(
+            f"The journal's phone key {path} is damaged (it must hold 64 hex digits). Restore it from "
+            "the till's backup; do not delete it: visits of one customer could no longer be matched."
+        ) from None
+
+
+class Journal:
+    """Append-only, MAC-chained, anchored, durable record of every visit step. Thread-safe.
+
+    `Journal(path, mac_key=...)` is the till's writer (the caller holds kiosk.datadir's lock);
+    `Journal.reader(path, mac_key=...)` opens a read-only snapshot for audits."""
+
+    def __init__(self, path: Path, *, mac_key: bytes, vault_key: bytes | None = None, _readonly: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._mac_key = mac_key
+        self._row_mac = RowMac(mac_key)
+        self._vault_key = vault_key
+        self._readonly = _readonly
+        self._lock = threading.Lock()
+        self.anchor = AnchorFile(self.path.with_name(self.path.name + ".anchor"), mac_key)
+        #: why this journal cannot be trusted (None when it verified); set on open and when
+        #: the files change behind the writer's back.
+        self.broken: str | None = None
+        #: called with each step right after it is durable; fault-injection tests stop the
+        #: process there (see crash_after).
+        self.crash_hook: Callable[[str], None] | None = None
+        existed = self.path.exists()
+        phone_key_existed = self.path.with_suffix(".key").exists()
         try:
+            if _readonly:
+                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+                self._db.execute("PRAGMA busy_timeout=5000")
+                self._key = load_phone_key(self.path.with_suffix(".key"), create=False)
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._key = load_phone_key(self.path.with_suffix(".key"), create=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")
             # Freed pages (an erased vault entry) are zeroed, not left readable in the file.
             self._db.execute("PRAGMA secure_delete=ON")
+            legacy = existed and self._has_rows_without_format()
             self._db.executescript(_SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('format', ?)", (FORMAT,))
         except sqlite3.Error as exc:
-            raise JournalError(f"cannot open the journal at {self.path}: {exc}") from None
-        self._lock = threading.Lock()
-        self._key = self._load_key()
-        self._vault_key = vault_key
-        #: called with each step right after it is durable; fault-injection tests stop the
-        #: process there (see crash_after).
-        self.crash_hook: Callable[[str], None] | None = None
+            raise _open_error(self.path, exc) from None
+        except OSError as exc:
+            raise _write_error(exc, self.path) from None
         if os.environ.get("KIOSK_CRASH_AFTER"):
             self.crash_hook = crash_after(os.environ["KIOSK_CRASH_AFTER"], lambda: os.kill(os.getpid(), signal.SIGKILL))
-        head = self._db.execute("SELECT hash FROM rows ORDER BY seq DESC LIMIT 1").fetchone()
-        self._head = head[0] if head else GENESIS
+        self._head_seq, self._head = self._read_head()
+        if legacy:
+            self.broken = "it was written by an older kiosk version (unkeyed chain)"
+        elif not existed and phone_key_existed and not self.anchor.exists():
+            self.broken = "the journal and its anchor were removed (this till's phone key remains)"
+        else:
+            self.broken = self._check_on_open()
+        if self.broken:
+            log.error("journal check failed: %s", self.broken)
+        else:
+            self._anchor()
+
+    @classmethod
+    def reader(cls, path: Path, *, mac_key: bytes) -> "Journal":
+        """A read-only snapshot: writes nothing, takes no lock, sees one consistent state
+        (one read transaction for its life) even while the till's writer works."""
+        journal = cls(path, mac_key=mac_key, _readonly=True)
+        try:
+            journal._anchored = journal.anchor.read()
+        except ValueError:
+            journal._anchored = None
+        try:
+            journal._db.execute("BEGIN")
+            journal._head_seq, journal._head = journal._read_head()  # the snapshot starts here
+        except sqlite3.Error as exc:
+            raise _open_error(journal.path, exc) from None
+        return journal
+
+    def _has_rows_without_format(self) -> bool:
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "rows" not in tables:
+            return False
+        return "meta" not in tables and self._db.execute("SELECT 1 FROM rows LIMIT 1").fetchone() is not None
+
+    def _read_head(self) -> tuple[int, str]:
+        found = self._db.execute("SELECT seq, hash FROM rows ORDER BY seq DESC LIMIT 1").fetchone()
+        return (found[0], found[1]) if found else (0, GENESIS)
+
+    # --- proving itself -------------------------------------------------------------------
+
+    def _check_on_open(self) -> str | None:
+        """Quick when the files are exactly as this writer left them; otherwise a full walk."""
+        try:
+            anchored = self.anchor.read()
+        except ValueError:
+            return f"its anchor file {self.anchor.path.name} is damaged or was written with another key"
+        if anchored is None:
+            if self._head_seq == 0:
+                return None  # a new till
+            return f"its anchor file {self.anchor.path.name} is missing (rows 1-{self._head_seq} cannot be proved complete)"
+        if anchored.files == file_signature(self.path) and anchored.seq == self._head_seq and anchored.mac == self._head:
+            return None
+        found = self.verify_report(anchored=anchored)
+        return "; ".join(found.open_breaks) or None
+
+    def _anchor(self) -> None:
+        try:
+            self.anchor.write(self._head_seq, self._head, file_signature(self.path))
+        except OSError as exc:
+            # The row is durable; only the tail proof lags. The next start walks the chain.
+            log.error("could not write the journal's anchor: %s", exc)
+        self._signature = file_signature(self.path)
+
+    def _own_write(self) -> None:
+        """A write outside the chain (vault, outbox): the files changed, by us. The anchor
+        catches up at the next row or at close; a crash before that costs one full check."""
+        self._signature = file_signature(self.path)
+
+    def changed_behind_our_back(self) -> bool:
+        """True (and the journal marked broken) when the database files changed since this
+        writer's last commit: another program wrote to them."""
+        if self._readonly or self.broken:
+            return bool(self.broken)
+        if file_signature(self.path) != self._signature:
+            self.broken = "the journal's files were changed by another program while the kiosk ran"
+            log.error("journal check failed: %s", self.broken)
+        return bool(self.broken)
+
+    def verify_report(self, *, anchored: Any = None) -> Verification:
+        """Walk the whole chain: every MAC, every link, the anchor, and the visits summary
+        rebuilt from the rows."""
+        if anchored is None:
+            anchored = getattr(self, "_anchored", None) if self._readonly else self._safe_anchor()
+        found = Verification()
+        prev, expected_seq = GENESIS, 1
+        folded: dict[str, dict[str, Any]] = {}
+        anchor_row: tuple[int, str] | None = None
+        mac = RowMac(self._mac_key)
+        for seq, at, vid, step, data, summary, prev_hash, digest in self._db.execute(
+            f"SELECT {_ROW_COLUMNS} FROM rows ORDER BY seq"
+        ):
+            if seq != expected_seq:
+                gone = f"row {expected_seq} is" if seq - 1 == expected_seq else f"rows {expected_seq}-{seq - 1} are"
+                found.breaks.append(f"{gone} missing")
+            elif prev_hash != prev:
+                found.breaks.append(f"row {seq} does not follow row {seq - 1} (removed or reordered)")
+            if mac(prev_hash, seq, at, vid, step, data, summary) != digest:
+                found.breaks.append(f"row {seq} ({step}) was changed after it was written")
+            if step == RESEALED:
+                try:
+                    found.acknowledged.update(json.loads(data).get("breaks", []))
+                except ValueError:
+                    pass
+            if vid is not None:
+                changes: dict[str, Any] = {}
+                if summary:
+                    try:
+                        changes = json.loads(summary)
+                    except ValueError:
+                        pass
+                folded[vid] = fold_visit(folded.get(vid), seq, at, vid, step, changes, in_place=True)
+            if anchored is not None and seq == anchored.seq:
+                anchor_row = (seq, digest)
+            prev, expected_seq = digest, seq + 1
+            found.rows += 1
+        found.head = prev
+        if anchored is not None and anchored.seq > 0 and anchor_row != (anchored.seq, anchored.mac):
+            last = expected_seq - 1
+            found.breaks.append(
+                f"the journal ends at row {last} but its anchor says row {anchored.seq} was written"
+                if last < anchored.seq else f"row {anchored.seq} is not the row the anchor recorded"
+            )
+        stored = {r[0]: dict(zip(_VISIT_FIELDS, r)) for r in self._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits")}
+        for vid in sorted(set(stored) | set(folded)):
+            if _comparable(stored.get(vid)) != _comparable(folded.get(vid)):
+                found.breaks.append(f"visit {vid[:8]}'s summary does not match its rows")
+        return found
+
+    def _safe_anchor(self) -> Any:
+        try:
+            return self.anchor.read()
+        except ValueError:
+            return None
+
+    def verify(self) -> tuple[bool, str]:
+        """(intact, what was found): the audit's answer, strict: a resealed break still counts."""
+        found = self.verify_report()
+        return found.intact, found.describe()
+
+    def reseal(self, supervisor: str, reason: str = "") -> Row:
+        """A supervisor takes responsibility for a broken journal: the visits summary is
+        rebuilt from the rows, what was found is recorded in the chain (so every later audit
+        still shows it), and the head is anchored again. Cash can move afterwards."""
+        found = self.verify_report()
+        breaks = found.open_breaks or ([self.broken] if self.broken else [])
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute("DELETE FROM visits")
+                folded: dict[str, dict[str, Any]] = {}
+                for seq, at, vid, step, summary in self._db.execute(
+                    "SELECT seq, at, visit_id, step, summary FROM rows WHERE visit_id IS NOT NULL ORDER BY seq"
+                ):
+                    folded[vid] = fold_visit(folded.get(vid), seq, at, vid, step, json.loads(summary) if summary else {})
+                self._db.executemany(
+                    f"INSERT INTO visits({', '.join(_VISIT_FIELDS)}) VALUES ({', '.join('?' * len(_VISIT_FIELDS))})",
+                    [tuple(v[name] for name in _VISIT_FIELDS) for v in folded.values()],
+                )
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if isinstance(exc, (sqlite3.Error, OSError)):
+                    raise _write_error(exc, self.path) from None
+                raise
+        self.broken = None
+        return self.record(None, RESEALED, breaks=breaks, supervisor=supervisor, reason=reason)
 
     # --- privacy ------------------------------------------------------------------------
-
-    def _load_key(self) -> bytes:
-        """The key for keyed hashes of phone numbers: random, per terminal, owner-only."""
-        key_path = self.path.with_suffix(".key")
-        try:
-            return bytes.fromhex(key_path.read_text().strip())
-        except FileNotFoundError:
-            key = secrets.token_bytes(32)
-            fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(key.hex())
-                handle.flush()
-                os.fsync(handle.fileno())
-            return key
 
     def phone_ref(self, phone: str) -> str:
         """A keyed hash of a phone number: lets visits of one customer be matched in an
@@ -219,28 +530,49 @@ class Journal:
     def head(self) -> str:
         return self._head
 
+    @property
+    def head_seq(self) -> int:
+        return self._head_seq
+
     def record(self, visit_id: str | None, step: str, **data: Any) -> Row:
         """Append one step and make it durable before returning.
 
-        `data` may carry `summary` (a dict of visits columns to set) which is stored in the
-        visits table, not in the row, and `outbox` (a list of (action, payload) compensations)
-        queued in the same transaction, so that a step and the work it promises can never be
-        separated by a crash; everything else goes into the row as JSON.
+        `data` may carry `summary` (a dict of visits columns to set: stored in the row, where
+        the MAC covers it, and folded into the visits table), `outbox` (a list of (action,
+        payload) compensations) queued in the same transaction, so that a step and the work
+        it promises can never be separated by a crash, `seal` (session details to seal with
+        this step) and `guard`, called inside the transaction before anything is written (it
+        raises to refuse: the cash check of a withdrawal sees exactly the committed journal).
+        Everything else goes into the row as JSON.
         """
+        if self._readonly:
+            raise JournalError("this journal was opened read-only")
         summary: dict[str, Any] = data.pop("summary", None) or {}
         outbox: list[tuple[str, dict[str, Any]]] = data.pop("outbox", None) or []
+        guard: Callable[[], None] | None = data.pop("guard", None)
+        unknown = set(summary) - _SUMMARY_FIELDS
+        if unknown:
+            raise JournalError(f"unknown visit fields {sorted(unknown)}")
         # Session details to seal with this step (one commit, one fsync, for both).
         sealed = self._sealed(visit_id, data.pop("seal")) if "seal" in data else None
         payload = _json(data)
+        summary_text = _json(summary) if summary else ""
         at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         with self._lock:
+            if self.broken and visit_id is not None:
+                # Sign-ins, approvals and the reseal itself may still be recorded; nothing
+                # of a visit is, so nothing can move money.
+                raise JournalBroken(f"The journal failed its check ({self.broken}); no visit is served until a supervisor reseals it.")
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                seq = (self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM rows").fetchone()[0]) + 1
-                row_hash = _row_hash(self._head, seq, at, visit_id, step, payload)
+                if guard is not None:
+                    guard()
+                prev_seq, prev = self._read_head()
+                seq = prev_seq + 1
+                row_hash = self._row_mac(prev, seq, at, visit_id, step, payload, summary_text)
                 self._db.execute(
-                    "INSERT INTO rows(seq, at, visit_id, step, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
-                    (seq, at, visit_id, step, payload, self._head, row_hash),
+                    f"INSERT INTO rows({_ROW_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                    (seq, at, visit_id, step, payload, summary_text, prev, row_hash),
                 )
                 if visit_id is not None:
                     self._update_visit(visit_id, seq, at, step, summary)
@@ -252,37 +584,29 @@ class Journal:
                         (visit_id, action, _json(item), time.time()),
                     )
                 self._db.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
+                if isinstance(exc, (sqlite3.Error, OSError)):
+                    raise _write_error(exc, self.path) from None
                 raise
-            row = Row(seq, at, visit_id, step, data, self._head, row_hash)
-            self._head = row_hash
+            row = Row(seq, at, visit_id, step, data, prev, row_hash)
+            self._head_seq, self._head = seq, row_hash
+            if self.broken:
+                self._own_write()  # keep the old anchor: it is the evidence of the break
+            else:
+                self._anchor()
         if self.crash_hook is not None:
             self.crash_hook(step)
         return row
 
     def _update_visit(self, visit_id: str, seq: int, at: str, step: str, summary: dict[str, Any]) -> None:
+        found = self._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits WHERE visit_id = ?", (visit_id,)).fetchone()
+        visit = fold_visit(dict(zip(_VISIT_FIELDS, found)) if found else None, seq, at, visit_id, step, summary)
         self._db.execute(
-            "INSERT INTO visits(visit_id, started_at, state, last_step, first_seq) VALUES (?,?,?,?,?) "
-            "ON CONFLICT(visit_id) DO UPDATE SET last_step = excluded.last_step",
-            (visit_id, at, PENDING, step, seq),
+            f"INSERT OR REPLACE INTO visits({', '.join(_VISIT_FIELDS)}) VALUES ({', '.join('?' * len(_VISIT_FIELDS))})",
+            tuple(visit[name] for name in _VISIT_FIELDS),
         )
-        if summary.get("cash_delta") is not None:
-            summary = {**summary, "cash_seq": seq}
-        if summary.get("state") == REVERSED:
-            summary = {**summary, "reversed_seq": seq}
-        allowed = {
-            "kind", "amount", "currency", "account_id", "transaction_id", "state", "cash_delta", "cashier", "resolution",
-            "cash_seq", "reversed_seq",
-        }
-        unknown = set(summary) - allowed
-        if unknown:
-            raise JournalError(f"unknown visit fields {sorted(unknown)}")
-        if summary:
-            columns = ", ".join(f"{name} = ?" for name in summary)
-            values = [None if v is None else str(v) for v in summary.values()]
-            self._db.execute(f"UPDATE visits SET {columns} WHERE visit_id = ?", (*values, visit_id))
 
     # --- reading ------------------------------------------------------------------------
 
@@ -317,22 +641,6 @@ class Journal:
                 f"SELECT {_VISIT_COLUMNS} FROM visits WHERE state = ? ORDER BY started_at", (state,)
             )
         return [VisitSummary(*row) for row in cursor]
-
-    def verify(self) -> tuple[bool, str]:
-        """Walk the chain; report the first row that was edited, removed or reordered."""
-        prev = GENESIS
-        expected_seq = 1
-        for row in self._db.execute("SELECT seq, at, visit_id, step, data, prev_hash, hash FROM rows ORDER BY seq"):
-            seq, at, vid, step, data, prev_hash, digest = row
-            if seq != expected_seq:
-                return False, f"row {expected_seq} is missing (next row is {seq})"
-            if prev_hash != prev:
-                return False, f"row {seq} does not follow row {seq - 1} (removed or reordered)"
-            if _row_hash(prev_hash, seq, at, vid, step, data) != digest:
-                return False, f"row {seq} ({step}) was changed after it was written"
-            prev = digest
-            expected_seq += 1
-        return True, f"{expected_seq - 1} rows, head {prev}"
 
     def shift_movements(self, since_seq: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, int]]:
         """Since journal row `since_seq`: each cash movement (currency, signed amount), each
@@ -370,6 +678,7 @@ class Journal:
         if sealed is not None:
             with self._lock:
                 self._db.execute("INSERT OR REPLACE INTO vault(visit_id, sealed) VALUES (?, ?)", (visit_id, sealed))
+                self._own_write()
 
     def unseal(self, visit_id: str) -> dict[str, str] | None:
         """The sealed headers, or None when there are none or they cannot be opened (another
@@ -395,6 +704,7 @@ class Journal:
     def erase(self, visit_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM vault WHERE visit_id = ?", (visit_id,))
+            self._own_write()
 
     # --- the outbox: compensations re-sent until acknowledged ----------------------------------
 
@@ -404,6 +714,7 @@ class Journal:
                 "INSERT INTO outbox(visit_id, action, payload, next_at) VALUES (?,?,?,?)",
                 (visit_id, action, _json(payload), time.time() if at is None else at),
             )
+            self._own_write()
             return int(cursor.lastrowid)
 
     def compensations(self, *, due_by: float | None = None, states: tuple[str, ...] = ("pending",)) -> list[Compensation]:
@@ -422,10 +733,17 @@ class Journal:
                 "UPDATE outbox SET state = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
                 (state, attempts, next_at, error or None, item_id),
             )
+            self._own_write()
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._readonly:
+                self._db.close()
+                return
+            self._db.close()  # SQLite checkpoints the WAL into the file here
+            if not self.broken:
+                self._anchor()  # ... so the anchor records the files as they are now
+            self.anchor.close()
 
 
 @dataclass(frozen=True)
@@ -444,3 +762,15 @@ _VISIT_COLUMNS = (
     "visit_id, started_at, kind, amount, currency, account_id, transaction_id, state, last_step, cash_delta, cashier,"
     " resolution"
 )
+
+
+def _comparable(visit: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    if visit is None:
+        return None
+    return tuple(None if visit[name] is None else str(visit[name]) for name in _VISIT_FIELDS)
+
+
+def _open_error(path: Path, exc: sqlite3.Error) -> JournalError:
+    if "full" in str(exc):
+        return _write_error(exc, path)
+    return JournalError(f"cannot open the journal at {path}: {exc}")

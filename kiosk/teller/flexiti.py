@@ -300,6 +300,7 @@ class FlexitiDesk:
                                           "reference_id": flow.reference_id, "idempotency": key})
             journal.record(
                 visit.visit_id, "INTENT", kind=journey, amount=amount.plain(), currency=amount.currency,
+                guard=teller.cash_out_guard(amount) if direction is VisitKind.WITHDRAW else None,
                 request_id=flow.request_id, idempotency=key,
                 summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
             )

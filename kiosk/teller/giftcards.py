@@ -275,8 +275,10 @@ class GiftCardDesk:
             pos_ref = f"{visit.visit_id[:8]}-{action}"
             visit.journey, visit.receipt_kind, visit.kind = journey, title, direction
             visit.amount = amount
+            payout = Money(min(amount.amount, before.balance.amount), amount.currency)
             journal.record(
                 visit.visit_id, "INTENT", kind=journey, amount=amount.plain(), currency=amount.currency,
+                guard=teller.cash_out_guard(payout) if direction is VisitKind.WITHDRAW else None,
                 before_balance=before.balance.plain(), pos_ref=pos_ref,
                 summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
             )

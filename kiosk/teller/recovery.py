@@ -101,7 +101,10 @@ def forget_when_done(teller: Teller, visit_id: str) -> None:
 
 
 def recover(teller: Teller) -> list[Resolution]:
-    """Resolve every unfinished visit, then run the outbox once. Safe to run again."""
+    """Resolve every unfinished visit, then run the outbox once. Safe to run again. Refused
+    (JOURNAL_BROKEN) on a journal that failed its check: its rows cannot be trusted to say
+    what a visit did."""
+    teller.require_trusted_journal()
     done: list[Resolution] = []
     for visit in teller.journal.visits(state=states.PENDING):
         try:
@@ -243,7 +246,10 @@ def _reprint(teller: Teller, visit_id: str) -> None:
 
 def run_outbox(teller: Teller, *, force: bool = False, now: float | None = None) -> int:
     """Send every due compensation once (and those that sending them queued, e.g. a reversal
-    after a settle); returns how many are still pending."""
+    after a settle); returns how many are still pending. Nothing is sent while the journal
+    is untrusted: the compensations wait for the supervisor's reseal."""
+    if teller.journal.broken or teller.journal.changed_behind_our_back():
+        return len(teller.journal.compensations())
     tried: set[int] = set()
     while True:
         due_by = None if force else (time.time() if now is None else now)

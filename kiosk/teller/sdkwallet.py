@@ -241,6 +241,7 @@ class SdkWalletDesk:
             visit.account = Account(coin.serial, f"{coin.name or coin.currency} ({coin.currency})", coin.amount)
             journal.record(
                 visit.visit_id, "INTENT", kind=journey, amount=cash.plain(), currency=cash.currency,
+                guard=teller.cash_out_guard(cash) if direction is VisitKind.WITHDRAW else None,
                 wallet_amount=quote.amount.plain(), commission=quote.commission.plain(), total=quote.total.plain(),
                 coin=coin.serial, reference=reference,
                 summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": coin.serial,

@@ -141,6 +141,16 @@ class Shifts:
         totals = self._totals.get(currency)
         return Money(totals.expected if totals else Decimal(0), currency)
 
+    def committed_cash(self, currency: str) -> Money:
+        """The drawer's expected cash recomputed from the committed journal (not from this
+        process's running totals): what the guard of a cash-out checks inside its own
+        journal transaction."""
+        currency = check_currency(currency)
+        if self.current is None:
+            return Money(Decimal(0), currency)
+        totals = self._compute(self.current).get(currency)
+        return Money(totals.expected if totals else Decimal(0), currency)
+
     def note_cash(self, currency: str, amount: Money, *, paid_in: bool) -> None:
         t = self._totals.setdefault(currency, CurrencyTotals())
         if paid_in:

@@ -279,6 +279,7 @@ class Teller:
     def _ensure_ready_for_cash(self) -> None:
         """Refuse before any money moves when the shift, an unresolved visit or the devices
         would not let the visit finish."""
+        self.require_trusted_journal()
         self.require_cashier()
         self.shifts.require_open()
         if self.journal.unresolved_suspects():
@@ -299,6 +300,43 @@ class Teller:
                 f"The {problem}: no receipt could be printed.",
                 "Fix the printer (paper, cover, power), then try again. No money moved.",
             )
+
+    def require_trusted_journal(self) -> None:
+        """Nothing moves money (a visit, a recovery, a compensation) on a journal that failed
+        its check, or whose files changed behind this process's back."""
+        if self.journal.broken or self.journal.changed_behind_our_back():
+            raise TellerError(
+                "JOURNAL_BROKEN",
+                f"The journal failed its check: {self.journal.broken}. Cash movements are locked.",
+                "A supervisor must count the drawer and reseal the journal (kiosk journal reseal).",
+            )
+
+    def cash_out_guard(self, amount: Money) -> Callable[[], None]:
+        """For `journal.record(..., guard=...)` on a cash-out's INTENT: the drawer's cash is
+        checked again inside the transaction that records the intent, against the committed
+        journal, so no two visits can both be promised the same notes."""
+
+        def guard() -> None:
+            cash = self.shifts.committed_cash(amount.currency)
+            if cash < amount:
+                raise TellerError(
+                    "NOT_ENOUGH_CASH",
+                    f"The drawer holds {cash}; it cannot pay out {amount}.",
+                    "Offer a smaller amount, or another currency.",
+                )
+
+        return guard
+
+    def reseal_journal(self, supervisor: str, reason: str = "") -> str:
+        """A supervisor accepts a journal that failed its check (after counting the drawer):
+        what was found is recorded in the chain and cash can move again."""
+        if not self.journal.broken:
+            raise TellerError("JOURNAL_OK", "The journal passed its check: there is nothing to reseal.")
+        found = self.journal.broken
+        self.journal.reseal(supervisor, reason)
+        # The visits summary was rebuilt from the rows: the shift's figures follow it.
+        self.shifts = Shifts(self.journal)
+        return found
 
     # --- the visit -------------------------------------------------------------------------
 
@@ -414,6 +452,7 @@ class Teller:
         self.journal.record(
             visit.visit_id,
             "INTENT",
+            guard=self.cash_out_guard(visit.amount) if visit.kind is VisitKind.WITHDRAW else None,
             kind=visit.kind.value,
             account_id=visit.account.account_id,
             amount=visit.amount.plain(),

@@ -22,7 +22,8 @@ JANE = "+14155559992"
 
 
 def kiosk(args, tmp_path, stdin=""):
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "KIOSK_DATA_DIR": str(tmp_path / "data"), "KIOSK_AUTH__PEPPER": PEPPER}
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "KIOSK_DATA_DIR": str(tmp_path / "data"), "KIOSK_AUTH__PEPPER": PEPPER,
+           "KIOSK_JOURNAL__MAC_KEY": "cli-test-journal-key-0123456789abcdef"}
     return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], env=env, input=stdin, capture_output=True, text=True, timeout=60)
 
 

@@ -15,7 +15,7 @@ from tests.auth.helpers import PINS, Clock, make_guard, steps
 
 @pytest.fixture
 def journal(tmp_path):
-    j = Journal(tmp_path / "journal.sqlite3")
+    j = Journal(tmp_path / "journal.sqlite3", mac_key=b"m" * 32)
     yield j
     j.close()
 

@@ -4,10 +4,12 @@ import pytest
 
 from kiosk.journal.store import PENDING, Journal
 
+KEY = b"m" * 32
+
 
 @pytest.fixture
 def journal(tmp_path):
-    j = Journal(tmp_path / "journal.sqlite3")
+    j = Journal(tmp_path / "journal.sqlite3", mac_key=KEY)
     yield j
     j.close()
 
@@ -16,7 +18,7 @@ def test_rows_are_durable_and_chained(tmp_path, journal):
     journal.record("v1", "SESSION_OPEN_SENT", idempotency="k1")
     journal.record("v1", "INTENT", kind="withdraw", summary={"kind": "withdraw", "amount": "10.00", "currency": "GBP"})
     journal.close()
-    again = Journal(tmp_path / "journal.sqlite3")
+    again = Journal(tmp_path / "journal.sqlite3", mac_key=KEY)
     rows = list(again.rows("v1"))
     assert [r.step for r in rows] == ["SESSION_OPEN_SENT", "INTENT"]
     assert rows[1].prev_hash == rows[0].hash
@@ -55,7 +57,7 @@ def test_verify_finds_any_tampering(tmp_path, journal, tamper):
 def test_phone_is_only_kept_as_a_keyed_hash(tmp_path, journal):
     ref = journal.phone_ref("+14155559992")
     assert ref == journal.phone_ref("+14155559992") and ref != journal.phone_ref("+14155559993")
-    other = Journal(tmp_path / "other" / "journal.sqlite3")
+    other = Journal(tmp_path / "other" / "journal.sqlite3", mac_key=KEY)
     assert other.phone_ref("+14155559992") != ref  # keyed per terminal: not a plain hash
     assert oct((tmp_path / "journal.key").stat().st_mode & 0o777) == "0o600"
     other.close()
@@ -75,11 +77,11 @@ def test_a_step_and_the_compensation_it_promises_are_written_together(tmp_path, 
 
 
 def test_sealed_session_details_are_opaque_and_erasable(tmp_path):
-    journal = Journal(tmp_path / "j.sqlite3", vault_key=b"k" * 32)
+    journal = Journal(tmp_path / "j.sqlite3", mac_key=KEY, vault_key=b"k" * 32)
     journal.seal("v1", {"phone": "+14155559992", "token_id": "t"})
     assert journal.unseal("v1") == {"phone": "+14155559992", "token_id": "t"}
     assert journal.sealed_visits() == ["v1"]
-    other_key = Journal(tmp_path / "j.sqlite3", vault_key=b"x" * 32)
+    other_key = Journal(tmp_path / "j.sqlite3", mac_key=KEY, vault_key=b"x" * 32)
     assert other_key.unseal("v1") is None  # another key opens nothing: escalate, never guess
     journal.erase("v1")
     assert journal.unseal("v1") is None and journal.sealed_visits() == []

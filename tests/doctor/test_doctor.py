@@ -14,14 +14,17 @@ import pytest
 
 from kiosk.doctor import OK, _bounded, _TimedOut, run_doctor
 from kiosk.journal.store import Journal
+from kiosk.runtime import derive_journal_key
 from kiosk.settings import load_settings
 from kiosk.sim.rapyd import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
+
+TEST_MAC_KEY = derive_journal_key(DEMO_SECRET_KEY)  # what the kiosk derives from the demo secret
 
 from .conftest import run
 
 
 def _journal_with_rows(data_dir: Path) -> Path:
-    journal = Journal(data_dir / "journal.sqlite3")
+    journal = Journal(data_dir / "journal.sqlite3", mac_key=TEST_MAC_KEY)
     for step in ("SHIFT_OPENED", "FLOAT_COUNTED", "SHIFT_CLOSED"):
         journal.record(None, step, note=step.lower())
     journal.close()
@@ -250,7 +253,7 @@ def test_a_tampered_journal_fails(tmp_path, good):
     result = run(tmp_path, good)
     assert result.code == 1
     line = result.line("FAIL", "journal")
-    assert "hash chain is broken: row 2 (FLOAT_COUNTED) was changed" in line
+    assert "journal failed its check: row 2 (FLOAT_COUNTED) was changed" in line
     assert "do not edit it" in line
 
 

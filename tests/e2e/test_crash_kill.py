@@ -19,6 +19,8 @@ import pytest
 
 from drivers.emulator import PrinterEmulator
 from kiosk.journal.store import Journal
+from kiosk.runtime import derive_journal_key
+from kiosk.sim import rapyd as sim
 from tests.e2e.test_txn_cli import KIOSK, fresh_window, sim_url  # noqa: F401  (module-scoped `kiosk sim` process)
 
 STEPS = [
@@ -88,7 +90,7 @@ def ledger_for(sim_url, phone):  # noqa: F811
 
 def visit_states(tmp_path, *_):
     """The visits' states, read straight from the journal the processes left."""
-    journal = Journal(tmp_path / "data" / "journal.sqlite3")
+    journal = Journal.reader(tmp_path / "data" / "journal.sqlite3", mac_key=derive_journal_key(sim.DEMO_SECRET_KEY))
     try:
         assert journal.verify()[0]
         return [v.state for v in journal.visits()]

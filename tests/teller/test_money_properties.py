@@ -32,7 +32,7 @@ from drivers.simulated import SimulatedDrawer, SimulatedPrinter
 from kiosk.backends.rapyd import RapydClient
 from kiosk.journal.store import ABANDONED, COMPLETED, DECLINED, PENDING, REVERSED, SUSPECT, Journal, crash_after
 from kiosk.money import parse_amount
-from kiosk.runtime import vault_key
+from kiosk.runtime import derive_journal_key, vault_key
 from kiosk.sim import rapyd as sim
 from kiosk.teller import Teller, TellerError
 from kiosk.teller.recovery import escalations, recover, resolve_suspect, run_outbox
@@ -149,7 +149,7 @@ class KioskMachine(RuleBasedStateMachine):
         printer, drawer = SimulatedPrinter(), SimulatedDrawer()
         printer.open()
         drawer.open()
-        journal = Journal(self.tmp / "journal.sqlite3", vault_key=vault_key(sim.DEMO_SECRET_KEY))
+        journal = Journal(self.tmp / "journal.sqlite3", mac_key=derive_journal_key(sim.DEMO_SECRET_KEY), vault_key=vault_key(sim.DEMO_SECRET_KEY))
         teller = Teller(
             backend=client, printer=printer, drawer=drawer, journal=journal, store_name="Test Shop",
             terminal_id="T-1", cashier="alice", retry=RetryPolicy(attempts=3, base=0.01, cap=0.05, deadline=5.0),

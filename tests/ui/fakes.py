@@ -190,7 +190,7 @@ class FakeDemo:
 
 def fake_runtime(data_dir: Path, *, clock=time.time, drawer: FakeDrawer | None = None) -> SimpleNamespace:
     backend, printer, drawer = FakeBackend(), FakePrinter(), drawer or FakeDrawer()
-    journal = Journal(Path(data_dir) / "journal.db")
+    journal = Journal(Path(data_dir) / "journal.db", mac_key=b"m" * 32)
     teller = Teller(
         backend=backend,
         printer=printer,
