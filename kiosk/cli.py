@@ -430,7 +430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sim_main(argv[1:])
     if argv[:1] == ["txn"] and len(argv) > 1 and argv[1].startswith(("giftcard-", "sdk-", "flexiti-")):
+        from kiosk import datadir
         from kiosk.journeys_cli import main as journeys_main  # gift cards, SDK.finance, Flexiti
+
+        datadir.process_name = f"kiosk txn {argv[1]}"
 
         return journeys_main(argv[1:])
     if argv[:2] == ["devices", "emulate"]:
@@ -438,7 +441,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return emulator_main(argv[2:], prog="kiosk devices emulate")
     args = build_parser().parse_args(argv)
+    from kiosk import datadir
     from kiosk.datadir import DataDirBusy
+
+    datadir.process_name = " ".join(["kiosk", *(w for w in (args.command, getattr(args, "kind", None) or getattr(args, "action", None)) if w)])
     from kiosk.settings import SettingsError
 
     try:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -38,6 +37,8 @@ class WriterLock:
 
 
 _held: dict[Path, WriterLock] = {}
+#: what this process is, for the message a second writer shows ("kiosk txn withdraw")
+process_name = "kiosk"
 
 
 def hold_writer(data_dir: Path, command: str | None = None) -> WriterLock:
@@ -65,7 +66,7 @@ def hold_writer(data_dir: Path, command: str | None = None) -> WriterLock:
         raise
     # Who holds it, for the message a second process shows (informative only: the flock
     # itself is the lock, so a stale text never blocks anyone).
-    what = command or " ".join(["kiosk", *sys.argv[1:3]])
+    what = command or process_name
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"process {os.getpid()} ({what}, since {time.strftime('%H:%M:%S')})\n".encode(), 0)
     lock = _held[key] = WriterLock(path, fd)

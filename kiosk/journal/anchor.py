@@ -77,10 +77,13 @@ class AnchorFile:
         for index in range(2):
             slot = raw[index * SLOT : (index + 1) * SLOT].rstrip(b"\x00 \n")
             body, _, mac = slot.rpartition(b"|")
-            if not body or not hmac.compare_digest(mac.decode("ascii", "replace"), self._mac(body)):
+            if not body or not hmac.compare_digest(mac, self._mac(body).encode()):
                 continue
-            data = json.loads(body)
-            anchor = Anchor(int(data["seq"]), str(data["mac"]), data["files"], int(data["n"]))
+            try:
+                data = json.loads(body)
+                anchor = Anchor(int(data["seq"]), str(data["mac"]), data["files"], int(data["n"]))
+            except (ValueError, KeyError, TypeError):
+                continue
             if best is None or anchor.counter > best.counter:
                 best = anchor
         if best is None:
