@@ -149,7 +149,16 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
         return deadline + self.host_timeout if deadline else self.host_timeout * 3
 
     def first_screen(self) -> Screen:
-        return ReadyScreen(self.pos_id, self.status)
+        return self._broken_screen() or ReadyScreen(self.pos_id, self.status)
+
+    def _broken_screen(self) -> Screen | None:
+        """While the journal is untrusted, the till shows why instead of the ready screen."""
+        journal = getattr(self.teller, "journal", None)
+        if journal is None or not (journal.broken or journal.changed_behind_our_back()):
+            return None
+        from kiosk.ui.screens.journal_broken import JournalBrokenScreen
+
+        return JournalBrokenScreen(journal.broken)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
@@ -169,7 +178,7 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
 
     def show_ready(self) -> None:
         self.visit, self.choice, self.amount, self.phone = None, None, None, ""
-        self.show(ReadyScreen(self.pos_id, self.status))
+        self.show(self._broken_screen() or ReadyScreen(self.pos_id, self.status))
         self.refresh_status()
 
     # --- workers ---------------------------------------------------------------------------
@@ -350,6 +359,25 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
             return m.Done(f"Visit {visit_id[:8]} resolved by {supervisor}: now {state}.")
 
         self.run_teller("resolve", resolve, busy=False)
+
+    @guarded
+    def on_reseal_journal(self, message: m.ResealJournal) -> None:
+        teller = self.teller
+        guard = getattr(teller, "guard", None)
+
+        def reseal(supervisor: str) -> None:
+            def work() -> Message:
+                found = teller.reseal_journal(supervisor, "resealed at the till")
+                return m.Done(f"Journal resealed by {supervisor}; on record: {found}")
+
+            self.run_teller("reseal", work, busy=False)
+
+        if guard is None:
+            reseal(str(getattr(teller, "cashier", "") or "supervisor"))  # no sign-in on this till
+            return
+        from kiosk.ui.screens.approve import ask_approval
+
+        ask_approval(self, auth.RESEAL, then=lambda supervisor: supervisor and reseal(supervisor))
 
     @guarded
     def on_done(self, message: m.Done) -> None:

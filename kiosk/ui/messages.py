@@ -231,6 +231,10 @@ class ResolveSuspect(Message):
     supervisor: str
 
 
+class ResealJournal(Message):
+    """A supervisor reseals a journal that failed its check."""
+
+
 @dataclass(eq=False)
 class Done(Message):
     """A short piece of work finished: show `text` and go back to ready."""

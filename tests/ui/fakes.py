@@ -188,7 +188,7 @@ class FakeDemo:
         return self.window - self.clock() % self.window
 
 
-def fake_runtime(data_dir: Path, *, clock=time.time, drawer: FakeDrawer | None = None) -> SimpleNamespace:
+def fake_runtime(data_dir: Path, *, clock=time.time, drawer: FakeDrawer | None = None, reuse_shift: bool = False) -> SimpleNamespace:
     backend, printer, drawer = FakeBackend(), FakePrinter(), drawer or FakeDrawer()
     journal = Journal(Path(data_dir) / "journal.db", mac_key=b"m" * 32)
     teller = Teller(
@@ -202,7 +202,8 @@ def fake_runtime(data_dir: Path, *, clock=time.time, drawer: FakeDrawer | None =
         retry=RetryPolicy(attempts=3, base=0.01, cap=0.02, deadline=1.0),
         clock=clock,
     )
-    teller.open_shift({"GBP": Money(Decimal("100.00"), "GBP"), "EUR": Money(Decimal("50.00"), "EUR")})
+    if not reuse_shift:
+        teller.open_shift({"GBP": Money(Decimal("100.00"), "GBP"), "EUR": Money(Decimal("50.00"), "EUR")})
     return SimpleNamespace(
         teller=teller,
         settings=None,

@@ -32,6 +32,8 @@ TITLES = {
     "DRAWER_OPEN": "Cash drawer is open",
     "DECLINED": "Declined by the wallet service",
     "REVERSAL_FAILED": "Reversal not confirmed yet",
+    "JOURNAL_BROKEN": "Journal check failed: no cash moves",
+    "JOURNAL_FULL": "Disk full: nothing can be recorded",
     "INTERNAL": "Something went wrong",
 }
 
