@@ -52,6 +52,7 @@ class ShiftReport:
     totals: dict[str, CurrencyTotals]
     visits: dict[str, int] = field(default_factory=dict)  # state -> count
     head_hash: str = ""
+    head_seq: int = 0  # with head_hash: the journal's anchor, printed so paper can prove a cut-off
     closed_at: str = ""
 
     def lines(self) -> list[str]:
@@ -63,7 +64,7 @@ class ShiftReport:
                 out.append(f"     counted {t.counted:.2f}  variance {t.variance:+.2f}")
         out.append("visits: " + ", ".join(f"{k} {v}" for k, v in sorted(self.visits.items())) if self.visits else "visits: none")
         if self.head_hash:
-            out.append(f"journal head {self.head_hash}")
+            out.append(f"journal head row {self.head_seq} {self.head_hash}")
         return out
 
     def document(self, store_name: str, terminal_id: str, columns: int) -> ReceiptDocument:
@@ -92,7 +93,7 @@ class ShiftReport:
             items.append(TextLine(f"{state:<20}{count:>6}"))
         if self.head_hash:
             items.append(Feed())
-            items.append(TextLine("Journal head:"))
+            items.append(TextLine(f"Journal head: row {self.head_seq}"))
             for start in range(0, len(self.head_hash), columns):
                 items.append(TextLine(self.head_hash[start : start + columns]))
         items.append(Feed(2))
@@ -212,7 +213,7 @@ class Shifts:
             expected={c: f"{t.expected:.2f}" for c, t in sorted(report.totals.items())},
             variance={c: f"{v:+.2f}" for c, v in sorted(variances.items())},
         )
-        report.kind, report.head_hash, report.closed_at = "Z", row.hash, row.at
+        report.kind, report.head_hash, report.head_seq, report.closed_at = "Z", row.hash, row.seq, row.at
         self.current = None
         self._totals = {}
         return report

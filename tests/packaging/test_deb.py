@@ -145,6 +145,9 @@ def test_postinst_creates_the_user_and_state_and_is_idempotent(unpacked, tmp_pat
     pepper = root / "etc/credstore/KIOSK_AUTH__PEPPER"  # made once, random, root only
     assert stat.S_IMODE(pepper.stat().st_mode) == 0o600 and len(pepper.read_text()) == 64
     first_pepper = pepper.read_text()
+    journal_key = root / "etc/credstore/KIOSK_JOURNAL__MAC_KEY"  # likewise, for the journal's MACs
+    assert stat.S_IMODE(journal_key.stat().st_mode) == 0o600 and len(journal_key.read_text()) == 64
+    first_journal_key = journal_key.read_text()
     assert "systemctl" not in calls  # never touches the host's services when DPKG_ROOT is set
     assert "next steps" in done.stdout
 
@@ -152,6 +155,7 @@ def test_postinst_creates_the_user_and_state_and_is_idempotent(unpacked, tmp_pat
     env, log = _stubs(tmp_path, getent_finds=True)  # second run: the user exists
     done = subprocess.run([postinst, "configure", "0.1.0-1"], env=env, capture_output=True, text=True)
     assert pepper.read_text() == first_pepper  # an upgrade keeps it: a new one would void every PIN
+    assert journal_key.read_text() == first_journal_key  # ... and would break the journal's check
     assert done.returncode == 0, done.stderr
     assert "useradd" not in log.read_text() and "groupadd" not in log.read_text()
     assert "next steps" not in done.stdout
@@ -190,6 +194,7 @@ def test_the_unit_runs_the_kiosk_on_tty1_as_its_own_user(unpacked):
     assert one["Conflicts"] == "getty@tty1.service"
     assert sorted(unit["LoadCredential"]) == [
         "KIOSK_AUTH__PEPPER:/etc/credstore/KIOSK_AUTH__PEPPER",
+        "KIOSK_JOURNAL__MAC_KEY:/etc/credstore/KIOSK_JOURNAL__MAC_KEY",
         "KIOSK_RAPYD__ACCESS_KEY:/etc/credstore/KIOSK_RAPYD__ACCESS_KEY",
         "KIOSK_RAPYD__SECRET_KEY:/etc/credstore/KIOSK_RAPYD__SECRET_KEY",
     ]
