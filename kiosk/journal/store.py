@@ -33,6 +33,7 @@ import signal
 import sqlite3
 import time
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -495,8 +496,7 @@ class Journal:
         found = self.verify_report()
         breaks = found.open_breaks or ([self.broken] if self.broken else [])
         with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
+            with self._transaction():
                 self._db.execute("DELETE FROM visits")
                 folded: dict[str, dict[str, Any]] = {}
                 for seq, at, vid, step, summary in self._db.execute(
@@ -507,13 +507,6 @@ class Journal:
                     f"INSERT INTO visits({', '.join(_VISIT_FIELDS)}) VALUES ({', '.join('?' * len(_VISIT_FIELDS))})",
                     [tuple(v[name] for name in _VISIT_FIELDS) for v in folded.values()],
                 )
-                self._db.execute("COMMIT")
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                if isinstance(exc, (sqlite3.Error, OSError)):
-                    raise _write_error(exc, self.path) from None
-                raise
         self.broken = None
         return self.record(None, RESEALED, breaks=breaks, supervisor=supervisor, reason=reason)
 
@@ -563,8 +556,7 @@ class Journal:
                 # Sign-ins, approvals and the reseal itself may still be recorded; nothing
                 # of a visit is, so nothing can move money.
                 raise JournalBroken(f"The journal failed its check ({self.broken}); no visit is served until a supervisor reseals it.")
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
+            with self._transaction():
                 if guard is not None:
                     guard()
                 prev_seq, prev = self._read_head()
@@ -583,13 +575,6 @@ class Journal:
                         "INSERT INTO outbox(visit_id, action, payload, next_at) VALUES (?,?,?,?)",
                         (visit_id, action, _json(item), time.time()),
                     )
-                self._db.execute("COMMIT")
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                if isinstance(exc, (sqlite3.Error, OSError)):
-                    raise _write_error(exc, self.path) from None
-                raise
             row = Row(seq, at, visit_id, step, data, prev, row_hash)
             self._head_seq, self._head = seq, row_hash
             if self.broken:
@@ -599,6 +584,21 @@ class Journal:
         if self.crash_hook is not None:
             self.crash_hook(step)
         return row
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT; a failed write is rolled back whole and said plainly
+        (a full disk by name): what was not committed was not done."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            yield
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, (sqlite3.Error, OSError)):
+                raise _write_error(exc, self.path) from None
+            raise
 
     def _update_visit(self, visit_id: str, seq: int, at: str, step: str, summary: dict[str, Any]) -> None:
         found = self._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits WHERE visit_id = ?", (visit_id,)).fetchone()

@@ -34,6 +34,15 @@ def serve_withdrawal(stack, amount: str = "10", phone: str = JANE) -> str:
     return visit.visit_id
 
 
+def till_after_one_withdrawal(server, tmp_path):
+    """A till that served one withdrawal and was closed; its simulator."""
+    simulator = server.fresh(tmp_path / "ledger.sqlite3")
+    stack = build_stack(tmp_path, server.handle.url, simulator)
+    serve_withdrawal(stack)
+    stack.journal.close()
+    return simulator
+
+
 def _sql(path, *statements, args=()):
     db = sqlite3.connect(path)
     for statement in statements:
@@ -81,10 +90,7 @@ TAMPERING = {
 
 @pytest.mark.parametrize("how", sorted(TAMPERING))
 def test_a_tampered_journal_moves_no_money(server, tmp_path, how):
-    simulator = server.fresh(tmp_path / "ledger.sqlite3")
-    stack = build_stack(tmp_path, server.handle.url, simulator)
-    serve_withdrawal(stack)
-    stack.journal.close()
+    simulator = till_after_one_withdrawal(server, tmp_path)
     path = tmp_path / "journal.sqlite3"
     TAMPERING[how](path)
 
@@ -105,10 +111,7 @@ def test_a_tampered_journal_moves_no_money(server, tmp_path, how):
 
 
 def test_an_untouched_journal_opens_without_a_full_walk(server, tmp_path, monkeypatch):
-    simulator = server.fresh(tmp_path / "ledger.sqlite3")
-    stack = build_stack(tmp_path, server.handle.url, simulator)
-    serve_withdrawal(stack)
-    stack.journal.close()
+    simulator = till_after_one_withdrawal(server, tmp_path)
     walked = []
     monkeypatch.setattr(Journal, "verify_report", lambda self, **kw: walked.append(1))
     again = Journal(tmp_path / "journal.sqlite3", mac_key=KEY)
@@ -140,10 +143,7 @@ def test_an_edit_while_the_kiosk_runs_locks_cash(stack):
 
 
 def test_a_supervisor_reseal_records_the_break_and_unlocks_cash(server, tmp_path):
-    simulator = server.fresh(tmp_path / "ledger.sqlite3")
-    stack = build_stack(tmp_path, server.handle.url, simulator)
-    serve_withdrawal(stack)
-    stack.journal.close()
+    simulator = till_after_one_withdrawal(server, tmp_path)
     path = tmp_path / "journal.sqlite3"
     _sql(path, "UPDATE visits SET amount = '28.00', cash_delta = '-28.00'")  # the expected cash lies
 
@@ -166,10 +166,7 @@ def test_a_supervisor_reseal_records_the_break_and_unlocks_cash(server, tmp_path
 
 
 def test_a_resealed_row_edit_stays_visible_to_audits(server, tmp_path):
-    simulator = server.fresh(tmp_path / "ledger.sqlite3")
-    stack = build_stack(tmp_path, server.handle.url, simulator)
-    serve_withdrawal(stack)
-    stack.journal.close()
+    simulator = till_after_one_withdrawal(server, tmp_path)
     path = tmp_path / "journal.sqlite3"
     TAMPERING["an INTENT row edited"](path)
     again = Journal(path, mac_key=KEY)
@@ -184,10 +181,7 @@ def test_a_resealed_row_edit_stays_visible_to_audits(server, tmp_path):
 
 
 def test_the_wrong_key_cannot_open_a_till_journal(server, tmp_path):
-    simulator = server.fresh(tmp_path / "ledger.sqlite3")
-    stack = build_stack(tmp_path, server.handle.url, simulator)
-    serve_withdrawal(stack)
-    stack.journal.close()
+    simulator = till_after_one_withdrawal(server, tmp_path)
     stranger = Journal(tmp_path / "journal.sqlite3", mac_key=b"k" * 32)
     assert stranger.broken and "anchor" in stranger.broken
     stranger.close()
