@@ -78,7 +78,8 @@ def to_e164(text: str, region: str = "") -> str:
             phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: f"{country} is not a country calling code",
             phonenumbers.ValidationResult.TOO_SHORT: f"it is too short for a {country} number",
             phonenumbers.ValidationResult.TOO_LONG: f"it is too long for a {country} number",
-            phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "it has no area code",
+            # a local number without its area code, or the start of a longer one
+            phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: f"it is too short for a {country} number",
         }.get(reason, f"no {country} number has that many digits")
         raise PhoneError(f"{headline[:-1]}: {why}.", ask)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
