@@ -107,3 +107,22 @@ def test_ascii_amounts_round_trip_exactly(pair):
     assert parse_amount(money.wire(), currency) == money  # what a back end is sent
     assert parse_host_amount(money.wire(), currency) == money
     assert money.plain().isascii() and money.wire().isascii()
+
+
+def test_shift_floats_and_limits_refuse_other_digits(tmp_path, monkeypatch, capsys):
+    """`kiosk shift open --float GBP=５００` and a limit setting in Arabic-Indic digits: the
+    cashier's message (exit 1) and the one-paragraph settings error (exit 2), nothing opened."""
+    from pathlib import Path
+
+    from kiosk.cli import main as kiosk_main
+    from kiosk.settings import SettingsError, load_settings
+
+    demo = str(Path(__file__).resolve().parents[2] / "config" / "demo.toml")
+    data = str(tmp_path / "data")
+    assert kiosk_main(["--config", demo, "--data-dir", data, "shift", "open", "--float", "GBP=５００"]) == 1
+    assert "'５００' is not an amount: use the digits 0-9 only" in capsys.readouterr().err
+    assert kiosk_main(["--config", demo, "--data-dir", data, "shift", "report"]) == 1
+    assert "No shift is open" in capsys.readouterr().err
+    monkeypatch.setenv("KIOSK_LIMITS__PER_VISIT", '{"GBP": "١٠٠"}')
+    with pytest.raises(SettingsError, match="limits.per_visit.*0-9"):
+        load_settings(None, {"data_dir": data})
