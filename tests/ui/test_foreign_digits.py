@@ -9,7 +9,10 @@ from textual.widgets import Input
 
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.customer import CustomerScreen
-from tests.ui.helpers import type_text, wait_until, widget_words
+from kiosk.ui.screens.signin import SignInScreen
+from tests.auth.helpers import make_guard
+from tests.ui.fakes import fake_runtime
+from tests.ui.helpers import type_text, wait_for_screen, wait_until, widget_words
 from tests.ui.journey import at_customer, at_ready, identify, to_amount
 
 SIZE = (80, 24)
@@ -64,3 +67,19 @@ async def test_a_national_number_with_the_till_region(fake_world) -> None:
         assert "Valid number." in widget_words(pilot, "#phone-msg")
         await pilot.press("enter", *fake_world.otp("+447700900111"), "enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, CustomerScreen), what="the session to open")
+
+
+async def test_the_sign_in_pin_field_refuses_other_digits_with_the_message(tmp_path) -> None:
+    runtime = fake_runtime(tmp_path)
+    make_guard(tmp_path, runtime.teller.journal).attach(runtime.teller)
+    try:
+        app = KioskApp(runtime)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for_screen(pilot, SignInScreen)
+            pin = app.screen.query_one("#signin-pin", Input)
+            pin.focus()
+            await pilot.pause()
+            await pilot.press("1", "٢")  # an ASCII 1, then an Arabic-Indic 2
+            assert pin.value == "1" and "digit that is not 0-9" in widget_words(pilot, "#signin-msg")
+    finally:
+        runtime.close()
