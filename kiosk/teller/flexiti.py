@@ -118,7 +118,7 @@ class FlexitiDesk:
     def look_up(self, *, account_number: str = "", licence_scan: str = "") -> JourneyVisit:
         """By account number, or by a driver's licence scan (several accounts: choose one)."""
         journal = self.teller.journal
-        number = "".join((account_number or "").split(" "))
+        number = "".join((account_number or "").split())
         if not licence_scan and not is_digits(number, 1, 14):
             raise TellerError("ACCOUNT_FORMAT", "A Flexiti account number is 1 to 14 digits (0-9).", "Type it again.")
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
@@ -247,7 +247,7 @@ class FlexitiDesk:
 
     def enter_pin(self, visit: JourneyVisit, pin: str) -> JourneyVisit:
         """The PIN the customer received (sms / email), as the cashier typed it."""
-        pin = "".join((pin or "").split(" "))
+        pin = "".join((pin or "").split())
         if not is_digits(pin, 4, 10):
             raise TellerError("PIN_FORMAT", "The PIN is the 4 to 10 digits (0-9) the customer received.", "Type it again.")
         visit.details["pin"] = pin

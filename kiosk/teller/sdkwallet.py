@@ -148,7 +148,7 @@ class SdkWalletDesk:
 
     def confirm_otp(self, visit: JourneyVisit, otp: str) -> JourneyVisit:
         journal = self.teller.journal
-        otp = "".join((otp or "").split(" "))
+        otp = "".join((otp or "").split())
         if not is_digits(otp, 4, 10):  # before anything is journalled or sent
             words = "has digits that are not 0-9" if foreign_digit(otp) else "is the 4 to 10 digits (0-9) the customer received"
             raise TellerError("OTP_FORMAT", f"The code {words}.", "Type it again.")

@@ -1,7 +1,8 @@
 """Customer: the cashier types the customer's phone number and the code from their app.
 
-The phone is checked as an international (E.164) number while it is typed; the code field
-is masked. The countdown shows how long the current code window lasts: a code typed in its
+The phone is checked while it is typed (kiosk.phone: international, or national with
+teller.phone_region; digits 0-9 only, another script's digit is refused with a message); the
+code field is masked. The countdown shows how long the current code window lasts: a code typed in its
 last seconds may be dead by the time it arrives, so the cashier should wait for the next."""
 
 from __future__ import annotations
