@@ -42,10 +42,12 @@ class PhoneError(ValueError):
 def check_region(region: str) -> str:
     """A setting's region: '' (international numbers only) or an ISO 3166 code phonenumbers
     knows ('GB', 'US', 'CA'...). Raises ValueError with the words for the settings message."""
-    import phonenumbers
-
     code = (region or "").strip().upper()
-    if code and code not in phonenumbers.SUPPORTED_REGIONS:
+    if not code:
+        return ""
+    import phonenumbers  # here, not at the top: every command reads settings; few need phones
+
+    if code not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"'{region}' is not an ISO 3166 region with phone numbers, e.g. GB, US or CA")
     return code
 
