@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(other back ends: kiosk txn giftcard-…|sdk-…|flexiti-… --help)",
     )
     txn.add_argument("kind", choices=["withdraw", "deposit"])
-    txn.add_argument("--phone", required=True, help="the customer's wallet phone, E.164 (+441632960123)")
+    txn.add_argument("--phone", required=True, help="the customer's wallet phone, E.164 (+441632960123); national with teller.phone_region")
     txn.add_argument("--otp", required=True, help="the 6-digit code shown in the customer's app")
     txn.add_argument("--currency", required=True, help="ISO 4217 code, e.g. GBP")
     txn.add_argument("--amount", required=True, help="amount in the currency's units, e.g. 10 or 12.50")

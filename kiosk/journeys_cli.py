@@ -172,13 +172,16 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
         if args.kind.startswith("giftcard"):
             desk = journeys.desk(teller, "pospointe")
             result["currency"] = desk.currency
+            _check_typed(args, desk.currency)
             visit = _giftcard(desk, args, result)
         elif args.kind.startswith("sdk"):
             desk = journeys.desk(teller, "sdkfinance")
+            _check_typed(args, args.currency)
             visit = _sdk(desk, args, result)
         else:
             desk = journeys.desk(teller, "flexiti")
             result["currency"] = desk.currency
+            _check_typed(args, desk.currency)
             visit = _flexiti(desk, args, result)
         if visit is not None and visit.stage is Stage.CASH_PENDING:
             result["amount"] = visit.amount.plain()
@@ -208,6 +211,28 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
 
         result["error"] = journal_failure(exc)
     return result
+
+
+# The error code each option's refusal has in the desks, which check them again.
+_TYPED = {"amount": "AMOUNT_INVALID", "card": "CARD_FORMAT", "code": "CARD_FORMAT", "account": "ACCOUNT_FORMAT",
+          "pin": "PIN_FORMAT", "request_id": "REQUEST_ID_INVALID", "login": "LOGIN_FORMAT"}
+
+
+def _check_typed(args: argparse.Namespace, currency: str | None) -> None:
+    """Numbers typed on the command line, checked before any visit begins: nothing is journalled
+    or sent for a digit of another script (kiosk.digits) or an amount that is not one."""
+    from kiosk.digits import FOREIGN_DIGITS, foreign_digit
+    from kiosk.money import MoneyError, parse_amount
+    from kiosk.teller.visit import TellerError
+
+    for option, code in _TYPED.items():
+        if foreign_digit(getattr(args, option, None)):  # the value is not repeated: it may be a card or PIN
+            raise TellerError(code, f"--{option.replace('_', '-')} has digits that are not 0-9: {FOREIGN_DIGITS}.")
+    if args.amount and currency:
+        try:
+            parse_amount(args.amount, currency)
+        except MoneyError as exc:
+            raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
 
 
 def _need(value: Any, option: str) -> Any:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from kiosk.digits import FOREIGN_DIGITS, foreign_digit
+
 # ISO 4217 active codes and their minor units (exponent). Codes not listed are refused:
 # a typo such as "GPB" must not become a currency with a guessed exponent.
 _TWO_DECIMALS = (
@@ -33,7 +35,9 @@ MINOR_UNITS: dict[str, int] = {
 # Larger than any single cash visit could plausibly be; stops "1e30" and fat-finger input.
 MAX_AMOUNT = Decimal("10000000")
 
-_AMOUNT_TEXT = re.compile(r"^\s*\d{1,12}(\.\d{1,4})?\s*$")
+# ASCII digits only (kiosk.digits says why): `\d` and `\s` would take any script's digits and
+# spaces, and Decimal() reads '١٠' or '１０' as 10.
+_AMOUNT_TEXT = re.compile(r"[ \t]*[0-9]{1,12}(\.[0-9]{1,4})?[ \t]*")
 
 
 class MoneyError(ValueError):
@@ -108,7 +112,7 @@ def _quantum(currency: str) -> Decimal:
 def parse_amount(text: str | int | Decimal, currency: str, *, allow_zero: bool = False) -> Money:
     """Parse a cashier's or a setting's amount strictly.
 
-    Accepts digits with an optional decimal point ('10', '10.5', '10.50'); refuses signs,
+    Accepts ASCII digits with an optional decimal point ('10', '10.5', '10.50'); refuses signs,
     exponents, thousands separators, more decimals than the currency has, and zero unless
     `allow_zero` (an opening float may be zero; a withdrawal may not).
     """
@@ -119,10 +123,11 @@ def parse_amount(text: str | int | Decimal, currency: str, *, allow_zero: bool =
         text = str(text)
     if isinstance(text, Decimal):
         text = f"{text:f}" if text.is_finite() else "nan"
-    if not isinstance(text, str) or not _AMOUNT_TEXT.match(text):
-        raise MoneyError(f"'{str(text).strip()}' is not an amount: use digits, e.g. 20 or 12.50")
+    if not isinstance(text, str) or not _AMOUNT_TEXT.fullmatch(text):
+        hint = f"{FOREIGN_DIGITS}" if foreign_digit(text) else "use digits"
+        raise MoneyError(f"'{str(text).strip()}' is not an amount: {hint}, e.g. 20 or 12.50")
     try:
-        value = Decimal(text.strip())
+        value = Decimal(text.strip(" \t"))
     except InvalidOperation as exc:  # pragma: no cover - the pattern already guards this
         raise MoneyError(f"'{text.strip()}' is not an amount") from exc
     exponent = MINOR_UNITS[currency]
@@ -145,6 +150,8 @@ def parse_host_amount(value: object, currency: str) -> Money:
     currency = check_currency(currency)
     if isinstance(value, bool) or value is None:
         raise MoneyError(f"back end sent no usable amount ({value!r})")
+    if not str(value).isascii():  # '١٠' from a host is not 10 either
+        raise MoneyError(f"back end sent an amount that is not a number ({value!r})")
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
     except InvalidOperation as exc:

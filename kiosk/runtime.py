@@ -172,6 +172,7 @@ def build_runtime(
         store_address=settings.store.address,
         terminal_id=settings.store.terminal_id,
         cashier=settings.teller.cashier,
+        phone_region=settings.teller.phone_region,
     )
     # The other back ends enabled in settings (gift cards, SDK.finance, Flexiti): before recovery,
     # which hands their unfinished visits to them.

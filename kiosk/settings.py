@@ -107,6 +107,16 @@ class TellerSettings(_Section):
     cashier: str = "cashier"
     # Headless visits wait this long for the drawer to be closed before giving up.
     drawer_close_timeout: float = Field(default=120.0, gt=0, le=3600)
+    # ISO 3166 region (e.g. GB) whose national phone numbers the cashier may type without the
+    # country code; empty: every number is typed in international form (+44...).
+    phone_region: str = ""
+
+    @field_validator("phone_region")
+    @classmethod
+    def _check_region(cls, value: str) -> str:
+        from kiosk.phone import check_region
+
+        return check_region(value)
 
     @field_validator("opening_float", mode="before")
     @classmethod

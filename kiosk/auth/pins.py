@@ -14,7 +14,8 @@ import hashlib
 import hmac
 import re
 
-PIN_FORM = re.compile(r"[0-9]{4,8}")  # fullmatch: no trailing newline, ASCII digits only
+from kiosk.digits import is_digits
+
 NAME_FORM = re.compile(r"[a-z][a-z0-9._-]{1,31}")
 
 # argon2id parameters: 32 MiB and 2 passes, one lane (about 0.05-0.1 s on a small x86 till).
@@ -28,12 +29,17 @@ class PinFormError(ValueError):
 
 
 def check_pin_form(pin: str) -> str:
-    if not isinstance(pin, str) or not PIN_FORM.fullmatch(pin):
+    if not is_pin(pin):
         # The PIN itself is never repeated back, not even in an error.
         raise PinFormError("A PIN is 4 to 8 digits (0-9), nothing else.")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         raise PinFormError("That PIN is too easy to guess (one digit repeated, or a run of digits up or down): choose another.")
     return pin
+
+
+def is_pin(pin: object) -> bool:
+    """4 to 8 ASCII digits: no trailing newline, no other script's digits."""
+    return is_digits(pin, 4, 8)
 
 
 def check_name(name: str) -> str:
@@ -72,7 +78,7 @@ class PinHasher:
     def verify(self, stored: str, pin: str) -> bool:
         from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-        if not isinstance(pin, str) or not PIN_FORM.fullmatch(pin):
+        if not is_pin(pin):
             return False
         try:
             return self._hasher.verify(stored, self._keyed(pin))

@@ -79,7 +79,8 @@ from kiosk.backends.base import (
     OutcomeUnknown,
     SessionRejected,
 )
-from kiosk.backends.http import HttpClientBase, quiet_library_loggers
+from kiosk.backends.http import HttpClientBase, quiet_library_loggers, refuse_non_ascii
+from kiosk.digits import is_digits
 from kiosk.money import Money, MoneyError, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.flexiti")
@@ -265,8 +266,6 @@ class TransactionResult:
 
 _PLAIN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _PRINTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-_ACCOUNT = re.compile(r"^\d{1,14}$")
-_PIN = re.compile(r"^\d{4,10}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{8,2000}$")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _QUERY = re.compile(r"(/flexiti/[^\s?\"'<>]*)\?[^\s\"'<>]*")
@@ -452,7 +451,7 @@ class FlexitiClient(HttpClientBase):
             return Verification(format, None, channel)
         if isinstance(code, int) and not isinstance(code, bool) and code > 0:
             return Verification(format, str(code))
-        if isinstance(code, str) and _PIN.match(code.strip()):
+        if isinstance(code, str) and is_digits(code.strip(), 4, 10):
             return Verification(format, code.strip())
         raise self._garbled("verify", "it holds no verification code")
 
@@ -526,7 +525,7 @@ class FlexitiClient(HttpClientBase):
         if not isinstance(amount, Money) or amount.currency != CURRENCY or amount.amount <= 0:
             raise ValueError("the amount must be a positive Money in CAD")
         pin = re.sub(r"\s", "", verification_code or "")
-        if not _PIN.match(pin):
+        if not is_digits(pin, 4, 10):
             raise WrongVerificationCode("The PIN is the 4 to 10 digits the customer received or Flexiti gave: "
                                         "type it again.")
         _check_request_id(request_id)
@@ -637,6 +636,7 @@ class FlexitiClient(HttpClientBase):
         idempotency_key: str | None = None,
         hide: tuple[str, ...] = (),
     ) -> Any:
+        refuse_non_ascii(path, params=params)
         reference_id = (flow or Flow.new()).reference_id
         body = _json_bytes(payload) if payload is not None else None
         headers = {"x-reference-id": reference_id}
@@ -826,7 +826,7 @@ def _parse_json(content: bytes) -> Any:
 
 def _check_account(account_number: str | int) -> str:
     text = str(account_number).strip() if isinstance(account_number, (str, int)) else ""
-    if isinstance(account_number, bool) or not _ACCOUNT.match(text):
+    if isinstance(account_number, bool) or not is_digits(text, 1, 14):
         raise ValueError("a Flexiti account number is 1 to 14 digits")
     return text
 
@@ -864,7 +864,7 @@ def _account(item: Any) -> CustomerAccount:
     if not isinstance(item, dict):
         raise _Garbled("an account is not an object")
     number = _text(item.get("account_number"))
-    if not _ACCOUNT.match(number):
+    if not is_digits(number, 1, 14):
         raise _Garbled("an account number is missing or malformed")
     question = item.get("security_qid")
     security: SecurityQuestion | None = None

@@ -65,7 +65,8 @@ from kiosk.backends.base import (
     InsufficientFunds,
     OutcomeUnknown,
 )
-from kiosk.backends.http import HttpClientBase
+from kiosk.backends.http import HttpClientBase, refuse_non_ascii
+from kiosk.digits import is_digits
 from kiosk.money import Money, MoneyError, check_currency, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.pospointe")
@@ -417,8 +418,6 @@ def classify_refusal(call: Call, code: str, description: str) -> type[BackendErr
 # ---------------------------------------------------------------------------------------------
 # The client
 
-_CARD_NUMBER = re.compile(r"^\d{12,19}$")
-_SECURITY_CODE = re.compile(r"^\d{3,8}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9._:-]{4,128}$")
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _POS_REF = re.compile(r"^[\x21-\x7e]{1,50}$")
@@ -672,6 +671,7 @@ class PosPointeClient(HttpClientBase):
 
     def _send(self, call: Call, method: str, path: str, payload: dict[str, Any] | None, *,
               auth: bool = True) -> httpx.Response:
+        refuse_non_ascii(path)
         headers = {"Authorization": self._authorization.get_secret_value()} if auth else {}
         content = None
         if payload is not None:
@@ -975,9 +975,9 @@ def _check_card(card_number: str, security_code: str) -> tuple[str, str]:
     """Digits only (spaces and dashes from a keyboard or reader removed), or CardRejected."""
     number = re.sub(r"[\s-]", "", card_number or "")
     code = re.sub(r"\s", "", security_code or "")
-    if not _CARD_NUMBER.match(number):
-        raise CardRejected("A gift card number is 12 to 19 digits: check what was typed or scanned.")
-    if not _SECURITY_CODE.match(code):
+    if not is_digits(number, 12, 19):
+        raise CardRejected("A gift card number is 12 to 19 digits (0-9): check what was typed or scanned.")
+    if not is_digits(code, 3, 8):
         raise CardRejected("The security code is 3 to 8 digits, printed on the back of the card.")
     return number, code
 

@@ -65,8 +65,9 @@ from kiosk.backends.base import (
     SessionRejected,
     WalletSession,
 )
-from kiosk.backends.http import HttpClientBase, quiet_library_loggers
+from kiosk.backends.http import HttpClientBase, quiet_library_loggers, refuse_non_ascii
 from kiosk.backends.signing import compact_json, new_salt, sign_request
+from kiosk.digits import is_digits
 from kiosk.money import Money, MoneyError, check_currency, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.rapyd")
@@ -111,8 +112,7 @@ quiet_library_loggers(redact_url)
 # ---------------------------------------------------------------------------------------------
 # Validation of what goes into paths and headers
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_OTP = re.compile(r"^\d{4,10}$")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # fullmatch; ASCII digits only (kiosk.digits)
 # Ids the host gave us (account, token, operation, transaction) go back into paths and headers,
 # so they must be plain tokens: no '/', '?', spaces, CR/LF. Rapyd's are UUID-like.
 _HOST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -347,9 +347,9 @@ class RapydClient(HttpClientBase):
     def open_session(self, phone: str, otp: str, *, idempotency: str) -> WalletSession:
         phone = (phone or "").strip()
         otp = re.sub(r"\s", "", otp or "")
-        if not _E164.match(phone):
+        if not _E164.fullmatch(phone):
             raise BusinessError("The phone number must be in international format: + and country code.")
-        if not _OTP.match(otp):
+        if not is_digits(otp, 4, 10):
             raise OtpRejected("The one-time code is the digits shown in the customer's wallet app.")
         envelope = self._call(
             "login",
@@ -468,6 +468,7 @@ class RapydClient(HttpClientBase):
         """
         if idempotency is not None and not _IDEMPOTENCY.match(idempotency):
             raise ValueError("the idempotency value must be 1-255 printable ASCII characters")
+        refuse_non_ascii(path, headers)
         body = compact_json(payload) if payload is not None else ""
         salt = new_salt()
         timestamp = int(self._clock()) - self._backdate

@@ -84,7 +84,8 @@ from kiosk.backends.base import (
     OutcomeUnknown,
     SessionRejected,
 )
-from kiosk.backends.http import HttpClientBase
+from kiosk.backends.http import HttpClientBase, refuse_non_ascii
+from kiosk.digits import is_digits
 from kiosk.money import Money, MoneyError, check_currency, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.sdkfinance")
@@ -115,7 +116,6 @@ _WHAT: dict[str, str] = {
 _REFRESH_MARGIN = 30.0  # renew a token this long before the platform's expiresAt
 _REFERENCE = re.compile(r"^[\x21-\x7e]{1,255}$")
 _SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_OTP = re.compile(r"^\d{4,10}$")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 REDACTED = "******"
 
@@ -467,7 +467,7 @@ class SdkFinanceClient(HttpClientBase):
         """The one-time code the customer received after `sign_in` answered OtpRequired."""
         login = (login or "").strip()
         code = re.sub(r"\s", "", otp or "")
-        if not _OTP.match(code):
+        if not is_digits(code, 4, 10):
             raise OtpRejected("The one-time code is the digits the customer received.")
         identity = self._customer
         if identity is None or identity.login.lower() != login.lower():
@@ -825,6 +825,7 @@ class SdkFinanceClient(HttpClientBase):
             headers["Content-Type"] = "application/json"
         if token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+        refuse_non_ascii(path)
         body = _compact_json(payload) if payload is not None else None
         started = time.monotonic()
         failure: BackendError | None = None

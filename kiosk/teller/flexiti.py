@@ -39,6 +39,7 @@ from kiosk.backends.flexiti import (
     TriesExceeded,
     WrongVerificationCode,
 )
+from kiosk.digits import is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.teller import journeys
@@ -118,8 +119,8 @@ class FlexitiDesk:
         """By account number, or by a driver's licence scan (several accounts: choose one)."""
         journal = self.teller.journal
         number = "".join((account_number or "").split())
-        if not licence_scan and not (number.isdigit() and 1 <= len(number) <= 14):
-            raise TellerError("ACCOUNT_FORMAT", "A Flexiti account number is 1 to 14 digits.", "Type it again.")
+        if not licence_scan and not is_digits(number, 1, 14):
+            raise TellerError("ACCOUNT_FORMAT", "A Flexiti account number is 1 to 14 digits (0-9).", "Type it again.")
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         flow = self.client.new_flow()
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked="", journey="flexiti", backend=self.backend_name)
@@ -236,18 +237,19 @@ class FlexitiDesk:
         """Carry on a verification made earlier (sms / email, by `kiosk txn flexiti-verify`): its
         request_id and the PIN the customer received."""
         request_id = (request_id or "").strip()
-        if not request_id or len(request_id) > 64 or not request_id.isprintable():
+        if not request_id or len(request_id) > 64 or not (request_id.isascii() and request_id.isprintable()):
             raise TellerError("REQUEST_ID_INVALID", "That is not a request_id from a verification.")
+        self.enter_pin(visit, pin)  # checked before the journal says the verification resumed
         flow: Flow = visit.details["flow"]
         visit.details["flow"] = Flow(flow.reference_id, request_id)
         self.teller.journal.record(visit.visit_id, "VERIFY_RESUMED", request_id=request_id)
-        return self.enter_pin(visit, pin)
+        return visit
 
     def enter_pin(self, visit: JourneyVisit, pin: str) -> JourneyVisit:
         """The PIN the customer received (sms / email), as the cashier typed it."""
         pin = "".join((pin or "").split())
-        if not (pin.isdigit() and 4 <= len(pin) <= 10):
-            raise TellerError("PIN_FORMAT", "The PIN is the 4 to 10 digits the customer received.", "Type it again.")
+        if not is_digits(pin, 4, 10):
+            raise TellerError("PIN_FORMAT", "The PIN is the 4 to 10 digits (0-9) the customer received.", "Type it again.")
         visit.details["pin"] = pin
         return visit
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from drivers.base import DrawerOutcome
 from kiosk.journal.store import JournalBroken, JournalError, JournalFull
+from kiosk.money import MoneyError, parse_amount
 from kiosk.teller.teller import Teller
 from kiosk.teller.visit import Stage, TellerError, Visit
 
@@ -24,6 +25,13 @@ def serve_visit(
     }
     visit: Visit | None = None
     try:
+        # The amount is the cashier's too: refused before the visit begins, so a typo leaves
+        # nothing in the journal and opens no wallet session (the phone and code are checked
+        # first thing in begin_visit).
+        try:
+            parse_amount(amount, currency)
+        except MoneyError as exc:
+            raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
         visit = teller.begin_visit(phone, otp)
         if kind == "withdraw":
             account = visit.session.account_for(currency.upper()) if visit.session else None

@@ -48,6 +48,7 @@ from kiosk.backends.sdkfinance import (
     SignInRejected,
     mask_login,
 )
+from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.teller import journeys
@@ -121,6 +122,8 @@ class SdkWalletDesk:
         login = (login or "").strip()
         if not login or not password:
             raise TellerError("SIGN_IN_INCOMPLETE", "Type the customer's login and password.")
+        if foreign_digit(login):  # a phone login typed with another script's digits
+            raise TellerError("LOGIN_FORMAT", "The login has digits that are not 0-9.", f"Type it again: {FOREIGN_DIGITS}.")
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked=mask_login(login), journey="sdk",
                              backend=self.backend_name)
@@ -145,6 +148,10 @@ class SdkWalletDesk:
 
     def confirm_otp(self, visit: JourneyVisit, otp: str) -> JourneyVisit:
         journal = self.teller.journal
+        otp = "".join((otp or "").split())
+        if not is_digits(otp, 4, 10):  # before anything is journalled or sent
+            words = "has digits that are not 0-9" if foreign_digit(otp) else "is the 4 to 10 digits (0-9) the customer received"
+            raise TellerError("OTP_FORMAT", f"The code {words}.", "Type it again.")
         with self.teller._lock:
             self.teller._expect(visit, Stage.SESSION_OPEN)
             journal.record(visit.visit_id, "OTP_CONFIRM_SENT")

@@ -23,7 +23,6 @@ the UI runs them in worker threads that the app, not a screen, owns.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import uuid
@@ -46,7 +45,9 @@ from kiosk import auth as auth_actions
 from kiosk.backends.pinning import ClockWrong
 from kiosk.journal import store as journal_states
 from kiosk.journal.store import Journal
+from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
 from kiosk.money import Money, MoneyError, parse_amount, parse_counts
+from kiosk.phone import PhoneError, to_e164
 from kiosk.receipts import ReceiptFacts, build_receipt
 from kiosk.teller.recovery import close_session, forget_when_done
 from kiosk.teller.retry import ProgressCallback, RetryPolicy, send_settling
@@ -55,26 +56,17 @@ from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind
 
 log = logging.getLogger("kiosk.teller")
 
-E164 = re.compile(r"^\+[1-9]\d{7,14}$")
-OTP_FORM = re.compile(r"^\d{6}$")
-
-
 def mask_phone(phone: str) -> str:
     """Last four digits only: what screens and receipts may show."""
     return "•••• " + phone[-4:]
 
 
-def check_phone(text: str) -> str:
-    phone = re.sub(r"[\s\-().]", "", text or "")
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    if not E164.match(phone):
-        raise TellerError(
-            "INVALID_PHONE",
-            "That is not a full international phone number.",
-            "Type it with the country code, e.g. +44 7700 900123.",
-        )
-    return phone
+def check_phone(text: str, region: str = "") -> str:
+    """The customer's phone as E.164 (kiosk.phone: national numbers read as `region`'s)."""
+    try:
+        return to_e164(text, region)
+    except PhoneError as exc:
+        raise TellerError("INVALID_PHONE", exc.message, exc.next_step) from None
 
 
 def counted(text: str) -> dict[str, Money]:
@@ -87,7 +79,9 @@ def counted(text: str) -> dict[str, Money]:
 
 def check_otp(text: str) -> str:
     otp = (text or "").strip()
-    if not OTP_FORM.match(otp):
+    if foreign_digit(otp):
+        raise TellerError("INVALID_OTP", "The code has digits that are not 0-9.", f"Type it again: {FOREIGN_DIGITS}.")
+    if not is_digits(otp, 6, 6):
         raise TellerError("INVALID_OTP", "The code has 6 digits.", "Ask the customer to read the code from the app.")
     return otp
 
@@ -174,8 +168,11 @@ class Teller:
         cashier: str = "cashier",
         retry: RetryPolicy = RetryPolicy(),
         clock: Callable[[], float] = time.time,
+        phone_region: str = "",
     ) -> None:
         self.backend = backend
+        #: teller.phone_region: national phone numbers typed here are this region's ('' = none)
+        self.phone_region = phone_region
         self.printer = printer
         self.drawer = drawer
         self.journal = journal
@@ -343,7 +340,7 @@ class Teller:
     def begin_visit(self, phone_text: str, otp_text: str) -> Visit:
         """Identify the customer and open the wallet session (as late as possible: the
         code lives 30 s). Raises TellerError; a refused code leaves nothing open."""
-        phone = check_phone(phone_text)
+        phone = check_phone(phone_text, self.phone_region)
         otp = check_otp(otp_text)
         with self._lock:
             self._ensure_ready_for_cash()

@@ -387,7 +387,9 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
     # --- customer and session --------------------------------------------------------------
 
     def _customer_screen(self) -> CustomerScreen:
-        return CustomerScreen(phone=self.phone, window=self.otp_window, demo=self.demo)
+        return CustomerScreen(
+            phone=self.phone, window=self.otp_window, demo=self.demo, region=getattr(self.teller, "phone_region", "")
+        )
 
     @guarded
     def on_back_to_customer(self, message: m.BackToCustomer) -> None:

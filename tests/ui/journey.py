@@ -18,6 +18,13 @@ async def at_ready(pilot: Pilot) -> None:
     await wait_until(pilot, lambda: pilot.app.status is not None, what="first status reading")
 
 
+async def at_customer(pilot: Pilot) -> None:
+    """Ready -> the customer screen, its phone field focused."""
+    await at_ready(pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, CustomerScreen)
+
+
 async def identify(pilot: Pilot, phone: str, otp: str, *, keys: bool = False) -> None:
     """Ready -> customer -> (phone, code) -> Enter: the session is being opened."""
     enter = type_text if keys else fill

@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 from kiosk.money import Money
 from kiosk.teller import TellerError, VisitKind
 from kiosk.ui import messages as m
+from kiosk.ui.widgets.digits_input import DigitsInput
 from kiosk.ui.widgets.keybar import KeyBar
 
 
@@ -48,7 +49,7 @@ class AmountScreen(Screen):
             facts = f"The wallet has no {self.currency} account yet: this deposit opens one."
         yield Static(facts, id="amount-facts", classes="label")
         yield Static(f"Amount to {verb.lower()}, in {self.currency}", classes="label")
-        yield Input(self.amount, placeholder="e.g. 20 or 12.50", id="amount", max_length=16, restrict=r"[0-9.]*")
+        yield DigitsInput(self.amount, placeholder="e.g. 20 or 12.50", id="amount", max_length=16, restrict=r"[0-9.]*")
         yield Static("", id="amount-msg", classes="hint")
         yield KeyBar([("Enter", "Continue"), ("Esc", "Back to accounts")])
 

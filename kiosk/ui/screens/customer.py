@@ -1,7 +1,8 @@
 """Customer: the cashier types the customer's phone number and the code from their app.
 
-The phone is checked as an international (E.164) number while it is typed; the code field
-is masked. The countdown shows how long the current code window lasts: a code typed in its
+The phone is checked while it is typed (kiosk.phone: international, or national with
+teller.phone_region; digits 0-9 only, another script's digit is refused with a message); the
+code field is masked. The countdown shows how long the current code window lasts: a code typed in its
 last seconds may be dead by the time it arrives, so the cashier should wait for the next."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kiosk.teller import TellerError, check_otp, check_phone
 from kiosk.ui import messages as m
 from kiosk.ui.widgets.countdown import OtpCountdown
 from kiosk.ui.widgets.demo_panel import DemoPanel
+from kiosk.ui.widgets.digits_input import DigitsInput
 from kiosk.ui.widgets.keybar import KeyBar
 
 PHONE_HINT = "With the country code, e.g. +44 7700 900123"
@@ -27,9 +29,11 @@ class CustomerScreen(Screen):
         Binding("f2", "demo_fill", "Demo wallet", show=False),
     ]
 
-    def __init__(self, *, phone: str = "", window: int = 30, demo=None) -> None:
+    def __init__(self, *, phone: str = "", window: int = 30, demo=None, region: str = "") -> None:
         super().__init__()
         self.phone = phone
+        self.phone_region = region  # teller.phone_region: national numbers typed here are this region's
+        self.hint = PHONE_HINT if not region else f"A {region} number, or another country's with + and its code"
         self.window = window
         self.demo = demo
         self._demo_next = 0
@@ -39,10 +43,12 @@ class CustomerScreen(Screen):
         with Horizontal(id="customer-body"):
             with Vertical(id="customer-form"):
                 yield Static("Customer's phone number", classes="label")
-                yield Input(self.phone, placeholder="+44 7700 900123", id="phone", max_length=22, restrict=r"[0-9+ ()\-]*")
-                yield Static(PHONE_HINT, id="phone-msg", classes="hint")
+                yield DigitsInput(
+                    self.phone, placeholder="+44 7700 900123", id="phone", max_length=22, restrict=r"[0-9+ ()\-]*"
+                )
+                yield Static(self.hint, id="phone-msg", classes="hint")
                 yield Static("Code shown in the customer's app", classes="label")
-                yield Input(placeholder="6 digits", id="otp", password=True, max_length=6, restrict=r"[0-9]*")
+                yield DigitsInput(placeholder="6 digits", id="otp", password=True, max_length=6, restrict=r"[0-9]*")
                 yield Static("", id="otp-msg", classes="hint")
                 yield OtpCountdown(self.window, id="countdown")
             if self.demo is not None:
@@ -64,16 +70,16 @@ class CustomerScreen(Screen):
     def _check_phone(self, text: str) -> str | None:
         msg = self.query_one("#phone-msg", Static)
         if not text.strip():
-            msg.update(PHONE_HINT)
+            msg.update(self.hint)
             msg.set_classes("hint")
             return None
         try:
-            phone = check_phone(text)
+            phone = check_phone(text, self.phone_region)
         except TellerError as exc:
             msg.update(f"{exc.message} {exc.next_step}")
             msg.set_classes("hint -problem")
             return None
-        msg.update("Valid international number.")
+        msg.update("Valid number." if self.phone_region else "Valid international number.")
         msg.set_classes("hint -ok")
         return phone
 
@@ -92,7 +98,8 @@ class CustomerScreen(Screen):
         phone = self._check_phone(field.value) if field.value.strip() else None
         field.password = bool(mask and phone)
         if mask and phone:
-            self.query_one("#phone-msg", Static).update(f"Valid international number ending {phone[-4:]}.")
+            valid = "Valid number" if self.phone_region else "Valid international number"
+            self.query_one("#phone-msg", Static).update(f"{valid} ending {phone[-4:]}.")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "phone":

@@ -21,6 +21,7 @@ from kiosk.teller import TellerError
 from kiosk.ui.journey_messages import JourneyRequest
 from kiosk.ui.screens.drawer import DrawerScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.ui.widgets.digits_input import DigitsInput
 from kiosk.ui.widgets.keybar import KeyBar
 
 
@@ -95,8 +96,9 @@ class FormScreen(Screen):
                     yield Static(self.info, id="form-info", classes="label")
                 for f in self.fields:
                     yield Static(f.label, classes="label")
-                    yield Input(f.value, placeholder=f.placeholder, id=f.id, password=f.password, restrict=f.restrict,
-                                max_length=f.max_length)
+                    kind = DigitsInput if f.restrict else Input  # restricted fields hold numbers
+                    yield kind(f.value, placeholder=f.placeholder, id=f.id, password=f.password, restrict=f.restrict,
+                               max_length=f.max_length)
                     yield Static("", id=f"{f.id}-msg", classes="hint")
             if self.side is not None:
                 yield Static(id="form-side", classes="panel")

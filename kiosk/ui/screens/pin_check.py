@@ -15,6 +15,8 @@ from textual.app import ComposeResult
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kiosk.ui.widgets.digits_input import DigitsInput
+
 
 class PinCheckScreen(ModalScreen):
     PREFIX = ""
@@ -26,7 +28,10 @@ class PinCheckScreen(ModalScreen):
             name, placeholder="name", id=f"{self.PREFIX}-name", max_length=32, restrict=r"[A-Za-z0-9._\-]*", disabled=fixed
         )
         yield Static(pin_label, classes="label")
-        yield Input(placeholder="4-8 digits", id=f"{self.PREFIX}-pin", password=True, max_length=8, restrict=r"[0-9]*")
+        yield DigitsInput(
+            placeholder="4-8 digits", id=f"{self.PREFIX}-pin", password=True, max_length=8, restrict=r"[0-9]*",
+            message_id=f"{self.PREFIX}-msg",
+        )
         yield Static("", id=f"{self.PREFIX}-msg", classes="hint")
 
     def verify(self, name: str, pin: str) -> object:
