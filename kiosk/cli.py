@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -115,19 +116,30 @@ class UsageError(Exception):
     pass
 
 
-def _settings(args: argparse.Namespace):
-    from kiosk.settings import load_settings, parse_overrides
+def _settings(args: argparse.Namespace, *, writes: bool = True):
+    """The settings of --config/--set/--data-dir and the environment, with the data dir checked
+    (created when missing if the command `writes`) before anything touches it."""
+    from kiosk.settings import check_data_dir, load_settings, parse_overrides
 
     overrides = parse_overrides(getattr(args, "overrides", None) or [])
-    if getattr(args, "data_dir", None):
+    if getattr(args, "data_dir", None) is not None:
         overrides["data_dir"] = args.data_dir
-    return load_settings(getattr(args, "config", None), overrides)
+    settings = load_settings(getattr(args, "config", None), overrides)
+    check_data_dir(settings.data_dir, write=writes)
+    return settings
 
 
 def _setup_logging(settings) -> None:
     from kiosk.logs import setup_logging
+    from kiosk.settings import SettingsError
 
-    setup_logging(settings)
+    try:
+        setup_logging(settings)
+    except OSError as exc:
+        raise SettingsError(
+            f"log.file (KIOSK_LOG__FILE): cannot write {settings.log_path()} ({exc.strerror or exc}): "
+            "give a file name (under data_dir) or a path the kiosk's user can write."
+        ) from None
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -144,8 +156,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from kiosk.runtime import demo_runtime
+    from kiosk.settings import check_data_dir
 
     data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else _default_demo_dir()
+    check_data_dir(data_dir)
     runtime = demo_runtime(data_dir, otp_window=args.otp_window)
     _setup_logging(runtime.settings)
     code = _run_app(runtime)
@@ -347,7 +361,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from kiosk.settings import parse_overrides
 
     overrides = parse_overrides(getattr(args, "overrides", None) or [])
-    if getattr(args, "data_dir", None):
+    if getattr(args, "data_dir", None) is not None:
         overrides["data_dir"] = args.data_dir
     return run_doctor_from_args(
         getattr(args, "config", None), overrides, check_devices=not args.no_devices, check_backend=not args.no_backend
@@ -355,7 +369,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_journal(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, writes=False)  # read-only: a missing data dir is "no journal"
     from kiosk.journal.audit import run_journal_action
 
     return run_journal_action(settings.data_dir / "journal.sqlite3", args.action, args.visit, args.json, args.csv)
@@ -380,20 +394,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["sim"]:
         from kiosk.sim.cli import main as sim_main
 
+        if _sim_reads_data_dir(argv[1:]):
+            return _guarded(_sim_data_dir_checked, sim_main, argv[1:])
         return sim_main(argv[1:])
     if argv[:1] == ["txn"] and len(argv) > 1 and argv[1].startswith(("giftcard-", "sdk-", "flexiti-")):
         from kiosk.journeys_cli import main as journeys_main  # gift cards, SDK.finance, Flexiti
 
-        return journeys_main(argv[1:])
+        return _guarded(journeys_main, argv[1:])
     if argv[:2] == ["devices", "emulate"]:
         from drivers.emulator import main as emulator_main
 
         return emulator_main(argv[2:], prog="kiosk devices emulate")
     args = build_parser().parse_args(argv)
+    return _guarded(COMMANDS[args.command], args)
+
+
+def _guarded(command, *args: Any) -> int:
+    """Run a command; a wrong setting is one paragraph and exit 2, an expected failure one
+    line and exit 1, never a traceback."""
     from kiosk.settings import SettingsError
 
     try:
-        return COMMANDS[args.command](args)
+        return command(*args)
     except SettingsError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
@@ -402,6 +424,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _expected_errors() as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1
+
+
+def _sim_reads_data_dir(argv: list[str]) -> bool:
+    """`kiosk sim` (serving) keeps its ledger under $KIOSK_DATA_DIR unless --ledger is given."""
+    serving = not argv or argv[0].startswith("-")
+    return serving and "KIOSK_DATA_DIR" in os.environ and not any(a.startswith("--ledger") or a in ("-h", "--help") for a in argv)
+
+
+def _sim_data_dir_checked(sim_main, argv: list[str]) -> int:
+    from kiosk.settings import SettingsError, check_data_dir
+
+    if not os.environ["KIOSK_DATA_DIR"].strip():
+        raise SettingsError("data_dir (KIOSK_DATA_DIR): is empty: unset it, or name the directory for the ledger (or give --ledger).")
+    check_data_dir(os.environ["KIOSK_DATA_DIR"])
+    return sim_main(argv)
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
