@@ -116,15 +116,20 @@ class UsageError(Exception):
     pass
 
 
-def _settings(args: argparse.Namespace, *, writes: bool = True):
+def _settings(args: argparse.Namespace, *, writes: bool = True, till: bool = False):
     """The settings of --config/--set/--data-dir and the environment, with the data dir checked
-    (created when missing if the command `writes`) before anything touches it."""
+    (created when missing if the command `writes`) before anything touches it; for a command
+    that serves the `till` (the runtime), what it cannot work without is checked first."""
     from kiosk.settings import check_data_dir, load_settings, parse_overrides
 
     overrides = parse_overrides(getattr(args, "overrides", None) or [])
     if getattr(args, "data_dir", None) is not None:
         overrides["data_dir"] = args.data_dir
     settings = load_settings(getattr(args, "config", None), overrides)
+    if till:
+        from kiosk.runtime import check_required
+
+        check_required(settings)
     check_data_dir(settings.data_dir, write=writes)
     return settings
 
@@ -146,7 +151,7 @@ def _setup_logging(settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, till=True)
     _setup_logging(settings)
     from kiosk.runtime import build_runtime
 
@@ -184,7 +189,7 @@ def _run_app(runtime) -> int:
 
 
 def cmd_txn(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, till=True)
     _setup_logging(settings)
     from kiosk.runtime import build_runtime
     from kiosk.teller.headless import serve_visit
@@ -227,7 +232,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, till=True)
     _setup_logging(settings)
     from kiosk.runtime import build_runtime
     from kiosk.teller.recovery import escalations, recover
@@ -279,7 +284,7 @@ def _amounts(pairs: list[str], option: str):
 
 
 def cmd_shift(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, till=True)
     _setup_logging(settings)
     from kiosk.runtime import build_runtime
     from kiosk.teller.visit import TellerError
@@ -348,8 +353,13 @@ def _approve_headless(teller, supervisor: str) -> None:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    from kiosk.auth.cli import run_users
+    from kiosk.auth.cli import run_users, with_pepper
+    from kiosk.auth.pins import pin_hasher
+    from kiosk.settings import check_data_dir
+
+    settings = _settings(args, writes=False)
+    pin_hasher(with_pepper(settings))  # a missing pepper is named before the data dir is made
+    check_data_dir(settings.data_dir)
 
     return run_users(settings, args.action, args.name, args.role)
 

@@ -81,7 +81,7 @@ def main(argv: list[str]) -> int:
     from kiosk.settings import SettingsError
 
     try:
-        settings = cli._settings(args)  # and the data dir checked, as for `kiosk txn withdraw`
+        settings = cli._settings(args, till=True)  # and the data dir checked, as for `kiosk txn withdraw`
         backend = {"giftcard": "pospointe", "sdk": "sdkfinance", "flexiti": "flexiti"}[args.kind.split("-")[0]]
         if backend not in settings.backends.enabled:
             raise SettingsError(

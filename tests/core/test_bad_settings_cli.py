@@ -26,6 +26,14 @@ SDK = ["txn", "sdk-deposit", "--login", "a", "--password-stdin", "--currency", "
 FLEXITI = ["txn", "flexiti-verify", "--account", "1", "--verify", "sms"]
 
 
+# Everything a till needs, so that the data dir cases get as far as the data dir.
+TILL = {
+    "KIOSK_RAPYD__ACCESS_KEY": "access", "KIOSK_RAPYD__SECRET_KEY": "secret", "KIOSK_RAPYD__POS_ID": "pos",
+    "KIOSK_POSPOINTE__USER": "u", "KIOSK_POSPOINTE__PASSWORD": "p", "KIOSK_POSPOINTE__STORE_ID": "s",
+    "KIOSK_POSPOINTE__FRANCHISEE_ID": "f", "KIOSK_AUTH__PEPPER": "pepper-of-sixteen-chars",
+}
+
+
 @dataclass
 class Case:
     id: str
@@ -116,11 +124,22 @@ CASES = [
     Case("set-empty-data-dir", [], "data_dir (KIOSK_DATA_DIR)", "--data-dir", data_dir=""),
     # --- the data dir and the log ---------------------------------------------------------------
     Case("data-dir-is-a-file", ["recover"], "data_dir (KIOSK_DATA_DIR, or --data-dir)", "is a file",
-         data_dir="<file>"),
+         env=TILL, data_dir="<file>"),
     Case("data-dir-file-uncreatable", WITHDRAW, "data_dir (KIOSK_DATA_DIR, or --data-dir)", "cannot be created",
-         data_dir="<file>/data"),
+         env=TILL, data_dir="<file>/data"),
     Case("data-dir-file-journeys", GIFTCARD, "data_dir (KIOSK_DATA_DIR, or --data-dir)", "is a file",
-         data_dir="<file>"),
+         env=TILL, data_dir="<file>"),
+    Case("data-dir-file-users", ["users", "list"], "data_dir (KIOSK_DATA_DIR, or --data-dir)", "is a file",
+         env=TILL, data_dir="<file>"),
+    # --- a missing setting: named before the data dir, journal or log is made ----------------------
+    Case("missing-rapyd-keys", DEPOSIT, "rapyd.secret_key (KIOSK_RAPYD__SECRET_KEY)", "is not set",
+         env={"KIOSK_RAPYD__ACCESS_KEY": "a"}),
+    Case("missing-pepper", ["recover"], "auth.pepper (KIOSK_AUTH__PEPPER)", "is not set",
+         env={**TILL, "KIOSK_AUTH__PEPPER": ""}),
+    Case("short-pepper", ["shift", "report"], "auth.pepper (KIOSK_AUTH__PEPPER)", "at least 16 characters",
+         env={**TILL, "KIOSK_AUTH__PEPPER": "short"}),
+    Case("missing-giftcard-keys", GIFTCARD, "pospointe.store_id (KIOSK_POSPOINTE__STORE_ID)", "is not set",
+         env={**TILL, "KIOSK_POSPOINTE__STORE_ID": ""}),
     Case("data-dir-file-journal", ["journal", "verify"], "data_dir (KIOSK_DATA_DIR, or --data-dir)", "is a file",
          data_dir="<file>"),
     Case("data-dir-file-sim", ["sim", "--port", "0"], "data_dir (KIOSK_DATA_DIR", "is a file",
@@ -213,11 +232,12 @@ def test_an_unwritable_data_dir_is_named_before_anything_is_written(tmp_path: Pa
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o555)
-    env = _clean_env(tmp_path)
+    env = {**_clean_env(tmp_path), **TILL}
     try:
         runs = [
             (["recover", "--data-dir", str(locked)], "is not writable by user"),
             ([*WITHDRAW, "--data-dir", str(locked / "data")], "cannot be created (Permission denied)"),
+            (["users", "list", "--data-dir", str(locked)], "is not writable by user"),
         ]
         for argv, words in runs:
             done = subprocess.run([*prefix, *KIOSK, *argv], env=env, capture_output=True, text=True,
