@@ -163,8 +163,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from kiosk.runtime import demo_runtime
     from kiosk.settings import check_data_dir
 
-    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else _default_demo_dir()
+    data_dir = args.data_dir if getattr(args, "data_dir", None) is not None else _default_demo_dir()
     check_data_dir(data_dir)
+    data_dir = Path(data_dir)
     runtime = demo_runtime(data_dir, otp_window=args.otp_window)
     _setup_logging(runtime.settings)
     code = _run_app(runtime)
@@ -443,10 +444,8 @@ def _sim_reads_data_dir(argv: list[str]) -> bool:
 
 
 def _sim_data_dir_checked(sim_main, argv: list[str]) -> int:
-    from kiosk.settings import SettingsError, check_data_dir
+    from kiosk.settings import check_data_dir
 
-    if not os.environ["KIOSK_DATA_DIR"].strip():
-        raise SettingsError("data_dir (KIOSK_DATA_DIR): is empty: unset it, or name the directory for the ledger (or give --ledger).")
     check_data_dir(os.environ["KIOSK_DATA_DIR"])
     return sim_main(argv)
 

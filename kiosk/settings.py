@@ -87,6 +87,11 @@ class _Section(BaseModel):
             return value
         if "\x00" in value:
             raise ValueError("contains a NUL character")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")  # the environment and argv keep undecodable bytes as surrogates
+            except UnicodeEncodeError:
+                raise ValueError("is not UTF-8 text") from None
         container = get_origin(cls.model_fields[info.field_name].annotation)
         return _from_text(value, container) if container in (list, dict) else value
 
@@ -582,6 +587,8 @@ _DATA_DIR_EXAMPLE = "e.g. /var/lib/kiosk (data_dir in the config file, KIOSK_DAT
 def check_data_dir(path: Path | str, *, write: bool = True) -> None:
     """Refuse a data dir the command cannot use, before anything is written there: one
     SettingsError naming the key. With `write`, a missing one is created (as always)."""
+    if not str(path).strip():  # Path("") is the current directory
+        raise SettingsError(f"{_DATA_DIR_KEY}: is empty: give the directory of the journal and local state, {_DATA_DIR_EXAMPLE}.")
     path = Path(path)
     usable = "a directory the kiosk's user can write (the journal and the till's local state live there)"
     try:

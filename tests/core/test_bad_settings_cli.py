@@ -81,6 +81,8 @@ CASES = [
     Case("env-unknown-section", WITHDRAW, "nope.x (KIOSK_NOPE__X)", "not a known section",
          env={"KIOSK_NOPE__X": "1"}),
     Case("env-section-given-a-value", [], "teller (KIOSK_TELLER)", "is a section", env={"KIOSK_TELLER": "5"}),
+    Case("env-not-utf8", ["devices", "test-print"], "store.name (KIOSK_STORE__NAME)", "not UTF-8",
+         env={"KIOSK_STORE__NAME": "Corner \udcff"}),  # the byte 0xff, as os.environ keeps it
     Case("env-empty-data-dir", ["recover"], "data_dir (KIOSK_DATA_DIR)", "is empty",
          env={"KIOSK_DATA_DIR": ""}, data_dir=None),
     Case("env-config-missing", ["recover"], "KIOSK_CONFIG", "does not exist", env={"KIOSK_CONFIG": "missing.toml"}),
@@ -144,7 +146,7 @@ CASES = [
          data_dir="<file>"),
     Case("data-dir-file-sim", ["sim", "--port", "0"], "data_dir (KIOSK_DATA_DIR", "is a file",
          env={"KIOSK_DATA_DIR": "<file>"}, data_dir=None),
-    Case("data-dir-empty-sim", ["sim", "--port", "0"], "data_dir (KIOSK_DATA_DIR)", "is empty",
+    Case("data-dir-empty-sim", ["sim", "--port", "0"], "data_dir (KIOSK_DATA_DIR", "is empty",
          env={"KIOSK_DATA_DIR": ""}, data_dir=None),
     Case("log-file-unwritable", ["devices", "status"], "log.file (KIOSK_LOG__FILE)", "cannot write",
          set=["log.file=/proc/no-such-dir/kiosk.log"], data_dir="home"),  # a data dir that exists

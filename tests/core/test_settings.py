@@ -227,3 +227,5 @@ def test_check_data_dir(tmp_path):
     for write in (True, False):
         with pytest.raises(SettingsError, match=r"^data_dir \(KIOSK_DATA_DIR, or --data-dir\): .* is a file"):
             check_data_dir(tmp_path / "file", write=write)
+    with pytest.raises(SettingsError, match=r"^data_dir \(KIOSK_DATA_DIR, or --data-dir\): is empty"):
+        check_data_dir("")
