@@ -77,7 +77,7 @@ def _from_text(value: Any, container: type) -> Any:
 
 class _Section(BaseModel):
     # A misspelt key in a TOML file is an error, not silently ignored.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # no endless timeouts
 
     @field_validator("*", mode="before")
     @classmethod

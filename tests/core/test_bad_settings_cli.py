@@ -120,6 +120,8 @@ CASES = [
          set=["drawer.kick_pin=3"]),
     Case("set-bad-amount", ["shift", "close", "--count", "GBP=1"], "limits.per_shift (KIOSK_LIMITS__PER_SHIFT)",
          "is not an amount", set=["limits.per_shift=GBP=12x"]),
+    Case("set-not-finite", ["recover"], "drawer.simulated_close_after (KIOSK_DRAWER__SIMULATED_CLOSE_AFTER)",
+         "finite number", set=["drawer.simulated_close_after=inf"]),
     Case("set-section-and-key", ["journal", "export"], "--set 'printer.driver=x'", "already given a value",
          set=["printer=x", "printer.driver=x"]),
     Case("set-no-equals", WITHDRAW, "--set 'printer.driver'", "section.key=value", set=["printer.driver"]),
