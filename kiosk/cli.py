@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -121,26 +122,42 @@ class UsageError(Exception):
     pass
 
 
-def _settings(args: argparse.Namespace):
-    from kiosk.settings import load_settings, parse_overrides
+def _settings(args: argparse.Namespace, *, writes: bool = True, till: bool = False):
+    """The settings of --config/--set/--data-dir and the environment, with the data dir checked
+    (created when missing if the command `writes`) before anything touches it; for a command
+    that serves the `till` (the runtime), what it cannot work without is checked first."""
+    from kiosk.settings import check_data_dir, load_settings, parse_overrides
 
     overrides = parse_overrides(getattr(args, "overrides", None) or [])
-    if getattr(args, "data_dir", None):
+    if getattr(args, "data_dir", None) is not None:
         overrides["data_dir"] = args.data_dir
-    return load_settings(getattr(args, "config", None), overrides)
+    settings = load_settings(getattr(args, "config", None), overrides)
+    if till:
+        from kiosk.runtime import check_required
+
+        check_required(settings)
+    check_data_dir(settings.data_dir, write=writes)
+    return settings
 
 
 def _setup_logging(settings) -> None:
     from kiosk.logs import setup_logging
+    from kiosk.settings import SettingsError
 
-    setup_logging(settings)
+    try:
+        setup_logging(settings)
+    except OSError as exc:
+        raise SettingsError(
+            f"log.file (KIOSK_LOG__FILE): cannot write {settings.log_path()} ({exc.strerror or exc}): "
+            "give a file name (under data_dir) or a path the kiosk's user can write."
+        ) from None
 
 
 # --- commands ---------------------------------------------------------------------------
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, till=True)
     _setup_logging(settings)
     from kiosk.runtime import build_runtime
 
@@ -150,8 +167,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from kiosk.runtime import demo_runtime
+    from kiosk.settings import check_data_dir
 
-    data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else _default_demo_dir()
+    data_dir = args.data_dir if getattr(args, "data_dir", None) is not None else _default_demo_dir()
+    check_data_dir(data_dir)
+    data_dir = Path(data_dir)
     runtime = demo_runtime(data_dir, otp_window=args.otp_window)
     _setup_logging(runtime.settings)
     code = _run_app(runtime)
@@ -176,7 +196,7 @@ def _run_app(runtime) -> int:
 
 
 def cmd_txn(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, till=True)
     _setup_logging(settings)
     from kiosk.runtime import build_runtime
     from kiosk.teller.headless import serve_visit
@@ -226,7 +246,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, till=True)
     _setup_logging(settings)
     from kiosk.runtime import build_runtime
     from kiosk.teller.recovery import escalations, recover
@@ -278,7 +298,7 @@ def _amounts(pairs: list[str], option: str):
 
 
 def cmd_shift(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, till=True)
     _setup_logging(settings)
     from kiosk.runtime import build_runtime
     from kiosk.teller.visit import TellerError
@@ -347,10 +367,15 @@ def _approve_headless(teller, supervisor: str) -> None:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    from kiosk.auth.cli import run_users, with_pepper
+    from kiosk.auth.pins import pin_hasher
+    from kiosk.settings import check_data_dir
+
+    settings = _settings(args, writes=False)
+    pin_hasher(with_pepper(settings))  # a missing pepper is named before the data dir is made
+    check_data_dir(settings.data_dir)
     if args.action != "list":
         _hold_writer(settings)
-    from kiosk.auth.cli import run_users
 
     return run_users(settings, args.action, args.name, args.role)
 
@@ -362,7 +387,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from kiosk.settings import parse_overrides
 
     overrides = parse_overrides(getattr(args, "overrides", None) or [])
-    if getattr(args, "data_dir", None):
+    if getattr(args, "data_dir", None) is not None:
         overrides["data_dir"] = args.data_dir
     return run_doctor_from_args(
         getattr(args, "config", None), overrides, check_devices=not args.no_devices, check_backend=not args.no_backend
@@ -370,9 +395,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_journal(args: argparse.Namespace) -> int:
-    settings = _settings(args)
     if args.action == "reseal":
-        return _reseal(settings, args)
+        return _reseal(_settings(args, till=True), args)
+    settings = _settings(args, writes=False)  # read-only: a missing data dir is "no journal"
     from kiosk.journal.audit import run_journal_action
     from kiosk.runtime import journal_key
 
@@ -428,27 +453,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["sim"]:
         from kiosk.sim.cli import main as sim_main
 
+        if _sim_reads_data_dir(argv[1:]):
+            return _guarded(_sim_data_dir_checked, sim_main, argv[1:])
         return sim_main(argv[1:])
     if argv[:1] == ["txn"] and len(argv) > 1 and argv[1].startswith(("giftcard-", "sdk-", "flexiti-")):
         from kiosk import datadir
         from kiosk.journeys_cli import main as journeys_main  # gift cards, SDK.finance, Flexiti
 
         datadir.process_name = f"kiosk txn {argv[1]}"
-
-        return journeys_main(argv[1:])
+        return _guarded(journeys_main, argv[1:])
     if argv[:2] == ["devices", "emulate"]:
         from drivers.emulator import main as emulator_main
 
         return emulator_main(argv[2:], prog="kiosk devices emulate")
     args = build_parser().parse_args(argv)
     from kiosk import datadir
-    from kiosk.datadir import DataDirBusy
 
     datadir.process_name = " ".join(["kiosk", *(w for w in (args.command, getattr(args, "kind", None) or getattr(args, "action", None)) if w)])
+    return _guarded(COMMANDS[args.command], args)
+
+
+def _guarded(command, *args: Any) -> int:
+    """Run a command; a wrong setting (or a till another process is writing) is one paragraph
+    and exit 2, an expected failure one line and exit 1, never a traceback."""
+    from kiosk.datadir import DataDirBusy
     from kiosk.settings import SettingsError
 
     try:
-        return COMMANDS[args.command](args)
+        return command(*args)
     except (SettingsError, DataDirBusy) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
@@ -459,6 +491,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = getattr(exc, "code", "")
         print(f"kiosk: {exc}{' ' + next_step if next_step else ''}{f' ({code})' if code else ''}", file=sys.stderr)
         return 1
+
+
+def _sim_reads_data_dir(argv: list[str]) -> bool:
+    """`kiosk sim` (serving) keeps its ledger under $KIOSK_DATA_DIR unless --ledger is given."""
+    serving = not argv or argv[0].startswith("-")
+    return serving and "KIOSK_DATA_DIR" in os.environ and not any(a.startswith("--ledger") or a in ("-h", "--help") for a in argv)
+
+
+def _sim_data_dir_checked(sim_main, argv: list[str]) -> int:
+    from kiosk.settings import check_data_dir
+
+    check_data_dir(os.environ["KIOSK_DATA_DIR"])
+    return sim_main(argv)
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:

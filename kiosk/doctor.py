@@ -300,7 +300,7 @@ def _check_config_file(report: Report, path: Path | None, service_user: str | No
         st = path.stat()
         with path.open("rb") as handle:
             data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError):  # not TOML, not UTF-8 (TOMLDecodeError is a ValueError), unreadable
         return  # already reported by the settings check
     mode = stat.S_IMODE(st.st_mode)
     rapyd = data.get("rapyd") if isinstance(data.get("rapyd"), dict) else {}

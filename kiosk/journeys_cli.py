@@ -77,22 +77,21 @@ def _line(prompt: str) -> str:
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from kiosk import cli
     from kiosk.datadir import DataDirBusy
     from kiosk.journal.store import JournalError
-    from kiosk.settings import SettingsError, load_settings, parse_overrides
+    from kiosk.settings import SettingsError
 
     try:
-        overrides = parse_overrides(args.overrides or [])
-        if args.data_dir:
-            overrides["data_dir"] = args.data_dir
-        settings = load_settings(args.config, overrides)
+        settings = cli._settings(args, till=True)  # and the data dir checked, as for `kiosk txn withdraw`
         backend = {"giftcard": "pospointe", "sdk": "sdkfinance", "flexiti": "flexiti"}[args.kind.split("-")[0]]
         if backend not in settings.backends.enabled:
-            raise SettingsError(f"The {backend} back end is not enabled: add it to backends.enabled.")
-        from kiosk.logs import setup_logging
+            raise SettingsError(
+                f"backends.enabled (KIOSK_BACKENDS__ENABLED): the {backend} back end is not enabled: add it to the list."
+            )
         from kiosk.runtime import build_runtime
 
-        setup_logging(settings)
+        cli._setup_logging(settings)
         runtime = build_runtime(settings)
     except (SettingsError, DataDirBusy) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
@@ -101,8 +100,6 @@ def main(argv: list[str]) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1
     try:
-        from kiosk import cli
-
         sign_in = getattr(cli, "_sign_in_headless", None)  # cashier sign-in, when auth.required
         refused = sign_in(runtime, args) if sign_in is not None else None
         refused = refused or _read_supervisor_pin(runtime, args)

@@ -116,6 +116,19 @@ def open_journal(settings: Settings, *, with_vault: bool = True) -> Any:
     return Journal(settings.data_dir / "journal.sqlite3", mac_key=journal_key(settings), vault_key=vault)
 
 
+def check_required(settings: Settings) -> None:
+    """What this till cannot work without (the enabled back ends' keys; the PIN pepper when
+    cashiers sign in), checked before anything is opened or written: one paragraph naming all
+    that is missing."""
+    from kiosk.teller.desks import NEEDS, enabled_backends
+
+    require(settings, *(key for name in enabled_backends(settings) for key in NEEDS[name]))
+    if settings.auth.required:
+        from kiosk.auth.pins import pin_hasher
+
+        pin_hasher(settings)
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -127,9 +140,8 @@ def build_runtime(
     """Everything the kiosk needs to serve visits with the configured back end and devices."""
     from kiosk.teller.desks import enabled_backends
 
+    check_required(settings)
     wallet = "rapyd" in enabled_backends(settings)
-    if wallet:
-        require(settings, "rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id")
     from kiosk.backends.base import WalletNotEnabled
     from kiosk.backends.pinning import ClockGuard, secure_transport
     from kiosk.backends.rapyd import RapydClient

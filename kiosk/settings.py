@@ -4,25 +4,32 @@ Layers, lowest first: defaults < TOML file (`--config FILE` or `KIOSK_CONFIG`) <
 (`KIOSK_` prefix, `__` between section and key) < command line (`--set section.key=value`).
 A wrong or missing setting becomes one `SettingsError` naming the key (as in TOML and as in the
 environment), which the command line prints as a paragraph and exits non-zero.
+
+Lists and per-currency tables given as text (environment, credentials, `--set`) are read as
+JSON when they start with `[` or `{`, else in their simple form: `rapyd,pospointe` for a list,
+`GBP=500.00,EUR=300` for a table.
 """
 
 from __future__ import annotations
 
 import contextvars
+import json
 import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
     NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as SourceError
 
 from kiosk.money import Money, MoneyError, parse_amount
 
@@ -33,9 +40,60 @@ class SettingsError(Exception):
     """A setting that is missing or wrong; the message names the key and says what to do."""
 
 
+_LIST_FORMS = 'a JSON list ["a", "b"], or the names separated by commas: a,b'
+_TABLE_FORMS = 'KEY=VALUE pairs separated by commas, e.g. GBP=500.00,EUR=300, or a JSON object {"GBP": "500.00"}'
+
+
+def _json(text: str, forms: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        reason = f"{exc.msg} at character {exc.pos + 1}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise ValueError(f"is not valid JSON ({reason}): write it as {forms}") from None
+
+
+def _from_text(value: Any, container: type) -> Any:
+    """A list or a table written as text (environment, credential, --set): JSON when it starts
+    like JSON, else the simple form: `a,b` for a list, `GBP=500.00,EUR=300` for a table."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    opener, forms = ("[", _LIST_FORMS) if container is list else ("{", _TABLE_FORMS)
+    if text.startswith(opener):
+        return _json(text, forms)
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    if container is list:
+        return items
+    table: dict[str, str] = {}
+    for item in items:
+        key, sep, entry = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{item!r} is not KEY=VALUE: write it as {_TABLE_FORMS}")
+        if key.strip() in table:
+            raise ValueError(f"{key.strip()} is given twice")
+        table[key.strip()] = entry.strip()
+    return table
+
+
 class _Section(BaseModel):
     # A misspelt key in a TOML file is an error, not silently ignored.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # no endless timeouts
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_forms(cls, value: Any, info: ValidationInfo) -> Any:
+        # Runs after a field's own validators: lists and tables they do not read themselves.
+        if not isinstance(value, str):
+            return value
+        if "\x00" in value:
+            raise ValueError("contains a NUL character")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")  # the environment and argv keep undecodable bytes as surrogates
+            except UnicodeEncodeError:
+                raise ValueError("is not UTF-8 text") from None
+        container = get_origin(cls.model_fields[info.field_name].annotation)
+        return _from_text(value, container) if container in (list, dict) else value
 
 
 class StoreSettings(_Section):
@@ -65,8 +123,10 @@ class RapydSettings(_Section):
         from kiosk.backends.pinning import normalise_pin
 
         if isinstance(value, str):
-            value = [part for part in value.replace(";", ",").split(",") if part.strip()]
-        return [normalise_pin(pin) for pin in value or []]
+            value = _from_text(value.replace(";", ","), list)
+        if not isinstance(value, list) or not all(isinstance(pin, str) for pin in value):
+            raise ValueError("must be a list of pins (text), e.g. [\"<64 hex digits>\"] or pin1,pin2")
+        return [normalise_pin(pin) for pin in value]
 
 
 class PrinterSettings(_Section):
@@ -121,12 +181,9 @@ class TellerSettings(_Section):
     @field_validator("opening_float", mode="before")
     @classmethod
     def _parse_float(cls, value: Any) -> dict[str, Money]:
-        if isinstance(value, str):  # JSON text, e.g. from a dotenv file
-            import json
-
-            value = json.loads(value)
+        value = _from_text(value, dict)  # from the environment or --set: GBP=500.00,EUR=300 or JSON
         if not isinstance(value, dict):
-            raise ValueError('must be a table of currency = "amount", e.g. { GBP = "500.00" }')
+            raise ValueError('must be a table of currency = "amount", e.g. { GBP = "500.00" } (GBP=500.00 as text)')
         parsed: dict[str, Money] = {}
         for currency, amount in value.items():
             if isinstance(amount, Money):
@@ -198,18 +255,6 @@ class BackendsSettings(_Section):
     # The back ends the cashier can choose from on the ready screen, per visit.
     enabled: list[BackendName] = Field(default_factory=lambda: ["rapyd"])
 
-    @field_validator("enabled", mode="before")
-    @classmethod
-    def _parse_enabled(cls, value: Any) -> Any:
-        if isinstance(value, str):  # from the environment: JSON, or names separated by commas
-            text = value.strip()
-            if text.startswith("["):
-                import json
-
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
-
     @field_validator("enabled")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
@@ -269,7 +314,74 @@ def _default_data_dir() -> Path:
     return Path(base) / "kiosk"
 
 
-_config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar("kiosk_config_file", default=None)
+# The TOML file's tables, read once by load_settings (which reports its faults) for this build.
+_config_data: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("kiosk_config_data", default=None)
+
+
+class _AsWritten:
+    """Environment and credential values as the operator wrote them: a section's value is read
+    as JSON when it is JSON (else validation says it is a section); a list or a table reaches
+    its field's validators as text, which read JSON or the simple form (`a,b`, `GBP=5,EUR=3`).
+    pydantic-settings would JSON-decode them and fail with a traceback naming no key."""
+
+    settings_cls: type[BaseSettings]
+    env_prefix: str
+    env_vars: Any
+
+    def decode_complex_value(self, field_name: str, field: Any, value: Any) -> Any:
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def __call__(self) -> dict[str, Any]:
+        # KIOSK_SECTION__KEY with an unknown section would be ignored: a misspelt section is an
+        # error, as in the TOML file (other KIOSK_ variables without "__" are not settings).
+        prefix = self.env_prefix.lower()
+        for name in sorted(self.env_vars):
+            section, nested, _ = name.lower().removeprefix(prefix).partition("__")
+            if name.lower().startswith(prefix) and nested and section not in self.settings_cls.model_fields:
+                raise SettingsError(
+                    f"Invalid setting:\n  {_key_name(name)} ({name.upper()}) from the {self._where}: "
+                    f"{_unknown_section(section)}"
+                )
+        return super().__call__()  # type: ignore[misc]
+
+
+class _Environment(_AsWritten, EnvSettingsSource):
+    _where = "environment"
+
+
+class _Credentials(_AsWritten, NestedSecretsSettingsSource):
+    """systemd credentials: one flat directory, one file per setting named like its variable."""
+
+    _where = "credentials directory"
+
+    @classmethod
+    def load_secrets(cls, path: Path) -> dict[str, str]:
+        secrets: dict[str, str] = {}
+        try:
+            entries = sorted(path.iterdir())
+        except FileNotFoundError:
+            return secrets
+        except OSError as exc:
+            raise SettingsError(f"$CREDENTIALS_DIRECTORY {path} cannot be read: {exc.strerror}.") from None
+        for entry in entries:
+            if not entry.name.upper().startswith(ENV_PREFIX):
+                continue  # another service's credential
+            named = f"{_key_name(entry.name)} ({entry.name.upper()}) from the credential {entry}"
+            if not entry.is_file():
+                raise SettingsError(f"Invalid setting:\n  {named}: is not a file: a credential is one file holding the value.")
+            try:
+                secrets[entry.name] = entry.read_bytes().decode("utf-8").strip()
+            except UnicodeDecodeError:
+                raise SettingsError(f"Invalid setting:\n  {named}: is not UTF-8 text: write the value as text.") from None
+            except OSError as exc:
+                raise SettingsError(f"Invalid setting:\n  {named}: cannot be read ({exc.strerror}).") from None
+        return secrets
 
 
 class Settings(BaseSettings):
@@ -306,18 +418,28 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The first source listed wins: command line (init) > environment > TOML file.
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, _Environment(settings_cls)]
         credentials = os.environ.get("CREDENTIALS_DIRECTORY")
         if credentials:
             # systemd LoadCredential=: one file per secret, named like its environment
             # variable (KIOSK_RAPYD__SECRET_KEY); below the environment, above the file.
-            sources.append(
-                NestedSecretsSettingsSource(file_secret_settings, secrets_dir=credentials, secrets_dir_missing="ok")
-            )
-        path = _config_file.get()
-        if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            if os.path.exists(credentials) and not os.path.isdir(credentials):
+                raise SettingsError(f"$CREDENTIALS_DIRECTORY {credentials} is not a directory of credential files.")
+            sources.append(_Credentials(file_secret_settings, secrets_dir=credentials, secrets_dir_missing="ok"))
+        data = _config_data.get()
+        if data is not None:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=data))
         return tuple(sources)
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _named_dir(cls, value: Any) -> Any:
+        # Path("") is the current directory: the journal would land wherever the command ran.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(f"is empty: give the directory of the journal and the till's local state, {_DATA_DIR_EXAMPLE}")
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
 
     def log_path(self) -> Path:
         path = Path(self.log.file)
@@ -328,16 +450,88 @@ def _env_name(loc: tuple[Any, ...]) -> str:
     return ENV_PREFIX + "__".join(str(part).upper() for part in loc)
 
 
-def _describe(exc: ValidationError) -> str:
+def _key_name(env_name: str) -> str:
+    """KIOSK_RAPYD__SECRET_KEY -> rapyd.secret_key"""
+    return env_name.upper().removeprefix(ENV_PREFIX).lower().replace("__", ".")
+
+
+def _field(loc: tuple[Any, ...]) -> Any:
+    """The FieldInfo at section.key (or a top-level key), None when there is none."""
+    fields: dict[str, Any] | None = Settings.model_fields
+    info = None
+    for part in loc:
+        info = (fields or {}).get(str(part))
+        if info is None:
+            return None
+        fields = info.annotation.model_fields if _is_section(info) else None
+    return info
+
+
+def _is_section(info: Any) -> bool:
+    return isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
+
+
+def _unknown_section(name: str) -> str:
+    return f"{name} is not a known section or setting (check the spelling; known: {', '.join(Settings.model_fields)})"
+
+
+def _origin(loc: tuple[Any, ...], overrides: dict[str, Any], config: dict[str, Any], path: Path | None) -> str:
+    """Which layer the winning value came from, so the operator knows where to fix it."""
+    def holds(table: Any) -> bool:
+        for part in loc:
+            if not isinstance(table, dict) or str(part) not in table:
+                return False
+            table = table[str(part)]
+        return True
+
+    env = _env_name(loc)
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if holds(overrides):
+        return " from the command line"
+    if env in os.environ:
+        return " from the environment"
+    if credentials and os.path.isfile(os.path.join(credentials, env)):
+        return f" from the credential {os.path.join(credentials, env)}"
+    if holds(config):
+        return f" in {path}"
+    return ""
+
+
+def _explain(err: Any, loc: tuple[Any, ...]) -> str:
+    info = _field(loc)
+    if err["type"] == "extra_forbidden":
+        parent = _field(loc[:-1]) if len(loc) > 1 else None
+        if len(loc) == 1:
+            return _unknown_section(str(loc[0]))
+        if parent is not None and _is_section(parent):
+            known = ", ".join(parent.annotation.model_fields)
+            return f"is not a known setting of [{loc[0]}] (check the spelling; known: {known})"
+    if info is not None and _is_section(info) and err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        first = next(iter(info.annotation.model_fields))
+        return (
+            f"is a section, not a value: set its keys, e.g. {loc[0]}.{first} ({_env_name((*loc, first))}), "
+            f"or [{loc[0]}] in the config file"
+        )
+    message = err["msg"].removeprefix("Value error, ")
+    secret = info is None or SecretStr in (info.annotation, *get_args(info.annotation))
+    shown = err.get("input")
+    if err["type"] not in ("value_error", "assertion_error", "missing") and not secret and isinstance(shown, (str, int, float)):
+        text = repr(shown)
+        message += f" (got {text[:60] + '...' if len(text) > 60 else text})"
+    return message
+
+
+def _describe(exc: ValidationError, overrides: dict[str, Any], config: dict[str, Any], path: Path | None) -> str:
     lines = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not isinstance(p, int))
+        shown = loc[:2]
+        if err["type"] == "extra_forbidden" and len(loc) == 1 and isinstance(err.get("input"), dict) and err["input"]:
+            shown = (loc[0], next(iter(err["input"])))  # an unknown section: name the key as written
         # Errors inside a dict (opening_float) carry the dict key; keep the first two parts.
-        key = ".".join(str(p) for p in loc[:2]) or "(settings)"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "is not a known setting (check the spelling)"
-        lines.append(f"  {key} ({_env_name(loc[:2])}): {message}")
+        key = ".".join(str(p) for p in shown) or "(settings)"
+        origin = _origin(shown, overrides, config, path)
+        lines.append(f"  {key} ({_env_name(shown)}){origin}: {_explain(err, loc[:2])}")
     return "Invalid setting:\n" + "\n".join(lines)
 
 
@@ -348,13 +542,33 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise SettingsError(f"--set {pair!r}: write it as section.key=value, e.g. printer.driver=simulated")
-        parts = key.strip().split(".")
+        parts = [part.strip() for part in key.split(".")]
+        if not all(parts):
+            raise SettingsError(f"--set {pair!r}: a key is section.key, e.g. printer.driver=simulated")
         target = nested
         for part in parts[:-1]:
             target = target.setdefault(part, {})
-        if isinstance(target, dict):
-            target[parts[-1]] = value
+            if not isinstance(target, dict):
+                raise SettingsError(f"--set {pair!r}: {part} was already given a value of its own by another --set")
+        target[parts[-1]] = value
     return nested
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    named = f"Config file {path} (from --config or {ENV_PREFIX}CONFIG)"
+    if path.is_dir():
+        raise SettingsError(f"{named} is a directory: give the TOML file, e.g. /etc/kiosk/kiosk.toml.")
+    if not path.exists():
+        raise SettingsError(f"{named} does not exist.")
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{named} is not valid TOML: {exc}.") from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{named} is not UTF-8 text (byte {exc.start + 1} is not UTF-8): save it as UTF-8.") from None
+    except OSError as exc:
+        raise SettingsError(f"{named} cannot be read: {exc.strerror}.") from None
 
 
 def load_settings(
@@ -363,23 +577,16 @@ def load_settings(
     """Build the settings from all layers, or raise SettingsError with a clear message."""
     path_text = str(config) if config else (os.environ.get(ENV_PREFIX + "CONFIG") if config_from_env else None)
     path = Path(path_text).expanduser() if path_text else None
-    if path is not None:
-        if not path.is_file():
-            raise SettingsError(f"Config file {path} does not exist (from --config or {ENV_PREFIX}CONFIG).")
-        try:
-            with path.open("rb") as handle:
-                tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"Config file {path} is not valid TOML: {exc}.") from None
-        except OSError as exc:
-            raise SettingsError(f"Config file {path} cannot be read: {exc.strerror}.") from None
-    token = _config_file.set(path)
+    data = _read_config(path) if path is not None else None
+    token = _config_data.set(data)
     try:
         return Settings(**(overrides or {}))
     except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+        raise SettingsError(_describe(exc, overrides or {}, data or {}, path)) from None
+    except SourceError as exc:  # the sources' own faults, e.g. an oversized credentials directory
+        raise SettingsError(f"The settings cannot be read: {exc}.") from None
     finally:
-        _config_file.reset(token)
+        _config_data.reset(token)
 
 
 def require(settings: Settings, *keys: str) -> None:
@@ -396,3 +603,44 @@ def require(settings: Settings, *keys: str) -> None:
 
 def opening_float_total(settings: Settings) -> dict[str, Decimal]:
     return {ccy: money.amount for ccy, money in settings.teller.opening_float.items()}
+
+
+_DATA_DIR_KEY = f"data_dir ({ENV_PREFIX}DATA_DIR, or --data-dir)"
+_DATA_DIR_EXAMPLE = "e.g. /var/lib/kiosk (data_dir in the config file, KIOSK_DATA_DIR or --data-dir)"
+
+
+def check_data_dir(path: Path | str, *, write: bool = True) -> None:
+    """Refuse a data dir the command cannot use, before anything is written there: one
+    SettingsError naming the key. With `write`, a missing one is created (as always)."""
+    if not str(path).strip():  # Path("") is the current directory
+        raise SettingsError(f"{_DATA_DIR_KEY}: is empty: give the directory of the journal and local state, {_DATA_DIR_EXAMPLE}.")
+    path = Path(path)
+    usable = "a directory the kiosk's user can write (the journal and the till's local state live there)"
+    try:
+        is_dir = path.is_dir()
+        missing = not is_dir and not path.exists() and not path.is_symlink()
+    except OSError as exc:
+        raise SettingsError(f"{_DATA_DIR_KEY}: {path} cannot be reached ({exc.strerror}): set it to {usable}.") from None
+    if not is_dir and not missing:
+        what = "a file, not a directory" if path.is_file() else "not a directory (or a broken link)"
+        raise SettingsError(f"{_DATA_DIR_KEY}: {path} is {what}: set it to {usable}.")
+    if not write:
+        return
+    if missing:
+        try:
+            path.mkdir(parents=True)
+        except OSError as exc:
+            raise SettingsError(
+                f"{_DATA_DIR_KEY}: {path} does not exist and cannot be created ({exc.strerror}): set it to {usable}."
+            ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise SettingsError(f"{_DATA_DIR_KEY}: {path} is not writable by user {_user()}: set it to {usable}.")
+
+
+def _user() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())

@@ -44,6 +44,10 @@ def with_pepper(settings: Any) -> Any:
         text = file.read_text(encoding="utf-8").strip()
     except OSError:
         return settings
+    except UnicodeDecodeError:
+        from kiosk.settings import SettingsError
+
+        raise SettingsError(f"Invalid setting:\n  auth.pepper (KIOSK_AUTH__PEPPER) from {file}: is not UTF-8 text.") from None
     if text:
         from pydantic import SecretStr
 
@@ -53,16 +57,9 @@ def with_pepper(settings: Any) -> Any:
 
 def open_accounts(settings: Any):
     from kiosk.auth.accounts import Accounts
-    from kiosk.auth.pins import PinHasher
-    from kiosk.settings import SettingsError, require
+    from kiosk.auth.pins import pin_hasher
 
-    settings = with_pepper(settings)
-    require(settings, "auth.pepper")
-    try:
-        hasher = PinHasher(settings.auth.pepper.get_secret_value())
-    except ValueError as exc:
-        raise SettingsError(f"Invalid setting:\n  auth.pepper (KIOSK_AUTH__PEPPER): {exc}") from None
-    accounts = Accounts.in_data_dir(settings.data_dir, hasher)
+    accounts = Accounts.in_data_dir(settings.data_dir, pin_hasher(with_pepper(settings)))
     _give_to_data_dir_owner(accounts.path)
     return accounts
 

@@ -256,14 +256,9 @@ def shift_turnover(teller: Any, currency: str) -> Decimal:
 
 def build_guard(settings: Any, journal: Any, *, clock: Callable[[], float] = time.time) -> Guard:
     """The Guard for these settings (auth.required): needs the pepper."""
-    from kiosk.auth.pins import PinHasher
-    from kiosk.settings import SettingsError, require
+    from kiosk.auth.pins import pin_hasher
 
-    require(settings, "auth.pepper")
-    try:
-        hasher = PinHasher(settings.auth.pepper.get_secret_value())
-    except ValueError as exc:
-        raise SettingsError(f"Invalid setting:\n  auth.pepper (KIOSK_AUTH__PEPPER): {exc}") from None
+    hasher = pin_hasher(settings)
     accounts = Accounts.in_data_dir(settings.data_dir, hasher, clock=clock)
     limits = Limits(dict(settings.limits.per_visit), dict(settings.limits.per_shift))
     return Guard(

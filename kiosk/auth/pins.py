@@ -93,3 +93,15 @@ class PinHasher:
         if not hasattr(self, "_dummy"):
             self._dummy = self._hasher.hash("dummy")
         self.verify(self._dummy, "00000000")
+
+
+def pin_hasher(settings) -> PinHasher:
+    """The hasher of these settings' pepper (auth.pepper); a missing or short pepper is a
+    SettingsError naming it."""
+    from kiosk.settings import SettingsError, require
+
+    require(settings, "auth.pepper")
+    try:
+        return PinHasher(settings.auth.pepper.get_secret_value())
+    except ValueError as exc:
+        raise SettingsError(f"Invalid setting:\n  auth.pepper (KIOSK_AUTH__PEPPER): {exc}") from None

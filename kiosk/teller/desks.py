@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     from kiosk.settings import Settings
     from kiosk.teller.teller import Teller
 
-_NEEDS = {
+NEEDS = {  # the settings each back end cannot work without
+    "rapyd": ("rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id"),
     "pospointe": ("pospointe.user", "pospointe.password", "pospointe.store_id", "pospointe.franchisee_id"),
     "sdkfinance": ("sdkfinance.cash_point_login", "sdkfinance.cash_point_password"),
     "flexiti": ("flexiti.client_id", "flexiti.client_secret"),
@@ -32,7 +33,7 @@ def attach_desks(teller: Teller, settings: Settings) -> list[Callable[[], None]]
     for name in enabled_backends(settings):
         if name == "rapyd":
             continue
-        require(settings, *_NEEDS[name])
+        require(settings, *NEEDS[name])
         desk = _build(name, teller, settings)
         journeys.attach(teller, desk)
         closers.append(desk.close)

@@ -124,3 +124,108 @@ def test_systemd_credentials_sit_between_environment_and_file(tmp_path, monkeypa
     assert settings.rapyd.access_key.get_secret_value() == "access-from-credential"
     monkeypatch.setenv("KIOSK_RAPYD__SECRET_KEY", "from-env")
     assert load_settings(config).rapyd.secret_key.get_secret_value() == "from-env"
+
+
+_PIN_HEX = "ab" * 32
+_PIN_B64 = "q" * 43 + "="  # 32 bytes in base64
+# Every list and per-currency table, in its simple form and as JSON (the same value).
+TEXT_FORMS = [
+    ("backends.enabled", " rapyd, pospointe,flexiti ", '["rapyd", "pospointe", "flexiti"]'),
+    ("flexiti.verify_formats", "sms,email", '["sms", "email"]'),
+    ("rapyd.pin_sha256", f"{_PIN_HEX},{_PIN_B64}", f'["{_PIN_HEX}", "{_PIN_B64}"]'),
+    ("teller.opening_float", "GBP=500.00, EUR=300", '{"GBP": "500.00", "EUR": "300"}'),
+    ("limits.per_visit", "GBP=250", '{"GBP": "250"}'),
+    ("limits.per_shift", "GBP=2000,USD=1000.5", '{"GBP": "2000", "USD": "1000.50"}'),
+]
+
+
+def test_every_list_and_table_setting_has_a_simple_form_row():
+    from typing import get_origin
+
+    from kiosk.settings import Settings
+
+    containers = {
+        f"{section}.{name}"
+        for section, info in Settings.model_fields.items()
+        if hasattr(info.annotation, "model_fields")
+        for name, field in info.annotation.model_fields.items()
+        if get_origin(field.annotation) in (list, dict)
+    }
+    assert containers == {key for key, _, _ in TEXT_FORMS}, "add the new list or table to TEXT_FORMS"
+
+
+@pytest.mark.parametrize("key, simple, as_json", TEXT_FORMS, ids=[row[0] for row in TEXT_FORMS])
+def test_simple_forms_give_the_same_settings_as_json(key, simple, as_json, monkeypatch, tmp_path):
+    import json
+
+    section, name = key.split(".")
+    env_name = f"KIOSK_{section.upper()}__{name.upper()}"
+
+    def value(settings):
+        return getattr(getattr(settings, section), name)
+
+    monkeypatch.setenv(env_name, as_json)
+    expected = value(load_settings())
+    assert expected  # not the default: the value was read
+    monkeypatch.setenv(env_name, simple)
+    assert value(load_settings()) == expected
+    monkeypatch.delenv(env_name)
+    assert value(load_settings(None, parse_overrides([f"{key}={simple}"]))) == expected
+    assert value(load_settings(None, parse_overrides([f"{key}={as_json}"]))) == expected
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / env_name).write_text(simple + "\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    assert value(load_settings()) == expected
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY")
+    parsed = json.loads(as_json)  # and in the config file, as TOML's own array or inline table
+    toml = json.dumps(parsed) if isinstance(parsed, list) else "{ " + ", ".join(f'{k} = "{v}"' for k, v in parsed.items()) + " }"
+    config = tmp_path / "k.toml"
+    config.write_text(f"[{section}]\n{name} = {toml}\n")
+    assert value(load_settings(config)) == expected
+
+
+def test_json_sections_and_nested_table_keys_still_work_from_the_environment(monkeypatch):
+    monkeypatch.setenv("KIOSK_PRINTER", '{"driver": "simulated", "baudrate": 19200}')
+    monkeypatch.setenv("KIOSK_TELLER__OPENING_FLOAT__GBP", "12.50")
+    settings = load_settings()
+    assert (settings.printer.driver, settings.printer.baudrate) == ("simulated", 19200)
+    assert settings.teller.opening_float["GBP"].plain() == "12.50"
+
+
+def test_empty_simple_forms_mean_none(monkeypatch):
+    monkeypatch.setenv("KIOSK_RAPYD__PIN_SHA256", "")
+    monkeypatch.setenv("KIOSK_TELLER__OPENING_FLOAT", " ")
+    settings = load_settings()
+    assert settings.rapyd.pin_sha256 == [] and settings.teller.opening_float == {}
+
+
+def test_a_table_key_given_twice_is_refused(monkeypatch):
+    monkeypatch.setenv("KIOSK_TELLER__OPENING_FLOAT", "GBP=1,GBP=2")
+    with pytest.raises(SettingsError, match=r"teller.opening_float \(KIOSK_TELLER__OPENING_FLOAT\) from the environment: GBP is given twice"):
+        load_settings()
+
+
+def test_a_secret_value_is_never_echoed(tmp_path):
+    config = tmp_path / "k.toml"
+    config.write_text("[rapyd]\nsecret_key = 987654321\nsecret_kee = \"hunter2-secret\"\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config)
+    message = str(caught.value)
+    assert "rapyd.secret_key (KIOSK_RAPYD__SECRET_KEY)" in message and "rapyd.secret_kee" in message
+    assert "987654321" not in message and "hunter2" not in message
+
+
+def test_check_data_dir(tmp_path):
+    from kiosk.settings import check_data_dir
+
+    check_data_dir(tmp_path / "new" / "dir")  # created, as the kiosk always did
+    assert (tmp_path / "new" / "dir").is_dir()
+    check_data_dir(tmp_path / "other", write=False)  # read-only commands create nothing
+    assert not (tmp_path / "other").exists()
+    (tmp_path / "file").write_text("")
+    for write in (True, False):
+        with pytest.raises(SettingsError, match=r"^data_dir \(KIOSK_DATA_DIR, or --data-dir\): .* is a file"):
+            check_data_dir(tmp_path / "file", write=write)
+    with pytest.raises(SettingsError, match=r"^data_dir \(KIOSK_DATA_DIR, or --data-dir\): is empty"):
+        check_data_dir("")
