@@ -114,7 +114,7 @@ def routes(sim: RapydSimulator) -> list[Route]:
         phone = str(document.get("phone", ""))
         accounts = document.get("accounts", {})
         if not E164.match(phone) or not isinstance(accounts, dict):
-            return problem(400, "expected {'phone': E.164, 'accounts': {currency: 'balance'}}")
+            return problem(400, "expected {'phone': E.164 in ASCII digits, 'accounts': {currency: 'balance'}}")
         try:
             balances = {str(c): str(v) for c, v in accounts.items()}
             sim.add_wallet(phone, balances, name=str(document.get("name", "")))
