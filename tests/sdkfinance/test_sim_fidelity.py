@@ -134,3 +134,10 @@ def test_a_phone_login_in_other_digits_is_a_validation_error(sim, api):
     response = api.post("/authorization", {"login": TOM["login"].translate(FULL_WIDTH), "password": TOM["password"]})
     assert validation_error(response, "login")
     assert sim.pending_otp(TOM["login"]) is None
+
+
+def test_the_user_control_endpoint_takes_only_ascii_digits(sim, api):
+    document = {"login": "noor@example.com", "password": "Wallet#2024n", "coins": [{"currency": "EUR", "amount": "١٠"}]}
+    response = api.control.post("/users", json=document)
+    assert response.status_code == 400 and "ASCII" in response.json()["error"]
+    assert sim.coins("noor@example.com") == []
