@@ -13,8 +13,10 @@ How, for every request of a simulator's app (API and control paths alike):
   count passes the limit: at most `limit` bytes plus one chunk are ever held;
 - a body within the limit is handed to the app whole, exactly as received.
 
-The refusal is the API's own error document (each simulator passes its `refusal`), HTTP 413;
-the server then closes the connection, since the rest of the body was never read.
+The refusal is the API's own error document (each simulator passes its `refusal`), HTTP 413,
+with `Connection: close`: the server closes the connection instead of reading and discarding
+the rest of the body (which it would otherwise do to keep the connection alive: 50 MB would
+cost the server most of a second, an endless chunked body forever).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class BodyLimit:
             return
         declared = declared_length(scope)
         if declared is not None and declared > self.limit:
-            await self.refusal(scope)(scope, receive, send)
+            await self._refuse(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -63,12 +65,17 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await self.refusal(scope)(scope, receive, send)
+                await self._refuse(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = self.refusal(scope)
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

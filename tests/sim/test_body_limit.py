@@ -28,6 +28,7 @@ def test_a_signed_50_mb_deposit_is_refused_and_applies_nothing(sim, pos):
     s = pos.open_session(sim, JANE)
     response = pos.deposit(s, "10", "GBP", body=b" " * (50 * MIB))
     assert too_large(response.status_code, response.json())
+    assert response.headers["connection"] == "close"  # the rest is not read and discarded either
     assert sim.balance(JANE, "GBP") == Decimal("189") and sim.transactions() == []
     ok_data(pos.deposit(s, "10", "GBP"))  # the session was not touched: a normal deposit still goes
 
