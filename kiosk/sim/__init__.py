@@ -11,6 +11,7 @@ currencies.py supported currencies and amount parsing
 faults.py     the fault catalogue (every simulator's, each with its own operation names)
 books.py      SqliteBooks: the durable SQLite base of every simulator's books
 pipeline.py   faults on the wire (gateway pages, cut connections) and the /faults endpoint, for all
+bodylimit.py  request bodies over max_body_bytes (default 1 MiB) refused with 413, for all
 control.py    the /_sim/ endpoints
 server.py     serve() / start_in_thread() with uvicorn
 composite.py  CompositeSimulator: every simulator (rapyd, pospointe, sdkfinance, flexiti) behind one server

@@ -42,6 +42,14 @@ class SqliteBooks:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(self.SCHEMA)
 
+    def ensure_column(self, table: str, column: str, declaration: str) -> None:
+        """Add a column that books written by an older simulator lack (names are the
+        subclass's own constants, never request data)."""
+        with self._lock:
+            present = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -1,6 +1,7 @@
 """Command line of the simulators, to be wired as `kiosk sim ...`:
 
     kiosk sim [--host 127.0.0.1] [--port 8700] [--ledger PATH] [--otp-window SECONDS] [--latency S]
+              [--max-body-bytes N]
     kiosk sim otp --phone E164 [--pos POS_ID] [--url URL]
     kiosk sim info [--json] [--url URL]
 
@@ -17,6 +18,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+from kiosk.sim.bodylimit import MAX_BODY_BYTES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
@@ -46,6 +49,12 @@ def _window(text: str) -> int:
     return value
 
 
+def _body_limit(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1 << 30:
+        raise argparse.ArgumentTypeError("must be a whole number of bytes from 1 to 1073741824")
+    return int(text)
+
+
 def _serve_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kiosk sim",
@@ -60,6 +69,11 @@ def _serve_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--otp-window", type=_window, default=30, help="OTP validity window in seconds (default 30)")
     p.add_argument("--latency", type=_positive, default=0.0, help="base latency added to every API call, seconds")
+    p.add_argument(
+        "--max-body-bytes", type=_body_limit, default=MAX_BODY_BYTES,
+        help="request bodies larger than this are refused with HTTP 413 (default %(default)s: 1 MiB; "
+        "none of the APIs documents a limit)",
+    )
     p.add_argument("--log-file", type=Path, default=None, help="write the server's log here instead of stderr")
     return p
 
@@ -78,7 +92,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     ledger = args.ledger or default_ledger_path()
     try:
-        sim = CompositeSimulator(ledger, otp_window=args.otp_window, latency=args.latency)
+        sim = CompositeSimulator(ledger, otp_window=args.otp_window, latency=args.latency,
+                                 max_body_bytes=args.max_body_bytes)
     except Exception as exc:  # an unreadable or foreign ledger file: say so in one line
         print(f"error: cannot open the simulator ledger {ledger}: {exc}", file=sys.stderr)
         return 1

@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 from starlette.types import Receive, Scope, Send
 
+from kiosk.sim.bodylimit import MAX_BODY_BYTES
+
 log = logging.getLogger("kiosk.sim.composite")
 log.addHandler(logging.NullHandler())
 
@@ -42,7 +44,8 @@ def _prefix_matches(prefix: str, path: str) -> bool:
 
 class CompositeSimulator:
     """An ASGI app dispatching by path prefix to the Rapyd, POSPointe, SDK.finance and Flexiti
-    simulators. Keyword options go to the simulators that take them (otp_window: Rapyd's)."""
+    simulators. Keyword options go to the simulators that take them (otp_window: Rapyd's;
+    latency, clock and max_body_bytes: all four's)."""
 
     def __init__(
         self,
@@ -51,6 +54,7 @@ class CompositeSimulator:
         otp_window: int = 30,
         latency: float = 0.0,
         clock: Callable[[], float] | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         from kiosk.sim.flexiti import PATH_PREFIXES as FLEXITI_PREFIXES
         from kiosk.sim.flexiti import FlexitiSimulator
@@ -60,7 +64,7 @@ class CompositeSimulator:
         from kiosk.sim.sdkfinance import PATH_PREFIXES as SDKFINANCE_PREFIXES
         from kiosk.sim.sdkfinance import SdkFinanceSimulator
 
-        timing: dict[str, Any] = {"latency": latency}
+        timing: dict[str, Any] = {"latency": latency, "max_body_bytes": max_body_bytes}
         if clock is not None:
             timing["clock"] = clock
         self.ledger_path = Path(ledger_path) if ledger_path is not None else None

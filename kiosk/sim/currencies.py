@@ -39,7 +39,9 @@ CURRENCIES: dict[str, tuple[int, str]] = {
 # Plain decimal notation only: no sign handled here, no exponent, no "NaN"/"Infinity", no
 # thousands separators. A leading "-" is recognised separately so that "-5" is reported as
 # "must be positive" rather than "not valid", which is what a caller would expect.
-_AMOUNT = re.compile(r"^(-?)(\d{1,15})(?:\.(\d{1,15}))?$")
+# ASCII digits only: `\d` and Decimal() also take Arabic-Indic, full-width or Devanagari digits
+# ('١٠' would be 10), which no API's amount grammar allows.
+_AMOUNT = re.compile(r"^(-?)([0-9]{1,15})(?:\.([0-9]{1,15}))?$")
 
 
 class AmountError(ValueError):
@@ -83,6 +85,17 @@ def parse_amount(text: str, currency: str | None) -> Decimal:
             )
         value = value.quantize(quantum)
     return value
+
+
+def balance(text: str, currency: str) -> Decimal:
+    """An opening balance (demo set-up, control endpoints): a plain ASCII decimal, zero or more,
+    with no more decimals than the currency has; ValueError says what is wrong."""
+    if not re.fullmatch(r"[0-9]{1,15}(?:\.[0-9]{1,15})?", text.strip()):
+        raise ValueError(f"the balance {text!r} is not a plain decimal number with ASCII digits")
+    value = Decimal(text.strip())
+    if value != quantize(value, currency):
+        raise ValueError(f"the balance {text!r} has more decimal places than {currency} allows")
+    return quantize(value, currency)
 
 
 def quantize(value: Decimal, currency: str) -> Decimal:

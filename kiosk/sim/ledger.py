@@ -16,6 +16,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from kiosk.sim.books import SqliteBooks
@@ -39,7 +40,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_used_at REAL NOT NULL, closed_at REAL, action_txn TEXT);
 CREATE TABLE IF NOT EXISTS idempotency (
     access_key TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL,
-    content_type TEXT NOT NULL, body BLOB NOT NULL, created_at REAL NOT NULL,
+    content_type TEXT NOT NULL, body BLOB NOT NULL, created_at REAL NOT NULL, fingerprint TEXT,
     PRIMARY KEY (access_key, key));
 CREATE TABLE IF NOT EXISTS used_otps (
     phone TEXT NOT NULL, pos_id TEXT NOT NULL, counter INTEGER NOT NULL, used_at REAL NOT NULL,
@@ -107,12 +108,19 @@ class StoredReply:
     content_type: str
     body: bytes
     created_at: float
+    # What request the reply answers (kiosk.sim.rapyd.request_fingerprint); None in books written
+    # before replies were bound to requests, which then match no request at all.
+    fingerprint: str | None = None
 
 
 class Ledger(SqliteBooks):
     """The Rapyd simulator's books (wallets, accounts, transactions, sessions, replies, OTPs)."""
 
     SCHEMA = _SCHEMA
+
+    def __init__(self, path: Path | None) -> None:
+        super().__init__(path)
+        self.ensure_column("idempotency", "fingerprint", "TEXT")
 
     # -- wallets and accounts ---------------------------------------------------------------
 
@@ -215,18 +223,18 @@ class Ledger(SqliteBooks):
 
     def stored_reply(self, access_key: str, key: str, not_before: float) -> StoredReply | None:
         row = self._one(
-            "SELECT status, content_type, body, created_at FROM idempotency"
+            "SELECT status, content_type, body, created_at, fingerprint FROM idempotency"
             " WHERE access_key = ? AND key = ? AND created_at >= ?",
             access_key, key, not_before,
         )
-        return None if row is None else StoredReply(row[0], row[1], bytes(row[2]), row[3])
+        return None if row is None else StoredReply(row[0], row[1], bytes(row[2]), row[3], row[4])
 
     def store_reply(self, access_key: str, key: str, reply: StoredReply) -> None:
         # REPLACE: an expired record under the same key gives way to the new request.
         self._run(
-            "INSERT OR REPLACE INTO idempotency (access_key, key, status, content_type, body, created_at)"
-            " VALUES (?,?,?,?,?,?)",
-            access_key, key, reply.status, reply.content_type, reply.body, reply.created_at,
+            "INSERT OR REPLACE INTO idempotency (access_key, key, status, content_type, body, created_at,"
+            " fingerprint) VALUES (?,?,?,?,?,?,?)",
+            access_key, key, reply.status, reply.content_type, reply.body, reply.created_at, reply.fingerprint,
         )
 
     def forget_replies_before(self, cutoff: float) -> None:

@@ -30,7 +30,7 @@ from kiosk.sim.ledger import Ledger, Session, Transaction
 from kiosk.sim.otp import OtpIssuer
 
 SESSION_IDLE_SECONDS = 600.0
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")  # ASCII digits only (`\d` also takes '١' or '１')
 
 
 class ApiError(Exception):

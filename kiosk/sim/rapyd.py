@@ -19,17 +19,34 @@ request only, so a trainer can provoke failures from the kiosk's own screen:
 
 They fire only on the first delivery of an idempotency key, so a client's retry with the same
 key learns the true outcome, as it would after a real network failure.
+
+Idempotency. A value of the `idempotency` header is bound to the request it first came with
+(per access key, 24 h): the method, the path with its query, the body, and the headers that name
+the session and the money (phone_number, token_id, operation_id, transaction_id). The same
+request again answers the first response byte for byte without applying anything; the value
+with any other request is refused with HTTP 400 ERROR_IDEMPOTENCY_KEY_REUSED, is not
+remembered, and never answers with another request's transaction. (Rapyd's documentation asks
+clients never to reuse a value for a different operation and, for its Payments API, treats such
+a request as a new one; the simulator refuses it instead, because a cash point that got another
+wallet's answer would pay out cash that was never debited.)
+
+Request bodies over `max_body_bytes` (default kiosk.sim.bodylimit.MAX_BODY_BYTES, 1 MiB; Rapyd
+documents no limit) are refused with HTTP 413 ERROR_REQUEST_BODY_TOO_LARGE before being read.
+Amounts, codes and phone numbers are ASCII digits only: '١٠' or '１０' in a path is
+ERROR_AMOUNT_NOT_VALID, never 10.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +56,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kiosk.sim import control, currencies, envelope
+from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
 from kiosk.sim.faults import OPERATIONS, Fault, FaultPlan, FaultSwitchboard, magic_amounts
 from kiosk.sim.ledger import Account, Ledger, Session, StoredReply, Transaction
-from kiosk.sim.operations import SESSION_IDLE_SECONDS, ApiError, PosOperations
+from kiosk.sim.operations import E164, SESSION_IDLE_SECONDS, ApiError, PosOperations
 from kiosk.sim.otp import OtpIssuer
 from kiosk.sim.pipeline import CutConnection, answer_with_fault
 from kiosk.sim.routes import match_route, redacted_path
@@ -78,6 +96,10 @@ DEMO_NAMES: dict[str, str] = {
 }
 
 IDEMPOTENCY_SECONDS = 24 * 3600
+# The headers besides the path and body that make a request what it is: the session (and so the
+# wallet) it acts in, and the withdrawal a reversal undoes. Never the signing headers (salt,
+# timestamp and signature differ on every retry).
+BOUND_HEADERS = ("phone_number", "token_id", "operation_id", "transaction_id")
 
 MAGIC_AMOUNTS: dict[Decimal, Fault] = magic_amounts("666")
 
@@ -88,6 +110,19 @@ _CUT = CutConnection(b'{"status": {"error_code": ')
 def demo_account_id(phone: str, currency: str) -> str:
     """Stable ids for the demo accounts, so a demo script can name them."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rapyd-sim:{phone}:{currency}"))
+
+
+def request_fingerprint(method: str, signed_path: str, headers: Mapping[str, str], body: bytes) -> str:
+    """What an idempotency value is bound to: SHA-256 over the method, the path with its query,
+    the BOUND_HEADERS and the exact body bytes (JSON-encoded parts, so no two requests blur)."""
+    parts = [method.upper(), signed_path, *(headers.get(name, "") for name in BOUND_HEADERS)]
+    return hashlib.sha256(json.dumps(parts).encode() + b"\n" + body).hexdigest()
+
+
+def _too_large(scope: Any) -> Response:
+    body = envelope.dumps(envelope.error(
+        "ERROR_REQUEST_BODY_TOO_LARGE", "The request body is larger than the API accepts"))
+    return Response(body, status_code=413, media_type="application/json")
 
 
 def _internal_error(status: int) -> Response:
@@ -111,6 +146,7 @@ class RapydSimulator(FaultSwitchboard):
         magic_amounts: bool = True,
         session_idle: float = SESSION_IDLE_SECONDS,
         reject_replayed_requests: bool = True,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self._clock = clock
         self.latency = latency
@@ -134,6 +170,7 @@ class RapydSimulator(FaultSwitchboard):
                 Route("/{path:path}", self._api, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
             ]
         )
+        self.app = BodyLimit(self.app, max_body_bytes, _too_large)
 
     def _seed_demo(self) -> None:
         now = self._clock()
@@ -152,14 +189,20 @@ class RapydSimulator(FaultSwitchboard):
         return self._clock()
 
     def add_wallet(self, phone: str, balances: Mapping[str, Decimal | str], name: str = "", *, _now: float | None = None) -> None:
-        """Create a wallet (or add accounts to one); balances are exact decimals."""
+        """Create a wallet (or add accounts to one); balances are exact decimals (text: plain
+        ASCII decimals only). ValueError says what is wrong, and nothing is created then."""
+        if not E164.match(phone):
+            raise ValueError(f"the phone {phone!r} is not an E.164 number with ASCII digits")
         now = self._clock() if _now is None else _now
         with self.ledger.transaction():
             self.ledger.add_wallet(phone, name, now)
             for currency, balance in balances.items():
                 if currency not in currencies.CURRENCIES:
                     raise ValueError(f"unsupported currency {currency!r}")
-                value = currencies.quantize(Decimal(balance), currency)
+                if isinstance(balance, str):
+                    value = currencies.balance(balance, currency)
+                else:
+                    value = currencies.quantize(Decimal(balance), currency)
                 if value < 0:
                     raise ValueError("a balance cannot be negative")
                 if self.ledger.account_for(phone, currency) is None:
@@ -213,11 +256,13 @@ class RapydSimulator(FaultSwitchboard):
             return self._answer(request, envelope.error("UNAUTHORIZED_API_CALL", "The API call is not authorized"), 401)
         operation, params = route
         key = headers.get("idempotency", "").strip() or None
+        fingerprint = request_fingerprint(request.method, signed_path, headers, body)
         replay = key is not None and self._stored(access_key, key) is not None
         fault = self.faults.take(operation) or (None if replay else self._magic_fault(operation, params))
 
         def apply() -> Response:
-            status, content_type, payload = self._apply(access_key, key, operation, params, headers, body)
+            status, content_type, payload = self._apply(
+                access_key, key, fingerprint, operation, params, headers, body)
             return Response(payload, status_code=status, media_type=content_type)
 
         return self._logged(request, await answer_with_fault(fault, apply, api_error=_internal_error, cut=_CUT))
@@ -226,18 +271,25 @@ class RapydSimulator(FaultSwitchboard):
         return self.ledger.stored_reply(access_key, key, self._clock() - IDEMPOTENCY_SECONDS)
 
     def _apply(
-        self, access_key: str, key: str | None, operation: str, params: Mapping[str, str],
+        self, access_key: str, key: str | None, fingerprint: str, operation: str, params: Mapping[str, str],
         headers: Mapping[str, str], body: bytes,
     ) -> tuple[int, str, bytes]:
         """The business rule and its idempotency record, in one ledger transaction.
 
-        Error answers are recorded too: a repeat of the key returns the first answer, whatever
-        it was, and never runs the operation a second time.
+        Error answers are recorded too: a repeat of the key with the same request returns the
+        first answer, whatever it was, and never runs the operation a second time. The key with
+        another request is refused and changes nothing (not even what the key remembers).
         """
         try:
             with self.ledger.transaction():
                 if key is not None:
                     stored = self._stored(access_key, key)
+                    if stored is not None and stored.fingerprint != fingerprint:
+                        reused = envelope.error(
+                            "ERROR_IDEMPOTENCY_KEY_REUSED",
+                            "The idempotency value was first used with a different request; use a new value",
+                        )
+                        return 400, "application/json", envelope.dumps(reused)
                     if stored is not None:
                         return stored.status, stored.content_type, stored.body
                 try:
@@ -248,29 +300,29 @@ class RapydSimulator(FaultSwitchboard):
                     raise _Refused(status, envelope.dumps(payload)) from None
                 text = envelope.dumps(payload)
                 if key is not None:
-                    self._remember(access_key, key, status, text)
+                    self._remember(access_key, key, fingerprint, status, text)
                 return status, "application/json", text
         except _Refused as refused:
             # The refused operation's partial writes were rolled back; its answer is still
             # remembered under the idempotency key, in a transaction of its own.
             if key is not None:
                 with self.ledger.transaction():
-                    self._remember(access_key, key, refused.status, refused.body)
+                    self._remember(access_key, key, fingerprint, refused.status, refused.body)
             return refused.status, "application/json", refused.body
 
-    def _remember(self, access_key: str, key: str, status: int, body: bytes) -> None:
+    def _remember(self, access_key: str, key: str, fingerprint: str, status: int, body: bytes) -> None:
         now = self._clock()
         self.ledger.forget_replies_before(now - IDEMPOTENCY_SECONDS)
-        self.ledger.store_reply(access_key, key, StoredReply(status, "application/json", body, now))
+        self.ledger.store_reply(access_key, key, StoredReply(status, "application/json", body, now, fingerprint))
 
     def _magic_fault(self, operation: str, params: Mapping[str, str]) -> Fault | None:
         if not self.magic_amounts or operation not in ("deposit", "withdraw"):
             return None
-        try:
-            amount = Decimal(params.get("amount") or params.get("sum") or "")
-        except InvalidOperation:
+        try:  # the API's own amount grammar (ASCII digits): '٦٦٦.٠١' arms nothing
+            amount = currencies.parse_amount(params.get("amount") or params.get("sum") or "", None)
+        except currencies.AmountError:
             return None
-        return MAGIC_AMOUNTS.get(amount) if amount.is_finite() else None
+        return MAGIC_AMOUNTS.get(amount)
 
     def _answer(self, request: Request, payload: dict[str, Any], status: int) -> Response:
         return self._logged(request, Response(envelope.dumps(payload), status_code=status, media_type="application/json"))

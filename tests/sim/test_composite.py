@@ -134,3 +134,52 @@ def test_kiosk_sim_serves_all_four_as_a_process(tmp_path):
     assert "Traceback" not in err
     for name in ("pospointe", "sdkfinance", "flexiti"):
         assert (tmp_path / f"l.{name}.sqlite").exists()
+
+
+# -- bodies over the limit: each simulator refuses in its own shape --------------------------------
+
+TOO_LARGE_SHAPES = [
+    ("/v1/pos/deposit/10/GBP", lambda d: d["status"]["error_code"] == "ERROR_REQUEST_BODY_TOO_LARGE"),
+    ("/Transaction/reload", lambda d: d["statuscode"] == "100006" and d["status"] is False),
+    ("/api/v1/bank-top-ups/create-request", lambda d: d["code"] == "PAYLOAD_TOO_LARGE"),
+    ("/flexiti/pos-api/v2.5/oauth/token", lambda d: d["error"] == "payload_too_large"),
+    ("/_sim/faults", lambda d: d["status"]["error_code"] == "ERROR_REQUEST_BODY_TOO_LARGE"),  # Rapyd's control paths
+]
+
+
+@pytest.mark.parametrize("path,shape", TOO_LARGE_SHAPES, ids=[p for p, _ in TOO_LARGE_SHAPES])
+def test_each_simulator_refuses_a_50_mb_body_in_its_own_shape(composite, path, shape):
+    from tests.sim.wire import MIB, declared_only
+
+    _, url, _ = composite
+    status, document = declared_only(url, "POST", path, 50 * MIB)
+    assert status == 413 and shape(document)
+
+
+def test_the_body_limit_reaches_all_four_simulators():
+    sims = CompositeSimulator(None, max_body_bytes=100)
+    try:
+        with start_in_thread(sims) as handle, httpx.Client(base_url=handle.url, timeout=5) as http:
+            for path, _ in TOO_LARGE_SHAPES:
+                assert http.post(path, content=b"{" + b" " * 99 + b"}").status_code == 413, path
+                assert http.post(path, content=b"{" + b" " * 98 + b"}").status_code != 413, path
+    finally:
+        sims.close()
+
+
+def test_kiosk_sim_takes_the_body_limit(monkeypatch, tmp_path):
+    import kiosk.sim.server
+
+    served = []
+    monkeypatch.setattr(kiosk.sim.server, "serve", lambda app, *args, **kwargs: served.append(app))
+    assert main(["--max-body-bytes", "2048", "--ledger", str(tmp_path / "l.sqlite")]) == 0
+    (app,) = served
+    assert {name: sim.app.limit for name, sim in app.simulators.items()} == dict.fromkeys(
+        ("rapyd", "pospointe", "sdkfinance", "flexiti"), 2048)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "١٠", "1e6", "2000000000"])
+def test_kiosk_sim_refuses_a_bad_body_limit(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--max-body-bytes", value])
+    assert exit_.value.code == 2 and "--max-body-bytes" in capsys.readouterr().err

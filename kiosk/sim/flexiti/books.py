@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from kiosk.sim.books import SqliteBooks
@@ -46,7 +47,7 @@ CREATE TABLE IF NOT EXISTS tokens (
     refresh_used INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS idempotency (
     client_id TEXT NOT NULL, key TEXT NOT NULL, context_hash TEXT, status INTEGER NOT NULL,
-    body BLOB NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (client_id, key));
+    body BLOB NOT NULL, created_at REAL NOT NULL, fingerprint TEXT, PRIMARY KEY (client_id, key));
 """
 
 
@@ -143,12 +144,19 @@ class StoredReply:
     body: bytes
     context_hash: str | None
     created_at: float
+    # The request the reply answers (kiosk.sim.flexiti.simulator.request_fingerprint); None in
+    # books written before replies were bound to requests, which then match no request.
+    fingerprint: str | None = None
 
 
 class Books(SqliteBooks):
     """Flexiti's books: customers, verifications, failed tries, transactions, tokens, replies."""
 
     SCHEMA = _SCHEMA
+
+    def __init__(self, path: Path | None) -> None:
+        super().__init__(path)
+        self.ensure_column("idempotency", "fingerprint", "TEXT")
 
     # -- customers --------------------------------------------------------------------------
 
@@ -310,17 +318,17 @@ class Books(SqliteBooks):
 
     def stored_reply(self, client_id: str, key: str, not_before: float) -> StoredReply | None:
         row = self._one(
-            "SELECT status, body, context_hash, created_at FROM idempotency"
+            "SELECT status, body, context_hash, created_at, fingerprint FROM idempotency"
             " WHERE client_id = ? AND key = ? AND created_at >= ?",
             client_id, key, not_before,
         )
-        return None if row is None else StoredReply(row[0], bytes(row[1]), row[2], row[3])
+        return None if row is None else StoredReply(row[0], bytes(row[1]), row[2], row[3], row[4])
 
     def store_reply(self, client_id: str, key: str, reply: StoredReply) -> None:
         self._run(
-            "INSERT OR REPLACE INTO idempotency (client_id, key, context_hash, status, body, created_at)"
-            " VALUES (?,?,?,?,?,?)",
-            client_id, key, reply.context_hash, reply.status, reply.body, reply.created_at,
+            "INSERT OR REPLACE INTO idempotency (client_id, key, context_hash, status, body, created_at,"
+            " fingerprint) VALUES (?,?,?,?,?,?,?)",
+            client_id, key, reply.context_hash, reply.status, reply.body, reply.created_at, reply.fingerprint,
         )
 
     def forget_replies_before(self, cutoff: float) -> None:

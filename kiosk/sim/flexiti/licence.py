@@ -23,10 +23,10 @@ from datetime import date
 
 # The subfile directory ends with "DL" or "ID" + 4-digit offset + 4-digit length; the first
 # element follows the last subfile designator on the same line.
-_FIRST_ELEMENT = re.compile(r"(?:DL|ID)\d{8}(?:ZO\d{8})*(?:DL|ID)([A-Z]{3}.*)$")
+_FIRST_ELEMENT = re.compile(r"(?:DL|ID)[0-9]{8}(?:ZO[0-9]{8})*(?:DL|ID)([A-Z]{3}.*)$")
 _ELEMENT = re.compile(r"^([A-Z]{3})(.*)$")
-_HEADER = re.compile(r"ANSI\s?\d{6}")
-_DIRECTORY_LINE = re.compile(r"^(?:ANSI\s?)?\d{6}")
+_HEADER = re.compile(r"ANSI\s?[0-9]{6}")
+_DIRECTORY_LINE = re.compile(r"^(?:ANSI\s?)?[0-9]{6}")
 
 
 class LicenceError(ValueError):
@@ -70,7 +70,7 @@ def _elements(text: str) -> dict[str, str]:
 
 
 def _date(value: str, country: str) -> date | None:
-    digits = re.sub(r"\D", "", value or "")
+    digits = re.sub(r"[^0-9]", "", value or "")  # ASCII only: int() would read '١٩٨٠' too
     if len(digits) != 8:
         return None
     try:

@@ -51,9 +51,11 @@ MAX_AMOUNT = Decimal("100000")
 # bypass or an override; a PIN sent by e-mail or text has 6.
 PIN_DIGITS = {"email": 6, "sms": 6, "security_question": 8, "regular_purchase_bypass": 4, "merchant_override": 4}
 
-_ACCOUNT = re.compile(r"^\d{1,14}$")
+# Digits are ASCII 0-9 everywhere: `\d`, isdigit(), int() and Decimal() also take Arabic-Indic,
+# full-width or Devanagari digits, which no Flexiti field allows.
+_ACCOUNT = re.compile(r"^[0-9]{1,14}$")
 _PRINTABLE = re.compile(r"^[\x20-\x7e]{1,100}$")
-_DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DOB = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class ApiError(Exception):
@@ -119,14 +121,25 @@ def _request_id(value: Any) -> str:
     return text
 
 
-def _amount(value: Any) -> Decimal:
+def ascii_amount(value: Any) -> Decimal:
+    """A JSON number or a numeric string in ASCII, as a finite Decimal (not yet range-checked);
+    400 wrong_inputs otherwise."""
     if isinstance(value, bool) or value is None:
         raise wrong_inputs(field("amount", "required" if value is None else "invalid"))
+    if isinstance(value, str) and not value.isascii():  # Decimal() would read '١٠' as 10
+        raise wrong_inputs(field("amount", "invalid"))
     try:
         amount = Decimal(value) if isinstance(value, (int, Decimal)) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise wrong_inputs(field("amount", "invalid")) from None
-    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite():
+        raise wrong_inputs(field("amount", "invalid", str(value)[:20]))
+    return amount
+
+
+def _amount(value: Any) -> Decimal:
+    amount = ascii_amount(value)
+    if amount <= 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
         raise wrong_inputs(field("amount", "invalid", str(value)[:20]))
     return amount.quantize(Decimal("0.01"))
 
@@ -212,7 +225,7 @@ class Rules:
             if qid != customer.security_qid or _norm_answer(answer) != _norm_answer(customer.security_answer):
                 raise self._fail(account_number, "security_answer", now, "secret_answer_mismatch",
                                  "Security question answer does not match what is on file")
-        if fmt == "sms" and not re.fullmatch(r"\d{10}", customer.phone):
+        if fmt == "sms" and not re.fullmatch(r"[0-9]{10}", customer.phone):
             raise ApiError(400, "sms_not_valid_phone", "Phone number on file invalid/missing")
         if fmt == "email" and "@" not in customer.email:
             raise ApiError(400, "email_not_valid", "E-mail address on file invalid/missing")
@@ -338,6 +351,9 @@ class Rules:
         code = _text(body.get("verification_code"))
         if not code:
             raise ApiError(409, "verification_code_required", "verification_code_required")
+        if not (code.isascii() and code.isdigit()):
+            # A malformed PIN is a wrong input, not a wrong guess: no failed try is counted.
+            raise wrong_inputs(field("verification_code", "invalid"))
         request_id = _request_id(body.get("request_id"))
         location = _text(body.get("external_location_id"))
         if location is None and self.merchant.require_location:

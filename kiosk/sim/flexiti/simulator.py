@@ -31,11 +31,19 @@ Tokens live `token_lifetime` seconds (Flexiti's default is 20 minutes; 300 here 
 exercise refreshing). A refresh token works once, and only while its access token is still
 valid ("it cannot be refreshed after it is expired").
 
-Idempotency (transactions only): x-idempotency-key, per client id, kept 24 h. A repeat returns
-the first *successful* answer byte for byte without applying again; a first attempt that was
-refused is not remembered, so its repeat is processed afresh. With x-context-hash on both, a
-repeat whose hash differs is refused (409 context_hash_mismatch). Without a key, a repeat
-applies again.
+Idempotency (transactions only): x-idempotency-key, per client id, kept 24 h, and bound to the
+request it first came with (method, path with query, exact body: the account, amount, PIN and
+request_id). The same request again returns the first *successful* answer byte for byte
+without applying again; the key with any other request is refused (409 idempotency_key_reused)
+and never answers with another request's transaction. A first attempt that was refused is not
+remembered, so its repeat is processed afresh. With x-context-hash on both, a repeat whose hash
+differs is refused (409 context_hash_mismatch). Without a key, a repeat applies again. (The
+bearer token is not part of the request: a retry after a token refresh is the same request.)
+
+Request bodies over `max_body_bytes` (Flexiti documents no limit; default
+kiosk.sim.bodylimit.MAX_BODY_BYTES, 1 MiB) are refused before they are read: HTTP 413
+payload_too_large, in the problem shape. Account numbers, amounts and verification codes are
+ASCII digits only: "１１６５７４８１９" or "١٠" is 400 wrong_inputs, and is not a failed try.
 
 Magic amounts (transactions, when magic_amounts=True) arm a fault for that request only, on
 the first delivery of an idempotency key, as in the Rapyd simulator:
@@ -58,6 +66,7 @@ Control endpoints (no authentication; loopback only), under /_sim/flexiti:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
@@ -67,7 +76,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -77,6 +86,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
 from kiosk.sim.envelope import dumps
 from kiosk.sim.faults import Fault, FaultPlan, FaultSwitchboard, make_fault, magic_amounts
 from kiosk.sim.flexiti.books import Books, Customer, StoredReply, Token, Transaction
@@ -96,6 +106,7 @@ from kiosk.sim.flexiti.rules import (
     ApiError,
     MerchantSettings,
     Rules,
+    ascii_amount,
 )
 from kiosk.sim.pipeline import CutConnection, answer_with_fault, fault_route, problem
 
@@ -135,6 +146,21 @@ _CUT = CutConnection(b'{"transaction_id": ')
 make_flexiti_fault = partial(make_fault, operations=FAULT_OPERATIONS)
 
 
+def request_fingerprint(request: Request, body: bytes) -> str:
+    """What an idempotency key is bound to: SHA-256 over the method, the raw path with its query
+    and the exact body bytes."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    head = json.dumps([request.method.upper(), raw_path.decode("latin-1"), query.decode("latin-1")])
+    return hashlib.sha256(head.encode() + b"\n" + body).hexdigest()
+
+
+def _too_large(scope: Any) -> Response:
+    status, payload = _problem_body(scope.get("path", ""), 413, "payload_too_large",
+                                    "The request body is larger than the API accepts")
+    return Response(payload, status_code=status, media_type="application/json")
+
+
 def _oauth_error(status: int, error: str, description: str) -> Response:
     return JSONResponse({"code": status, "error": error, "error_description": description}, status_code=status)
 
@@ -153,6 +179,7 @@ class FlexitiSimulator(FaultSwitchboard):
         merchant_override_allowed: bool = True,
         magic_amounts: bool = True,
         require_location: bool = False,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         if token_lifetime < 1:
             raise ValueError("token_lifetime must be at least 1 second")
@@ -176,6 +203,7 @@ class FlexitiSimulator(FaultSwitchboard):
                 self.books.set_meta("demo_seeded", str(self._clock()))
         self.app = Starlette(routes=[*self._control_routes(),
                                      Route("/{path:path}", self._api, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])])
+        self.app = BodyLimit(self.app, max_body_bytes, _too_large)
 
     # -- in-process API ---------------------------------------------------------------------
 
@@ -419,6 +447,7 @@ class FlexitiSimulator(FaultSwitchboard):
             return _problem_body(path, exc.status, exc.error, exc.message, exc.field_errors)
 
         context_hash = request.headers.get("x-context-hash", "").strip() or None
+        fingerprint = request_fingerprint(request, body)
         with self.books.transaction():
             if key is not None:
                 stored = self._stored(client_id, key)
@@ -426,6 +455,9 @@ class FlexitiSimulator(FaultSwitchboard):
                     if context_hash and stored.context_hash and context_hash != stored.context_hash:
                         return _problem_body(path, 409, "context_hash_mismatch",
                                              "The request body differs from the first request with this idempotency key")
+                    if stored.fingerprint != fingerprint:
+                        return _problem_body(path, 409, "idempotency_key_reused",
+                                             "The idempotency key was first used with a different request")
                     return stored.status, stored.body
             try:
                 data = self._rules.transaction(document, reference_id, key)
@@ -437,7 +469,7 @@ class FlexitiSimulator(FaultSwitchboard):
             if key is not None:
                 now = self._clock()
                 self.books.forget_replies_before(now - IDEMPOTENCY_SECONDS)
-                self.books.store_reply(client_id, key, StoredReply(200, text, context_hash, now))
+                self.books.store_reply(client_id, key, StoredReply(200, text, context_hash, now, fingerprint))
             return 200, text
 
     def _magic_fault(self, body: bytes) -> Fault | None:
@@ -447,10 +479,10 @@ class FlexitiSimulator(FaultSwitchboard):
         if document is None:
             return None
         try:
-            amount = Decimal(str(document.get("amount")))
-        except (InvalidOperation, ValueError):
+            amount = ascii_amount(document.get("amount"))
+        except ApiError:
             return None
-        fault = MAGIC_AMOUNTS.get(amount) if amount.is_finite() else None
+        fault = MAGIC_AMOUNTS.get(amount)
         return None if fault is None else replace(fault, operation="transaction")
 
     def _problem(self, path: str, status: int, error: str, message: str,

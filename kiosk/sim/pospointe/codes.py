@@ -11,6 +11,7 @@ Every refusal answers {"statuscode", "description", "status": false}; HTTP 200 u
     100002      200   Invalid amount                                not a number, <= 0, more than 2 decimals
     100003      200   Invalid franchisee ID                         not the API user's franchisee
     100005      200   Invalid store ID                              batch calls for another store
+    100006      413   Request body too large                        over the simulator's max_body_bytes
     200001      200   Card not found                                no card with that number
     200002      200   Invalid security code (N attempts left)       wrong security code
     200003      200   Card locked: too many invalid security codes  5 wrong codes in a row: 30 min
@@ -38,6 +39,7 @@ INVALID_REQUEST = "100001"
 INVALID_AMOUNT = "100002"
 INVALID_FRANCHISEE = "100003"
 INVALID_STORE = "100005"
+BODY_TOO_LARGE = "100006"
 CARD_NOT_FOUND = "200001"
 INVALID_SECURITY_CODE = "200002"
 CARD_LOCKED = "200003"
@@ -60,6 +62,7 @@ TABLE: dict[str, tuple[int, str]] = {
     INVALID_AMOUNT: (200, "Invalid amount"),
     INVALID_FRANCHISEE: (200, "Invalid franchisee ID"),
     INVALID_STORE: (200, "Invalid store ID"),
+    BODY_TOO_LARGE: (413, "Request body too large"),
     CARD_NOT_FOUND: (200, "Card not found"),
     INVALID_SECURITY_CODE: (200, "Invalid security code"),
     CARD_LOCKED: (200, "Card locked: too many invalid security code attempts"),

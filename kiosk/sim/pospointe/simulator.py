@@ -43,6 +43,12 @@ so a trainer can provoke failures from the kiosk's own screen:
     66.02  error_after_apply, HTTP 500         66.05  timeout_after_apply, 30 s, then answers
     66.03  drop_after_apply                    66.06  slow, 5 s
 
+Request bodies over `max_body_bytes` (POSPointe documents no limit; default
+kiosk.sim.bodylimit.MAX_BODY_BYTES, 1 MiB) are refused before they are read: HTTP 413, statuscode
+100006. Card numbers, security codes and string amounts are ASCII digits only: a card number in
+Arabic-Indic or full-width digits is 100001 Invalid request, an amount such as "١٠" 100001 too,
+and nothing is applied.
+
 The control endpoints under /_sim/pospointe/ need no authentication (loopback only):
 
     GET    /_sim/pospointe/info        base path, demo credentials, store, cards with security codes
@@ -77,6 +83,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kiosk.sim import envelope
+from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
 from kiosk.sim.faults import Fault, FaultPlan, FaultSwitchboard, magic_amounts
 from kiosk.sim.pipeline import CutConnection, answer_with_fault, fault_route, json_object, problem
 from kiosk.sim.pospointe import codes
@@ -190,6 +197,11 @@ def _internal_error(status: int) -> Response:
     return _json(Refusal(codes.INTERNAL_ERROR).body(), status)
 
 
+def _too_large(scope: Any) -> Response:
+    refusal = Refusal(codes.BODY_TOO_LARGE)
+    return _json(refusal.body(), refusal.http_status)
+
+
 # -- reading request bodies the way the server's JSON binder does ------------------------------
 
 
@@ -217,17 +229,35 @@ def _text(doc: Mapping[str, Any], name: str, *, limit: int = 64, shown: str | No
     return text
 
 
+def _digits(doc: Mapping[str, Any], name: str, *, limit: int) -> str:
+    """A field that is a number written in digits (card number, security code): ASCII 0-9 only,
+    since `isdigit()` and int() would also take '١٢' or '１２'."""
+    text = _text(doc, name, limit=limit)
+    if not (text.isascii() and text.isdigit()):
+        raise Refusal(codes.INVALID_REQUEST, f"Invalid request: {name} must be digits 0-9")
+    return text
+
+
+def _number(value: Any) -> Decimal | None:
+    """A JSON number, or a numeric string in ASCII (Decimal() alone would read '١٠' as 10)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        return None
+    text = str(value).strip()
+    if not text.isascii():
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 def _amount(doc: Mapping[str, Any]) -> Decimal:
     value = doc.get("amount")
     if value is None:
         raise Refusal(codes.INVALID_REQUEST, "Invalid request: amount is required")
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise Refusal(codes.INVALID_REQUEST, "Invalid request: amount must be a number")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Refusal(codes.INVALID_REQUEST, "Invalid request: amount must be a number") from None
-    if not number.is_finite():
+    number = _number(value)
+    if number is None:
         raise Refusal(codes.INVALID_REQUEST, "Invalid request: amount must be a number")
     if number <= 0 or number != number.quantize(_CENT) or number > Decimal("100000000"):
         raise Refusal(codes.INVALID_AMOUNT, "Invalid amount: a positive amount with at most 2 decimals")
@@ -246,11 +276,9 @@ def _flag(doc: Mapping[str, Any], name: str) -> bool:
 def _loose_amount(body: bytes) -> Decimal | None:
     """The amount of a money request, for the magic amounts only (never raises)."""
     try:
-        value = _document(body).get("amount")
-        number = Decimal(str(value).strip()) if isinstance(value, (int, Decimal, str)) and not isinstance(value, bool) else None
-    except (Refusal, InvalidOperation):
+        return _number(_document(body).get("amount"))
+    except Refusal:
         return None
-    return number if number is not None and number.is_finite() else None
 
 
 class PosPointeSimulator(FaultSwitchboard):
@@ -264,6 +292,7 @@ class PosPointeSimulator(FaultSwitchboard):
         latency: float = 0.0,
         seed_demo: bool = True,
         magic_amounts: bool = True,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self._clock = clock
         self.latency = latency
@@ -280,6 +309,7 @@ class PosPointeSimulator(FaultSwitchboard):
             *self._control_routes(),
             Route("/{path:path}", self._api, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
         ])
+        self.app = BodyLimit(self.app, max_body_bytes, _too_large)
 
     # -- in-process API ---------------------------------------------------------------------
 
@@ -289,12 +319,14 @@ class PosPointeSimulator(FaultSwitchboard):
     def add_card(self, number: str, security_code: str, balance: Decimal | str = "0", status: str = "inactive",
                  currency: str = CURRENCY) -> None:
         """Issue a card (ValueError for a malformed number, code, balance or status)."""
-        if not re.fullmatch(r"\d{12,19}", number or ""):
-            raise ValueError("a card number is 12 to 19 digits")
-        if not re.fullmatch(r"\d{3,8}", security_code or ""):
-            raise ValueError("a security code is 3 to 8 digits")
+        if not re.fullmatch(r"[0-9]{12,19}", number or ""):
+            raise ValueError("a card number is 12 to 19 digits 0-9")
+        if not re.fullmatch(r"[0-9]{3,8}", security_code or ""):
+            raise ValueError("a security code is 3 to 8 digits 0-9")
         if status not in _CARD_STATUS:
             raise ValueError(f"status must be one of {', '.join(_CARD_STATUS)}")
+        if not str(balance).isascii():
+            raise ValueError("the balance is not a number in ASCII digits")
         try:
             value = Decimal(str(balance))
         except InvalidOperation:
@@ -427,8 +459,8 @@ class PosPointeSimulator(FaultSwitchboard):
 
     def _op_token(self, user: str, params: Mapping[str, str], body: bytes) -> dict[str, Any]:
         doc = _document(body)
-        number = _text(doc, "cardnumber", limit=32)
-        code = _text(doc, "securitycode", limit=16)
+        number = _digits(doc, "cardnumber", limit=32)
+        code = _digits(doc, "securitycode", limit=16)
         card = self.books.card(number)
         if card is None:
             raise Refusal(codes.CARD_NOT_FOUND)

@@ -19,6 +19,12 @@ unknown outcome from the kiosk's own screen and watch it be settled by the retry
     666.01  error_before_apply, HTTP 503       666.04  timeout_before_apply, 30 s, no answer
     666.02  error_after_apply, HTTP 500        666.05  timeout_after_apply, 30 s, then answers
     666.03  drop_after_apply                   666.06  slow, 5 s
+
+The platform documents no idempotency header (accept and decline are safe to repeat: a second
+call answers 409 REQUEST_ALREADY_...), so no key is honoured here. Request bodies over
+`max_body_bytes` (none is documented; default kiosk.sim.bodylimit.MAX_BODY_BYTES, 1 MiB) are
+refused before they are read: HTTP 413 PAYLOAD_TOO_LARGE. Amounts, request identifiers and
+one-time codes are ASCII digits only ("١٠" is a VALIDATION_ERROR, never 10).
 """
 
 from __future__ import annotations
@@ -40,11 +46,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kiosk.sim import currencies, envelope
+from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
 from kiosk.sim.faults import Fault, FaultPlan, FaultSwitchboard, magic_amounts
 from kiosk.sim.pipeline import CutConnection, answer_with_fault
 from kiosk.sim.sdkfinance import control
 from kiosk.sim.sdkfinance.books import Books, Coin, Request as HostRequest, User
-from kiosk.sim.sdkfinance.rules import ApiError, Bank, Fee, Limit, Platform, coin_json
+from kiosk.sim.sdkfinance.rules import ApiError, Bank, Fee, Limit, Platform, coin_json, request_number
 
 log = logging.getLogger("kiosk.sim.sdkfinance")
 log.addHandler(logging.NullHandler())  # silent unless the host application configures logging
@@ -191,6 +198,10 @@ def _internal_error(status: int) -> Response:
     return _json({"code": "INTERNAL_SERVER_ERROR", "message": "Internal server error"}, status)
 
 
+def _too_large(scope: Any) -> Response:
+    return _json({"code": "PAYLOAD_TOO_LARGE", "message": "The request body is too large"}, 413)
+
+
 class SdkFinanceSimulator(FaultSwitchboard):
     """The SDK.finance wallet API over persistent books, with two-factor sign-in and faults."""
 
@@ -207,6 +218,7 @@ class SdkFinanceSimulator(FaultSwitchboard):
         limits: Mapping[str, Limit] | None = None,
         coin_field: str = "coinSerial",
         magic_amounts: bool = True,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         if coin_field not in ("coinSerial", "coin"):
             raise ValueError("coin_field is 'coinSerial' (newer API versions) or 'coin' (older)")
@@ -236,6 +248,7 @@ class SdkFinanceSimulator(FaultSwitchboard):
                       methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
             ]
         )
+        self.app = BodyLimit(self.app, max_body_bytes, _too_large)
 
     def _seed_demo(self) -> None:
         with self.books.transaction():
@@ -297,7 +310,10 @@ class SdkFinanceSimulator(FaultSwitchboard):
                 if currency in seen:
                     raise ValueError(f"two {currency} coins for one user")
                 seen.add(currency)
-                amount = currencies.quantize(Decimal(str(spec.get("amount", "0"))), currency)
+                text = str(spec.get("amount", "0"))
+                if not text.isascii():  # Decimal() would read '١٠' as 10
+                    raise ValueError("a balance is a number in ASCII digits")
+                amount = currencies.quantize(Decimal(text), currency)
                 if amount < 0:
                     raise ValueError("a balance cannot be negative")
                 self.books.add_coin(Coin(
@@ -442,10 +458,11 @@ class SdkFinanceSimulator(FaultSwitchboard):
     def _magic_fault(self, operation: str, params: Mapping[str, str]) -> Fault | None:
         if not self.magic_amounts or not operation.endswith(("_accept", "_decline")):
             return None
-        raw = params.get("request_id", "")
-        if not raw.isdigit() or len(raw) > 18:
+        try:
+            number = request_number(params.get("request_id", ""), "requestIdentifier")
+        except ApiError:
             return None
-        request = self.books.request(int(raw))
+        request = self.books.request(number)
         if request is None or request.status != "PENDING":
             return None
         if self.books.count_attempt(request.request_id) > 0:

@@ -154,7 +154,7 @@ class Platform:
     # -- sign-in ----------------------------------------------------------------------------
 
     def authorization(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        login = _required_text(body, "login")
+        login = _login(body)
         password = _required_text(body, "password", strip=False)
         user = self._books.user_by_login(login)
         # An unknown login answers exactly like a wrong password: logins are not disclosed.
@@ -168,8 +168,10 @@ class Platform:
         return self._members(user)
 
     def confirm(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        login = _required_text(body, "login")
+        login = _login(body)
         otp = _required_text(body, "otp")
+        if not (otp.isascii() and otp.isdigit()):
+            raise invalid("otp", "Pattern", "must be digits 0-9")
         user = self._books.user_by_login(login)
         pending = self._books.otp(user.login) if user is not None else None
         if user is None or pending is None or pending.expires_at <= self._clock():
@@ -306,7 +308,7 @@ class Platform:
             raise invalid("filter", "Type", "must be an object")
         wanted_id = flt.get("requestIdentifier")
         if wanted_id is not None:
-            wanted_id = _request_number(wanted_id, "filter.requestIdentifier")
+            wanted_id = request_number(wanted_id, "filter.requestIdentifier")
         wanted_status = flt.get("status")
         if wanted_status is not None and wanted_status not in ("PENDING", "ACCEPTED", "DECLINED"):
             raise invalid("filter.status", "Pattern", "must be PENDING, ACCEPTED or DECLINED")
@@ -360,7 +362,7 @@ class Platform:
         return self.request_json(request)
 
     def _pending(self, kind: str, user: User, request_id: str) -> Request:
-        number = _request_number(request_id, "requestIdentifier")
+        number = request_number(request_id, "requestIdentifier")
         if user.role != "merchant":
             raise ApiError(403, "ACCESS_DENIED", f"Only a cash point may accept or decline a {_WHAT[kind]} request")
         request = self._books.request(number)
@@ -435,6 +437,15 @@ def _required_text(body: Mapping[str, Any], field: str, *, strip: bool = True) -
     return value.strip() if strip else value
 
 
+def _login(body: Mapping[str, Any]) -> str:
+    """A login (an e-mail address or a phone number): digits in it are ASCII, so a phone typed
+    in Arabic-Indic or full-width digits is a validation error, never someone's login."""
+    login = _required_text(body, "login")
+    if any(ch.isdigit() and not ch.isascii() for ch in login):
+        raise invalid("login", "Pattern", "digits must be 0-9")
+    return login
+
+
 def _coin_reference(body: Mapping[str, Any], prefix: str, *, required: bool) -> str | None:
     """The coin serial under either field name: "coinSerial" or "coin" (a serial, or {serial})."""
     by_serial = body.get("coinSerial")
@@ -456,6 +467,8 @@ def _coin_reference(body: Mapping[str, Any], prefix: str, *, required: bool) -> 
 def _amount(raw: Any, currency: str) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal, str)):
         raise invalid("amount", "Type", "must be a number")
+    if isinstance(raw, str) and not raw.isascii():  # Decimal() would read '١٠' as 10
+        raise invalid("amount", "Type", "must be a number in ASCII digits")
     try:
         value = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
     except InvalidOperation:
@@ -471,9 +484,10 @@ def _amount(raw: Any, currency: str) -> Decimal:
     return value.quantize(quantum)
 
 
-def _request_number(raw: Any, field: str) -> int:
+def request_number(raw: Any, field: str) -> int:
+    """A request identifier: ASCII digits only (isdigit() and int() would take '١٢' as 12)."""
     text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise invalid(field, "Type", "must be a request identifier (a number)")
     return int(text)
 
