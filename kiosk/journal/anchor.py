@@ -30,9 +30,11 @@ from typing import Any
 SLOT = 512
 
 
-def file_signature(db_path: Path) -> list[Any]:
+def file_signature(db_path: Path, *, with_ctime: bool = True) -> list[Any]:
     """What the database and its WAL look like now. An empty WAL counts as none: a reader
-    may create one, and it holds nothing."""
+    may create one, and it holds nothing. Without `with_ctime` for watching a live journal:
+    SQLite run as root fchowns the WAL whenever any connection opens it (a reader too),
+    which moves its ctime and nothing else."""
     out: list[Any] = []
     for path in (db_path, db_path.with_name(db_path.name + "-wal")):
         try:
@@ -40,7 +42,8 @@ def file_signature(db_path: Path) -> list[Any]:
         except FileNotFoundError:
             out.append(None)
             continue
-        out.append(None if st.st_size == 0 and path != db_path else [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+        seen = [st.st_ino, st.st_size, st.st_mtime_ns] + ([st.st_ctime_ns] if with_ctime else [])
+        out.append(None if st.st_size == 0 and path != db_path else seen)
     return out
 
 

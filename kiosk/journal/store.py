@@ -405,25 +405,29 @@ class Journal:
         found = self.verify_report(anchored=anchored)
         return "; ".join(found.open_breaks) or None
 
-    def _anchor(self) -> None:
+    def _anchor(self, *, closing: bool = False) -> None:
         try:
             self.anchor.write(self._head_seq, self._head, file_signature(self.path))
         except OSError as exc:
             # The row is durable; only the tail proof lags. The next start walks the chain.
             log.error("could not write the journal's anchor: %s", exc)
-        self._signature = file_signature(self.path)
+        if not closing:
+            self._own_write()
 
     def _own_write(self) -> None:
-        """A write outside the chain (vault, outbox): the files changed, by us. The anchor
-        catches up at the next row or at close; a crash before that costs one full check."""
-        self._signature = file_signature(self.path)
+        """A write of ours (a row, the vault, the outbox): remember how the files look after it,
+        and SQLite's count of other connections' commits. Outside a row the anchor catches up
+        at the next row or at close; a crash before that costs one full check at start."""
+        self._signature = file_signature(self.path, with_ctime=False)
+        self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def changed_behind_our_back(self) -> bool:
         """True (and the journal marked broken) when the database files changed since this
         writer's last commit: another program wrote to them."""
         if self._readonly or self.broken:
             return bool(self.broken)
-        if file_signature(self.path) != self._signature:
+        committed_elsewhere = self._db.execute("PRAGMA data_version").fetchone()[0] != self._data_version
+        if committed_elsewhere or file_signature(self.path, with_ctime=False) != self._signature:
             self.broken = "the journal's files were changed by another program while the kiosk ran"
             log.error("journal check failed: %s", self.broken)
         return bool(self.broken)
@@ -742,7 +746,7 @@ class Journal:
                 return
             self._db.close()  # SQLite checkpoints the WAL into the file here
             if not self.broken:
-                self._anchor()  # ... so the anchor records the files as they are now
+                self._anchor(closing=True)  # ... so the anchor records the files as they are now
             self.anchor.close()
 
 
