@@ -367,13 +367,22 @@ class Journal:
         """A read-only snapshot: writes nothing, takes no lock, sees one consistent state
         (one read transaction for its life) even while the till's writer works."""
         journal = cls(path, mac_key=mac_key, _readonly=True)
+        journal._anchor_problem = ""
         try:
             journal._anchored = journal.anchor.read()
         except ValueError:
             journal._anchored = None
+            journal._anchor_problem = f"its anchor file {journal.anchor.path.name} is damaged or was written with another key"
         try:
             journal._db.execute("BEGIN")
-            journal._head_seq, journal._head = journal._read_head()  # the snapshot starts here
+            tables = {r[0] for r in journal._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "rows" in tables and "meta" not in tables:
+                raise JournalError(f"the journal at {journal.path} was written by an older kiosk version (unkeyed chain)")
+            # An emptied file reads as a journal with no rows: verify then compares it with the anchor.
+            journal._empty = "rows" not in tables
+            journal._head_seq, journal._head = (0, GENESIS) if journal._empty else journal._read_head()
+            if journal._anchored is None and not journal._anchor_problem and journal._head_seq:
+                journal._anchor_problem = f"its anchor file {journal.anchor.path.name} is missing"
         except sqlite3.Error as exc:
             raise _open_error(journal.path, exc) from None
         return journal
@@ -442,7 +451,8 @@ class Journal:
         folded: dict[str, dict[str, Any]] = {}
         anchor_row: tuple[int, str] | None = None
         mac = RowMac(self._mac_key)
-        for seq, at, vid, step, data, summary, prev_hash, digest in self._db.execute(
+        empty = getattr(self, "_empty", False)
+        for seq, at, vid, step, data, summary, prev_hash, digest in [] if empty else self._db.execute(
             f"SELECT {_ROW_COLUMNS} FROM rows ORDER BY seq"
         ):
             if seq != expected_seq:
@@ -470,13 +480,17 @@ class Journal:
             prev, expected_seq = digest, seq + 1
             found.rows += 1
         found.head = prev
+        if self._readonly and getattr(self, "_anchor_problem", ""):
+            found.breaks.append(self._anchor_problem)
         if anchored is not None and anchored.seq > 0 and anchor_row != (anchored.seq, anchored.mac):
             last = expected_seq - 1
             found.breaks.append(
                 f"the journal ends at row {last} but its anchor says row {anchored.seq} was written"
                 if last < anchored.seq else f"row {anchored.seq} is not the row the anchor recorded"
             )
-        stored = {r[0]: dict(zip(_VISIT_FIELDS, r)) for r in self._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits")}
+        stored = {} if empty else {
+            r[0]: dict(zip(_VISIT_FIELDS, r)) for r in self._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits")
+        }
         for vid in sorted(set(stored) | set(folded)):
             if _comparable(stored.get(vid)) != _comparable(folded.get(vid)):
                 found.breaks.append(f"visit {vid[:8]}'s summary does not match its rows")

@@ -94,6 +94,10 @@ def test_a_tampered_journal_moves_no_money(server, tmp_path, how):
     path = tmp_path / "journal.sqlite3"
     TAMPERING[how](path)
 
+    if path.exists():  # the audit (`kiosk journal verify`, a read-only snapshot) sees it too
+        reader = Journal.reader(path, mac_key=KEY)
+        assert not reader.verify()[0], f"{how}: the audit missed it"
+        reader.close()
     again = build_stack(tmp_path, server.handle.url, simulator, reuse_shift=True)
     try:
         assert again.journal.broken, f"{how}: not caught"
