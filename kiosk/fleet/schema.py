@@ -151,10 +151,14 @@ BEGIN
             part := format('%s_%s', parent, to_char(d, 'YYYYMMDD'));
             IF to_regclass(format('fleet.%I', part)) IS NULL THEN
                 PERFORM pg_advisory_xact_lock(hashtext(part));
-                IF to_regclass(format('fleet.%I', part)) IS NULL THEN
-                    EXECUTE format('CREATE TABLE fleet.%I PARTITION OF fleet.%I FOR VALUES FROM (%L) TO (%L)',
+                -- Another push may have made it meanwhile (the catalogue this function sees
+                -- can lag behind the lock): its "already exists" is the answer wanted.
+                BEGIN
+                    EXECUTE format('CREATE TABLE IF NOT EXISTS fleet.%I PARTITION OF fleet.%I FOR VALUES FROM (%L) TO (%L)',
                                    part, parent, d, d + 1);
-                END IF;
+                EXCEPTION WHEN duplicate_table OR unique_violation THEN
+                    NULL;
+                END;
             END IF;
         END LOOP;
     END LOOP;
