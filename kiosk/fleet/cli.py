@@ -151,6 +151,8 @@ def cmd_push(args: argparse.Namespace, settings: Any) -> int:
     else:
         for note in result.notes:
             print(note)
+        if not result.batches:
+            return 0
         print(f"till {result.till_id}: shipped {result.shipped} row(s) in {result.batches} batch(es)"
               f"{f', {result.duplicates} already there' if result.duplicates else ''}; head office holds row "
               f"{result.last_seq} of chain {result.chain} ({result.seconds:.2f} s)")

@@ -148,19 +148,21 @@ def push(
     started = time.monotonic()
     result = PushResult(till)
     data_dir = Path(settings.data_dir)
-    try:
-        journal = TillJournal(data_dir / "journal.sqlite3")
-    except TillJournalError as exc:
-        result.notes.append(str(exc))
-        return result
     own = conn is None
+    if own:  # first: a wrong fleet.dsn is reported even before the first visit
+        conn = connect(settings, application=f"kiosk-fleet {till}")
     try:
-        if own:
-            conn = connect(settings, application=f"kiosk-fleet {till}")
-        _ship_all(conn, journal, settings, till, store, result, deadline, stop)
+        try:
+            journal = TillJournal(data_dir / "journal.sqlite3")
+        except TillJournalError as exc:
+            result.notes.append(str(exc))
+            return result
+        try:
+            _ship_all(conn, journal, settings, till, store, result, deadline, stop)
+        finally:
+            journal.close()
     finally:
-        journal.close()
-        if own and conn is not None:
+        if own:
             conn.close()
     result.seconds = time.monotonic() - started
     return result

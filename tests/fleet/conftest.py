@@ -77,12 +77,12 @@ def fleet_settings(data_dir: Path, dsn: str, till: str, store: str, **fleet: Any
 class Till:
     """A till: the real teller on the Rapyd simulator, its journal in its own data dir."""
 
-    def __init__(self, root: Path, name: str, store: str, dsn: str, server: SimulatorServer, simulator) -> None:
+    def __init__(self, root: Path, name: str, store: str, dsn: str, url: str, simulator) -> None:
         self.name, self.store, self.dsn = name, store, dsn
         self.dir = root / name
         self.dir.mkdir(parents=True)
         self.simulator = simulator
-        self.stack = build_stack(self.dir, server.handle.url, simulator, drawer=SimulatedDrawer(auto_close_after=0.01),
+        self.stack = build_stack(self.dir, url, simulator, drawer=SimulatedDrawer(auto_close_after=0.01),
                                  floats={"GBP": "900.00", "EUR": "300.00"})
         self.settings = fleet_settings(self.dir, dsn, name, store)
         self.journal_path = self.dir / "journal.sqlite3"
@@ -103,12 +103,25 @@ class Till:
         self.stack.journal.close()
 
 
+@pytest.fixture(scope="module")
+def composite(tmp_path_factory):
+    """All four simulators on one server (their ledger exports, `kiosk txn` with demo.toml)."""
+    from kiosk.sim.composite import CompositeSimulator
+    from kiosk.sim.server import start_in_thread
+
+    sims = CompositeSimulator(tmp_path_factory.mktemp("composite") / "ledger.sqlite3", otp_window=600)
+    handle = start_in_thread(sims)
+    yield sims, handle.url
+    handle.stop()
+    sims.close()
+
+
 @pytest.fixture
 def make_till(tmp_path, fleet_dsn, sim_server, simulator):
     made: list[Till] = []
 
     def make(name: str = "T1", store: str = "S1") -> Till:
-        till = Till(tmp_path / "tills", name, store, fleet_dsn, sim_server, simulator)
+        till = Till(tmp_path / "tills", name, store, fleet_dsn, sim_server.handle.url, simulator)
         made.append(till)
         return till
 
