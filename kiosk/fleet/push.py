@@ -178,6 +178,7 @@ def _ship_all(conn, journal, settings, till, store, result, deadline, stop) -> N
         cache = read_cache(data_dir)
         after = _resume_after(journal, cache, till, chain, acked, head, result)
         escalations = journal.escalations_json()
+        ensured: set[str] = set()  # day partitions known to exist: asked once a push
         while True:
             if (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() > deadline):
                 result.complete = False
@@ -185,8 +186,9 @@ def _ship_all(conn, journal, settings, till, store, result, deadline, stop) -> N
             batch = journal.batch(after, size)
             if batch is None and result.batches:
                 break
-            if batch is not None and batch.days:
+            if batch is not None and not ensured.issuperset(batch.days):
                 conn.execute("SELECT fleet.ensure_days(%s::date[])", (batch.days,))
+                ensured.update(batch.days)
             answer = conn.execute(
                 "SELECT fleet.ship(%s, %s, %s::jsonb, %s::jsonb, %s::jsonb)",
                 (till, store, batch.rows_json if batch else "[]", batch.visits_json if batch else "[]", escalations),

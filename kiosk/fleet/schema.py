@@ -114,9 +114,11 @@ DECLARE
     mapped text;
 BEGIN
     SELECT till_id INTO mapped FROM fleet.till_roles WHERE role_name = session_user;
-    IF mapped IS NULL AND pg_has_role(session_user, 'fleet_till', 'MEMBER')
-       AND NOT pg_has_role(session_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'fleet'), 'MEMBER') THEN
-        RAISE EXCEPTION 'role % is not mapped to a till (fleet.till_roles)', session_user USING ERRCODE = '42501';
+    IF mapped IS NULL THEN
+        IF pg_has_role(session_user, 'fleet_till', 'MEMBER')
+           AND NOT pg_has_role(session_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'fleet'), 'MEMBER') THEN
+            RAISE EXCEPTION 'role % is not mapped to a till (fleet.till_roles)', session_user USING ERRCODE = '42501';
+        END IF;
     END IF;
     IF mapped IS NOT NULL AND mapped <> p_till THEN
         RAISE EXCEPTION 'role % ships for till %, not %', session_user, mapped, p_till USING ERRCODE = '42501';
@@ -185,7 +187,7 @@ BEGIN
     SELECT * INTO t FROM fleet.tills WHERE till_id = p_till FOR UPDATE;
 
     CREATE TEMP TABLE IF NOT EXISTS fleet_incoming (
-        seq bigint PRIMARY KEY, at timestamptz, visit_id text, step text, data jsonb, prev_hash text, hash text,
+        seq bigint, at timestamptz, visit_id text, step text, data jsonb, prev_hash text, hash text,
         fate text NOT NULL DEFAULT 'new') ON COMMIT DROP;
     TRUNCATE fleet_incoming;
     INSERT INTO fleet_incoming (seq, at, visit_id, step, data, prev_hash, hash)

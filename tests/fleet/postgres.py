@@ -2,11 +2,12 @@
 free loopback port, its socket inside the temp dir, stopped (and removed) at the end.
 
 As root, the server binaries refuse to run: they run as the `postgres` user, in a directory it
-owns. Durability is off (fsync, synchronous_commit): a test cluster is thrown away anyway.
+owns. Durability is off (fsync, synchronous_commit) unless asked for: a test cluster is thrown away.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import socket
@@ -14,7 +15,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-SEARCH = ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"]
+# Debian keeps the server binaries off PATH, one folder per major version: the newest first.
+SEARCH = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int("0" + "".join(c for c in p.split("/")[-2] if c.isdigit())), reverse=True)
 
 
 def _binary(name: str) -> str | None:
@@ -38,7 +40,8 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable  # the benchmark measures with fsync and synchronous commits on
         self.root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -57,10 +60,11 @@ class Cluster:
     def start(self) -> "Cluster":
         self._run(_binary("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync",
                   "--no-instructions")
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=60 -c shared_buffers=64MB"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c max_connections=60"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB"
+        else:
+            options += " -c shared_buffers=256MB -c max_wal_size=4GB"
         self._run(_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "-t", "60",
                   "start")
         self.started = True
