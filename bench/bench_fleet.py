@@ -35,16 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from bench.bench_recovery import STEPS  # noqa: E402  (a withdrawal's rows, as the teller writes them)
 from kiosk.fleet.push import push  # noqa: E402
 from kiosk.fleet.schema import migrate  # noqa: E402
 from kiosk.fleet.views import day_report, fleet_status  # noqa: E402
 from kiosk.journal.store import Journal  # noqa: E402
 from kiosk.settings import load_settings  # noqa: E402
 
-STEPS = [
-    "SESSION_OPEN_SENT", "SESSION_OPENED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED", "DRAWER_OPENED",
-    "DRAWER_CLOSED", "CASH_CONFIRMED", "RECEIPT_SENT", "RECEIPT_PRINTED", "SESSION_CLOSED", "COMPLETED",
-]
 
 
 def _link(prev: str, seq: int) -> str:
