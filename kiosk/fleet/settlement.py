@@ -32,7 +32,7 @@ class HostTransaction:
     backend: str  # "rapyd" | "pospointe" | "sdkfinance" | "flexiti"
     transaction_id: str  # as the till's journal records it (visits.transaction_id)
     kind: str  # the back end's own word: withdraw, redeem, topup, instore_payment, ...
-    amount: Decimal
+    amount: Decimal  # the cash that changed hands at the till (a fee the customer paid included)
     currency: str
     reversed: bool  # undone at the host (a reversal, a refund) the same day or later
     at: datetime
@@ -110,8 +110,10 @@ class SimulatorLedger:
         return out
 
     def _sdkfinance(self, doc: dict[str, Any]) -> list[HostTransaction]:
+        # The cash that changed hands: a top-up's total (amount + commission), a withdrawal's amount.
         return [
-            HostTransaction("sdkfinance", str(r["requestIdentifier"]), r["kind"], _decimal(r["amount"]), r["currency"],
+            HostTransaction("sdkfinance", str(r["requestIdentifier"]), r["kind"],
+                            _decimal(r["totalAmount"] if r["kind"] == "topup" else r["amount"]), r["currency"],
                             False, datetime.fromtimestamp(r.get("processedAt") or r["createdAt"], timezone.utc))
             for r in doc.get("requests", []) if r.get("status") == "ACCEPTED"
         ]

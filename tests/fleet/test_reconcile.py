@@ -100,3 +100,41 @@ def test_each_simulator_export_reads(composite, backend):
     sims, url = composite
     source = [s for s in simulator_sources(url) if s.backend == backend][0]
     assert isinstance(source.transactions(today()), list)
+
+
+def test_gift_card_wallet_and_flexiti_visits_match_their_ledgers(composite, fleet_dsn, central, tmp_path, monkeypatch,
+                                                                 capsys):
+    """Visits of the other back ends, served by `kiosk txn` (shipped on its way out), are found
+    in their simulators' ledger exports: same ids, amounts and currencies, nothing one-sided."""
+    import io
+    import json
+    from pathlib import Path
+
+    sims, url = composite
+    config = str(Path(__file__).resolve().parents[2] / "config" / "demo.toml")
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.setenv("KIOSK_FLEET__DSN", fleet_dsn)
+    from kiosk.runtime import _demo_other_backends
+
+    settings = _demo_other_backends(url)
+    base = ["--config", config, "--data-dir", str(tmp_path / "till"), "--set", f"rapyd.base_url={url}",
+            "--set", "fleet.till_id=M1", "--set", "store.terminal_id=M1"]
+    for name in ("pospointe", "sdkfinance", "flexiti"):
+        base += ["--set", f"{name}.base_url={settings[name]['base_url']}"]
+    served = {}
+    for backend, args, stdin in (
+        ("pospointe", ["giftcard-reload", "--card", "7012340000001001", "--code", "4821", "--amount", "10"], ""),
+        ("sdkfinance", ["sdk-deposit", "--login", "anna.kowalska@example.com", "--password-stdin", "--currency", "EUR",
+                        "--amount", "20"], "Wallet#2024a\n"),
+        ("flexiti", ["flexiti-deposit", "--account", "116574819", "--verify", "regular_purchase_bypass",
+                     "--amount", "30"], ""),
+    ):
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        assert main(["txn", *args, *base, "--json"]) == 0, capsys.readouterr()
+        served[backend] = json.loads(capsys.readouterr().out)
+    mismatches, counts = reconcile(central, today(), simulator_sources(url))
+    for backend, result in served.items():
+        assert counts[backend]["journal"] >= 1 and counts[backend]["host"] >= 1
+        assert all(m.transaction_id != result["transaction_id"] for m in mismatches), (backend, mismatches)
+    shipped = {row[0] for row in central.execute("SELECT kind FROM fleet.visits WHERE till_id = 'M1'")}
+    assert {"giftcard_reload", "sdk_topup", "flexiti_deposit"} <= shipped
