@@ -19,6 +19,7 @@ import os
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,39 +172,14 @@ def push(
 def _ship_all(conn, journal, settings, till, store, result, deadline, stop) -> None:
     import psycopg
 
-    data_dir = Path(settings.data_dir)
-    size = settings.fleet.batch_size
     try:
         chain, acked, head = conn.execute("SELECT chain, last_seq, head FROM fleet.cursor(%s)", (till,)).fetchone()
-        cache = read_cache(data_dir)
+        cache = read_cache(Path(settings.data_dir))
         after = _resume_after(journal, cache, till, chain, acked, head, result)
         escalations = journal.escalations_json()
-        ensured: set[str] = set()  # day partitions known to exist: asked once a push
-        while True:
-            if (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() > deadline):
-                result.complete = False
-                break
-            batch = journal.batch(after, size)
-            if batch is None and result.batches:
-                break
-            if batch is not None and not ensured.issuperset(batch.days):
-                conn.execute("SELECT fleet.ensure_days(%s::date[])", (batch.days,))
-                ensured.update(batch.days)
-            answer = conn.execute(
-                "SELECT fleet.ship(%s, %s, %s::jsonb, %s::jsonb, %s::jsonb)",
-                (till, store, batch.rows_json if batch else "[]", batch.visits_json if batch else "[]", escalations),
-            ).fetchone()[0]
-            result.batches += 1
-            result.shipped += answer["inserted"]
-            result.duplicates += answer["duplicates"]
-            result.breaks += answer["breaks"]
-            result.chain, result.last_seq = answer["chain"], answer["last_seq"]
-            cache = {**cache, "till_id": till, "chain": answer["chain"], "last_seq": answer["last_seq"],
-                     "head": answer["head"], "pushed_at": time.time()}
-            write_cache(data_dir, cache)
-            if batch is None:
-                break
-            after = batch.last_seq
+        # The next batch is read from the journal while the server takes this one.
+        with ThreadPoolExecutor(1, thread_name_prefix="kiosk-fleet-read") as reader:
+            _ship_batches(conn, journal, reader, settings, till, store, result, deadline, stop, after, escalations, cache)
     except psycopg.OperationalError as exc:
         raise FleetError(f"Lost head office's database during the push: {_first_line(exc)}. What was acknowledged "
                          "stays acknowledged; the rest goes with the next push.") from None
@@ -211,6 +187,38 @@ def _ship_all(conn, journal, settings, till, store, result, deadline, stop) -> N
         raise database_error(exc) from None
     except TillJournalError as exc:
         raise FleetError(str(exc)) from None
+
+
+def _ship_batches(conn, journal, reader, settings, till, store, result, deadline, stop, after, escalations, cache) -> None:
+    data_dir, size = Path(settings.data_dir), settings.fleet.batch_size
+    ensured: set[str] = set()  # day partitions known to exist: asked once a push
+    pending = reader.submit(journal.batch, after, size)
+    while True:
+        if (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() > deadline):
+            result.complete = False
+            break
+        batch = pending.result()
+        if batch is None and result.batches:
+            break
+        if batch is not None:
+            pending = reader.submit(journal.batch, batch.last_seq, size)
+        if batch is not None and not ensured.issuperset(batch.days):
+            conn.execute("SELECT fleet.ensure_days(%s::date[])", (batch.days,))
+            ensured.update(batch.days)
+        answer = conn.execute(
+            "SELECT fleet.ship(%s, %s, %s::json, %s::json, %s::json)",
+            (till, store, batch.rows_json if batch else "[]", batch.visits_json if batch else "[]", escalations),
+        ).fetchone()[0]
+        result.batches += 1
+        result.shipped += answer["inserted"]
+        result.duplicates += answer["duplicates"]
+        result.breaks += answer["breaks"]
+        result.chain, result.last_seq = answer["chain"], answer["last_seq"]
+        cache = {**cache, "till_id": till, "chain": answer["chain"], "last_seq": answer["last_seq"],
+                 "head": answer["head"], "pushed_at": time.time()}
+        write_cache(data_dir, cache)
+        if batch is None:
+            break
 
 
 def _resume_after(journal: TillJournal, cache: dict[str, Any], till: str, chain: int, acked: int, head: str,

@@ -168,7 +168,8 @@ END $$;
 
 -- One batch from a till: rows (ascending seq), the summaries of the visits they touch, and the
 -- till's escalated outbox items (NULL: unchanged). Idempotent; checks the chain as it goes.
-CREATE FUNCTION fleet.ship(p_till text, p_store text, p_rows jsonb, p_visits jsonb, p_escalations jsonb)
+-- JSON, not jsonb: each row's data is parsed once, into the jsonb it is stored as.
+CREATE FUNCTION fleet.ship(p_till text, p_store text, p_rows json, p_visits json, p_escalations json)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = fleet, pg_temp AS $$
 DECLARE
@@ -192,7 +193,7 @@ BEGIN
     TRUNCATE fleet_incoming;
     INSERT INTO fleet_incoming (seq, at, visit_id, step, data, prev_hash, hash)
         SELECT r.seq, r.at, r.visit_id, r.step, r.data, r.prev_hash, r.hash
-        FROM jsonb_to_recordset(coalesce(p_rows, '[]')) AS r(seq bigint, at timestamptz, visit_id text, step text,
+        FROM json_to_recordset(coalesce(p_rows, '[]')) AS r(seq bigint, at timestamptz, visit_id text, step text,
                                                           data jsonb, prev_hash text, hash text);
 
     -- A first row unlike the one acknowledged: the till's journal was replaced. Its history
@@ -282,7 +283,7 @@ BEGIN
                                    state, last_step, cash_delta, cashier, resolution)
         SELECT (s.started_at AT TIME ZONE 'UTC')::date, p_till, s.visit_id, s.started_at, s.kind, s.amount, s.currency,
                s.transaction_id, s.state, s.last_step, s.cash_delta, s.cashier, s.resolution
-        FROM jsonb_to_recordset(coalesce(p_visits, '[]')) AS s(visit_id text, started_at timestamptz, kind text,
+        FROM json_to_recordset(coalesce(p_visits, '[]')) AS s(visit_id text, started_at timestamptz, kind text,
              amount numeric, currency text, transaction_id text, state text, last_step text, cash_delta numeric,
              cashier text, resolution text)
         ON CONFLICT (day, till_id, visit_id) DO UPDATE SET
@@ -294,7 +295,7 @@ BEGIN
         DELETE FROM fleet.escalations WHERE till_id = p_till;
         INSERT INTO fleet.escalations (till_id, outbox_id, visit_id, action, error, attempts)
             SELECT p_till, e.id, e.visit_id, e.action, e.error, e.attempts
-            FROM jsonb_to_recordset(p_escalations) AS e(id bigint, visit_id text, action text, error text, attempts integer);
+            FROM json_to_recordset(p_escalations) AS e(id bigint, visit_id text, action text, error text, attempts integer);
     END IF;
 
     RETURN jsonb_build_object('chain', t.chain, 'last_seq', t.last_seq, 'head', t.head,
@@ -309,7 +310,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fleet FROM PUBLIC;
 _GRANTS = f"""
 GRANT USAGE ON SCHEMA fleet TO {TILL_ROLE}, {HEAD_OFFICE_ROLE};
 GRANT EXECUTE ON FUNCTION fleet.cursor(text), fleet.ensure_days(date[]),
-    fleet.ship(text, text, jsonb, jsonb, jsonb) TO {TILL_ROLE};
+    fleet.ship(text, text, json, json, json) TO {TILL_ROLE};
 GRANT SELECT ON ALL TABLES IN SCHEMA fleet TO {HEAD_OFFICE_ROLE};
 """
 
