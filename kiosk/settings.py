@@ -246,13 +246,20 @@ class FleetSettings(_Section):
     # libpq connection string or URI, a secret (it may hold a password): from a systemd
     # credential (KIOSK_FLEET__DSN) or the environment.
     dsn: SecretStr | None = None
-    till_id: str = Field(default="", pattern=r"^[A-Za-z0-9._-]{0,64}$")  # empty: store.terminal_id
-    store_id: str = Field(default="", pattern=r"^[A-Za-z0-9._-]{0,64}$")
+    till_id: str = ""  # empty: store.terminal_id
+    store_id: str = ""
     batch_size: int = Field(default=2000, ge=1, le=50_000)  # rows per shipped transaction
     push_interval: float = Field(default=30.0, ge=1, le=3600)  # background shipping, seconds
     connect_timeout: float = Field(default=5.0, gt=0, le=60)
     statement_timeout: float = Field(default=30.0, gt=0, le=600)  # per statement on the server
     after_txn_timeout: float = Field(default=5.0, gt=0, le=60)  # the push after `kiosk txn`
+
+    @field_validator("till_id", "store_id")
+    @classmethod
+    def _plain_id(cls, value: str) -> str:
+        if not all(c.isascii() and (c.isalnum() or c in "._-") for c in value) or len(value) > 64:
+            raise ValueError("use letters, digits, '.', '_' or '-' (at most 64), e.g. T0042")
+        return value
 
 
 def _default_data_dir() -> Path:

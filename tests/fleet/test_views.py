@@ -90,6 +90,8 @@ def test_report_per_store_till_and_currency(fleet_env, day_of_two_stores, capsys
     ["report", "--date", "２０２６-01-01"],
     ["report", "--date", "2026-01-01", "--store", "S1; DROP"],
     ["reconcile", "--date", "today", "--ledger-url", "file:///etc/passwd"],
+    ["push", "--set", "fleet.till_id=T١"],
+    ["status", "--set", "fleet.batch_size=0"],
 ])
 def test_bad_input_is_one_paragraph_and_exit_2(fleet_env, argv, capsys):
     assert main(["fleet", *argv]) == 2
@@ -120,5 +122,17 @@ def test_init_creates_then_finds_nothing_to_do(monkeypatch, pg_cluster, capsys):
     assert "migration 1" in capsys.readouterr().out
     assert main(["fleet", "init"]) == 0
     assert "already up to date" in capsys.readouterr().out
+    assert main(["fleet", "status"]) == 0
+    assert "no till has shipped" in capsys.readouterr().out
+
+
+def test_the_dsn_is_read_as_a_credential(monkeypatch, fleet_dsn, tmp_path, capsys):
+    """Like the back ends' secrets: a file named KIOSK_FLEET__DSN in $CREDENTIALS_DIRECTORY."""
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "KIOSK_FLEET__DSN").write_text(fleet_dsn)
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.delenv("KIOSK_FLEET__DSN", raising=False)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
     assert main(["fleet", "status"]) == 0
     assert "no till has shipped" in capsys.readouterr().out
