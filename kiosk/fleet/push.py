@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.fleet.tilljournal import TillJournal, TillJournalError
+from kiosk.fleet.tilljournal import TillJournal, TillJournalError, give_to_data_dir_owner
 
 CURSOR_FILE = "fleet-cursor.json"
 
@@ -125,6 +125,7 @@ def write_cache(data_dir: Path, state: dict[str, Any]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, data_dir / CURSOR_FILE)
+        give_to_data_dir_owner(data_dir / CURSOR_FILE)
     except BaseException:
         try:
             os.unlink(tmp)

@@ -264,3 +264,22 @@ def test_a_till_role_ships_only_its_own_rows(make_till, central, fleet_dsn, pg_c
         assert conn.execute("SELECT count(*) FROM fleet.rows").fetchone()[0] == result.shipped
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM fleet.rows")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can make files another user cannot open")
+def test_a_push_run_as_root_leaves_the_kiosks_files_to_the_kiosk(make_till):
+    till = make_till()
+    till.visit()
+    till.stack.journal.close()  # the kiosk is stopped: no WAL index left
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    for path in till.dir.iterdir():
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    os.chown(till.dir, nobody.pw_uid, nobody.pw_gid)
+    assert not Path(str(till.journal_path) + "-shm").exists()
+    till.push()
+    made = [p for p in till.dir.iterdir() if p.stat().st_uid != nobody.pw_uid]
+    assert made == []
+    assert (till.dir / CURSOR_FILE).exists()
+    till.stack.journal = Journal(till.journal_path)  # for the fixture's clean-up
