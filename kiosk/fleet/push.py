@@ -142,7 +142,6 @@ def push(
     *,
     deadline: float | None = None,
     stop: threading.Event | None = None,
-    conn: Any = None,
 ) -> PushResult:
     """Ship every row the server has not acknowledged. `deadline` (time.monotonic()) or `stop`
     end it between batches (complete=False); the rest goes with the next push."""
@@ -150,9 +149,8 @@ def push(
     started = time.monotonic()
     result = PushResult(till)
     data_dir = Path(settings.data_dir)
-    own = conn is None
-    if own:  # first: a wrong fleet.dsn is reported even before the first visit
-        conn = connect(settings, application=f"kiosk-fleet {till}")
+    # First: a wrong fleet.dsn is reported even before the first visit.
+    conn = connect(settings, application=f"kiosk-fleet {till}")
     try:
         try:
             journal = TillJournal(data_dir / "journal.sqlite3")
@@ -164,8 +162,7 @@ def push(
         finally:
             journal.close()
     finally:
-        if own:
-            conn.close()
+        conn.close()
     result.seconds = time.monotonic() - started
     return result
 
