@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--otp-window", type=int, default=30, metavar="SECONDS", help="code window (default 30)")
 
     command("sim", "serve the back-end simulators over HTTP; `kiosk sim otp` prints a code (see `kiosk sim --help`)")
+    command("fleet", "the journals at head office (PostgreSQL): init, push, status, report, reconcile (see `kiosk fleet --help`)")
 
     txn = command(
         "txn",
@@ -456,6 +457,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _sim_reads_data_dir(argv[1:]):
             return _guarded(_sim_data_dir_checked, sim_main, argv[1:])
         return sim_main(argv[1:])
+    if argv[:1] == ["fleet"]:  # head office's PostgreSQL: kiosk.fleet
+        from kiosk.fleet.cli import main as fleet_main
+
+        return fleet_main(argv[1:])
     if argv[:1] == ["txn"] and len(argv) > 1 and argv[1].startswith(("giftcard-", "sdk-", "flexiti-")):
         from kiosk import datadir
         from kiosk.journeys_cli import main as journeys_main  # gift cards, SDK.finance, Flexiti

@@ -156,6 +156,10 @@ def build_runtime(
     rapyd = settings.rapyd
     journal = open_journal(settings)
     closers.append(journal.close)
+    if settings.fleet.dsn is not None:  # head office's journal shipping (kiosk.fleet), in the background
+        from kiosk.fleet.shipper import start_shipper
+
+        closers.append(start_shipper(settings).close)  # closes after the visit's last row: one last push
     printer, drawer = build_devices(settings, receipt_dir=receipt_dir)
     closers += [printer.close, drawer.close]
     clock_guard = ClockGuard()

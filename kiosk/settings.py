@@ -309,6 +309,28 @@ class FlexitiSettings(_Section):
     )
 
 
+class FleetSettings(_Section):
+    """Journal shipping to head office's PostgreSQL (kiosk.fleet); off while dsn is unset."""
+
+    # libpq connection string or URI, a secret (it may hold a password): from a systemd
+    # credential (KIOSK_FLEET__DSN) or the environment.
+    dsn: SecretStr | None = None
+    till_id: str = ""  # empty: store.terminal_id
+    store_id: str = ""
+    batch_size: int = Field(default=2000, ge=1, le=50_000)  # rows per shipped transaction
+    push_interval: float = Field(default=30.0, ge=1, le=3600)  # background shipping, seconds
+    connect_timeout: float = Field(default=5.0, gt=0, le=60)
+    statement_timeout: float = Field(default=30.0, gt=0, le=600)  # per statement on the server
+    after_txn_timeout: float = Field(default=5.0, gt=0, le=60)  # the push after `kiosk txn`
+
+    @field_validator("till_id", "store_id")
+    @classmethod
+    def _plain_id(cls, value: str) -> str:
+        if not all(c.isascii() and (c.isalnum() or c in "._-") for c in value) or len(value) > 64:
+            raise ValueError("use letters, digits, '.', '_' or '-' (at most 64), e.g. T0042")
+        return value
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "kiosk"
@@ -407,6 +429,7 @@ class Settings(BaseSettings):
     pospointe: PosPointeSettings = PosPointeSettings()
     sdkfinance: SdkFinanceSettings = SdkFinanceSettings()
     flexiti: FlexitiSettings = FlexitiSettings()
+    fleet: FleetSettings = FleetSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,113 @@
+"""The till's journal, read for shipping: read-only, with a connection of its own.
+
+Opened as `file:...?mode=ro`: no writer lock is taken, no schema is created, nothing is ever
+written, so a push runs beside the kiosk serving visits (SQLite WAL: a reader never blocks
+the writer). Each batch is read in one read transaction, so the rows and the visit summaries
+sent with them are one consistent picture. JSON is assembled by SQLite itself (json_object),
+the row's data passed through as the text the journal holds.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+
+class TillJournalError(Exception):
+    pass
+
+
+def give_to_data_dir_owner(*paths: Path) -> None:
+    """Files a command run as root made in the data dir go to the dir's owner (the kiosk)."""
+    if os.geteuid() != 0:
+        return
+    for path in paths:
+        try:
+            owner = path.parent.stat()
+            if path.exists() and path.stat().st_uid != owner.st_uid:
+                os.chown(path, owner.st_uid, owner.st_gid)
+        except OSError:
+            pass  # gone meanwhile, or not ours to change: the kiosk's own checks will say
+
+
+@dataclass(frozen=True)
+class Batch:
+    first_seq: int
+    last_seq: int
+    count: int
+    days: list[str]  # UTC dates (YYYY-MM-DD) of the rows and of the visits' starts
+    rows_json: str
+    visits_json: str
+
+
+class TillJournal:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise TillJournalError(f"no journal at {self.path}: nothing to ship yet")
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        try:
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=5)
+            self._db.execute("PRAGMA query_only=ON")
+            self._db.execute("SELECT 1 FROM rows LIMIT 1")
+        except sqlite3.Error as exc:
+            raise TillJournalError(f"cannot read the journal at {self.path}: {exc}") from None
+        # Even a read-only reader makes the WAL index (-shm) when it is missing: run as root,
+        # that file would be root's and the kiosk could no longer open its own journal.
+        give_to_data_dir_owner(self.path.with_name(self.path.name + "-shm"), self.path.with_name(self.path.name + "-wal"))
+
+    def hash_at(self, seq: int) -> str | None:
+        found = self._db.execute("SELECT hash FROM rows WHERE seq = ?", (seq,)).fetchone()
+        return found[0] if found else None
+
+    def last_seq(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM rows").fetchone()[0])
+
+    def batch(self, after: int, size: int) -> Batch | None:
+        """Rows after `after` (at most `size`), with the summaries of the visits they touch."""
+        try:
+            self._db.execute("BEGIN")
+            try:
+                return self._batch(after, size)
+            finally:
+                self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise TillJournalError(f"cannot read the journal at {self.path}: {exc}") from None
+
+    def _batch(self, after: int, size: int) -> Batch | None:
+        first, last, count, rows_json = self._db.execute(
+            "SELECT MIN(seq), MAX(seq), COUNT(*), json_group_array(json_object("
+            "'seq', seq, 'at', at, 'visit_id', visit_id, 'step', step, 'data', json(data),"
+            " 'prev_hash', prev_hash, 'hash', hash))"
+            " FROM (SELECT * FROM rows WHERE seq > ? ORDER BY seq LIMIT ?)",
+            (after, size),
+        ).fetchone()
+        if not count:
+            return None
+        visits_json, visit_days = self._db.execute(
+            "SELECT json_group_array(json_object('visit_id', visit_id, 'started_at', started_at, 'kind', kind,"
+            " 'amount', amount, 'currency', currency, 'transaction_id', transaction_id, 'state', state,"
+            " 'last_step', last_step, 'cash_delta', cash_delta, 'cashier', cashier, 'resolution', resolution)),"
+            " group_concat(DISTINCT substr(started_at, 1, 10))"
+            " FROM visits WHERE visit_id IN (SELECT DISTINCT visit_id FROM rows WHERE seq > ? AND seq <= ?"
+            " AND visit_id IS NOT NULL)",
+            (after, last),
+        ).fetchone()
+        (row_days,) = self._db.execute(
+            "SELECT group_concat(DISTINCT substr(at, 1, 10)) FROM rows WHERE seq > ? AND seq <= ?", (after, last)
+        ).fetchone()
+        days = sorted({d for text in (row_days, visit_days) if text for d in text.split(",")})
+        return Batch(int(first), int(last), int(count), days, rows_json, visits_json)
+
+    def escalations_json(self) -> str:
+        (text,) = self._db.execute(
+            "SELECT json_group_array(json_object('id', id, 'visit_id', visit_id, 'action', action,"
+            " 'error', last_error, 'attempts', attempts)) FROM outbox WHERE state = 'escalated'"
+        ).fetchone()
+        return text
+
+    def close(self) -> None:
+        self._db.close()
