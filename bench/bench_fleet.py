@@ -70,7 +70,7 @@ def append_visits(path: Path, visits: int) -> int:
         summaries.append((visit, at, "withdraw", "10.00", "GBP", "acct", visit, "completed", "COMPLETED", "-10.00",
                           "bench", first, first + STEPS.index("CASH_CONFIRMED")))
     with db:
-        db.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT INTO rows(seq, at, visit_id, step, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?)", rows)
         db.executemany("INSERT INTO visits (visit_id, started_at, kind, amount, currency, account_id, transaction_id,"
                        " state, last_step, cash_delta, cashier, first_seq, cash_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        summaries)
@@ -97,7 +97,7 @@ def copy_floor(conn, path: Path) -> float:
 def shipping(dsn: str, visits: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        Journal(data / "journal.sqlite3").close()  # the schema, as the kiosk makes it
+        Journal(data / "journal.sqlite3", mac_key=b"bench" * 8).close()  # the schema, as the kiosk makes it
         rows = append_visits(data / "journal.sqlite3", visits)
         settings = load_settings(None, {"data_dir": str(data), "fleet": {"dsn": dsn, "till_id": "BENCH-1",
                                                                           "store_id": "BENCH"}}, config_from_env=False)

@@ -36,8 +36,10 @@ def test_kiosk_txn_ships_its_visit(composite, fleet_dsn, central, tmp_path, monk
     assert visits == [("R1", result["transaction_id"], "completed")]
     seq, head = central.execute("SELECT last_seq, head FROM fleet.tills WHERE till_id = 'R1'").fetchone()
     from kiosk.journal.store import Journal
+    from kiosk.runtime import derive_journal_key
+    from kiosk.sim import rapyd
 
-    journal = Journal(tmp_path / "data" / "journal.sqlite3")
+    journal = Journal.reader(tmp_path / "data" / "journal.sqlite3", mac_key=derive_journal_key(rapyd.DEMO_SECRET_KEY))
     try:
         assert (seq, head) == (len(list(journal.rows())), journal.head)
     finally:

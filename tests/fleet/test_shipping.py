@@ -19,6 +19,10 @@ import pytest
 
 from kiosk.fleet.push import CURSOR_FILE, FleetError, push, read_cache
 from kiosk.journal.store import Journal
+from kiosk.runtime import derive_journal_key
+from kiosk.sim import rapyd
+
+STACK_KEY = derive_journal_key(rapyd.DEMO_SECRET_KEY)  # the key tests.stack's tills sign with
 from tests.fleet.conftest import fleet_settings
 from tests.simserver import free_port
 
@@ -45,7 +49,7 @@ def breaks(central, till: str) -> list[tuple]:
 def bulk_journal(path: Path, visits: int) -> int:
     """Volume where a test needs it: rows written by the real Journal (durability off), each
     visit the shape of a completed withdrawal. Returns the number of rows."""
-    journal = Journal(path)
+    journal = Journal(path, mac_key=STACK_KEY)
     journal._db.execute("PRAGMA synchronous=OFF")
     try:
         journal.record(None, "SHIFT_OPENED", float={"GBP": "500.00"}, cashier="bulk", source="counted")
@@ -282,4 +286,4 @@ def test_a_push_run_as_root_leaves_the_kiosks_files_to_the_kiosk(make_till):
     made = [p for p in till.dir.iterdir() if p.stat().st_uid != nobody.pw_uid]
     assert made == []
     assert (till.dir / CURSOR_FILE).exists()
-    till.stack.journal = Journal(till.journal_path)  # for the fixture's clean-up
+    till.stack.journal = Journal(till.journal_path, mac_key=STACK_KEY)  # for the fixture's clean-up
