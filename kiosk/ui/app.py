@@ -381,8 +381,8 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
         self.run_teller("open", lambda: m.SessionOpened(self.teller.begin_visit(phone, otp)))
         # A session usually opens in a few milliseconds: the progress screen is shown only
         # if it has not by then, rather than composed, drawn and dropped on every visit
-        # while the call competes with it for the interpreter. The customer screen's keys
-        # meanwhile do nothing (the app is busy).
+        # while the call competes with it for the interpreter. Meanwhile the customer
+        # screen's keys start nothing: the app is busy.
         visit_before = self.visit
 
         def still_opening() -> None:
