@@ -146,7 +146,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from kiosk.runtime import demo_runtime
 
     data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else _default_demo_dir()
-    runtime = demo_runtime(data_dir, otp_window=args.otp_window)
+    runtime = demo_runtime(data_dir, otp_window=args.otp_window, simulators_later=True)
     _setup_logging(runtime.settings)
     code = _run_app(runtime)
     print(f"Demo receipts are in {runtime.receipt_dir}")
