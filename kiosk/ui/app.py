@@ -140,10 +140,12 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.push_screen(self.first_screen())
-        # kiosk demo: its simulators start once the first screen is drawn, not before it.
-        self.call_after_refresh(getattr(self.runtime, "start_simulators", lambda: None))
         auth_ui.install(self)  # with sign-in on: the sign-in gate over it, and the idle lock
-        self.refresh_status()
+        # After the first screen is drawn, not before: the demo's simulators start, and the
+        # first status reading (which builds the other back ends' desks) competes with it
+        # for the interpreter. The status panel says it is checking meanwhile.
+        self.call_after_refresh(getattr(self.runtime, "start_simulators", lambda: None))
+        self.call_after_refresh(self.refresh_status)
         self.set_interval(self.status_interval, self.refresh_status)
 
     def money_bound(self) -> float:
