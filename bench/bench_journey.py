@@ -1,13 +1,20 @@
 """Where the cashier waits, measured against the loopback Rapyd simulator, each beside its floor.
 
-1. Enter on the OTP -> the accounts screen (Pilot, 80x24), beside the same login made with
+1. One `kiosk txn withdraw` process (configured by config/demo.toml, simulated drawer closing
+   after 0.05 s), beside a stdlib script making the same three signed calls as one process;
+   and the fsyncs that process makes (strace, when present).
+2. One whole headless withdrawal through the teller in process (login, withdraw, drawer,
+   receipt, logout, journal), beside the three bare httpx calls it makes.
+3. Enter on the OTP -> the accounts screen (Pilot, 80x24), beside the same login made with
    bare httpx (signed by hand): the floor the UI, client and teller add to.
-2. One whole headless withdrawal through the teller (login, withdraw, drawer, receipt,
-   logout, journal), beside the three bare httpx calls it makes.
-3. Cold start of `kiosk demo` to an interactive ready screen on a pseudo-terminal, beside a
-   minimal Textual app; and the demo's peak memory (VmHWM).
+4. Cold start of the configured `kiosk` and of `kiosk demo` to an interactive ready screen on a
+   pseudo-terminal, beside a minimal Textual app; and the peak memory (VmHWM) of each.
 
-Run: .venv/bin/python bench/bench_journey.py   (prints its figures; takes about a minute)
+The machine may be shared: every figure is measured beside its floor in the same run,
+interleaved, and printed with the ratio of the medians.
+
+Run: .venv/bin/python bench/bench_journey.py [process] [teller] [screens] [cold]
+     (prints its figures; all four sections by default, a few minutes)
 """
 
 from __future__ import annotations
@@ -77,6 +84,107 @@ def summary(samples: list[float]) -> str:
     return f"median {statistics.median(ms):7.1f} ms   p90 {ms[int(len(ms) * 0.9) - 1]:7.1f} ms   (n={len(ms)})"
 
 
+def ratio(samples: list[float], floor: list[float]) -> str:
+    return f"{statistics.median(samples) / statistics.median(floor):.2f}x the floor"
+
+
+def excess(samples: list[float], floor: list[float]) -> str:
+    return f"floor + {(statistics.median(samples) - statistics.median(floor)) * 1000:.1f} ms"
+
+
+PROCESS_ROUNDS = 7
+
+# The floor of a headless visit as a process: the same three signed calls (login, withdraw,
+# logout) by a stdlib-only script (http.client), in one fresh interpreter.
+STDLIB_VISIT = """
+import base64, hashlib, hmac, http.client, json, secrets, sys, time
+host, port, access, secret, pos, phone, otp = sys.argv[1:8]
+conn = http.client.HTTPConnection(host, int(port), timeout=5)
+def call(path, extra):
+    salt, stamp = secrets.token_hex(6), str(int(time.time()))
+    material = "post" + path + salt + stamp + access + secret
+    digest = hmac.new(secret.encode(), material.encode(), hashlib.sha256).hexdigest()
+    headers = {"access_key": access, "salt": salt, "timestamp": stamp, "content-type": "application/json",
+               "signature": base64.b64encode(digest.encode()).decode(), **extra}
+    conn.request("POST", path, body=b"", headers=headers)
+    answer = conn.getresponse()
+    body = json.loads(answer.read())
+    if answer.status != 200 or body.get("status", {}).get("status") != "SUCCESS":
+        sys.exit(f"{path}: {answer.status} {body}")
+    return body.get("data")
+login = call(f"/v1/pos/login/{pos}/{otp}", {"phone_number": phone})
+session = {"token_id": login["token_id"], "operation_id": login["operation_id"], "phone_number": phone}
+account = login["accounts"][0]["account_id"]  # the fresh wallet holds GBP only
+call(f"/v1/pos/withdraw/{account}/10", session)
+call("/v1/pos/logout", session)
+"""
+
+
+def configured_toml(tmp: Path, url: str) -> Path:
+    """config/demo.toml pointed at the bench's simulators: the configured kiosk of a till."""
+    text = (ROOT / "config" / "demo.toml").read_text().replace("http://127.0.0.1:8700", url)
+    path = tmp / "kiosk.toml"
+    path.write_text(text)
+    return path
+
+
+def count_fsyncs(argv: list[str], env: dict[str, str], tmp: Path) -> int | None:
+    """fsync + fdatasync calls of one process and its threads (strace), or None without strace."""
+    import shutil
+
+    if not shutil.which("strace"):
+        return None
+    out = tmp / "strace.txt"
+    done = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync", "-o", str(out), *argv],
+        env=env, capture_output=True, timeout=60,
+    )
+    if done.returncode != 0 or not out.exists():
+        return None
+    return sum(1 for line in out.read_text().splitlines() if "fsync(" in line or "fdatasync(" in line)
+
+
+def bench_headless_process(tmp: Path) -> None:
+    from kiosk.sim.composite import CompositeSimulator
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    simulators = CompositeSimulator(tmp / "ledger.sqlite3", otp_window=3600)
+    simulator = simulators.rapyd
+    server = start_in_thread(simulators)
+    config = configured_toml(tmp, server.url)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp), "LANG": "C.UTF-8"}
+    host, port = server.url.removeprefix("http://").split(":")
+
+    def kiosk_argv(phone: str) -> list[str]:
+        return [sys.executable, "-m", "kiosk.cli", "--config", str(config), "--data-dir", str(tmp / "data"),
+                "--set", "drawer.simulated_close_after=0.05", "txn", "withdraw", "--phone", phone,
+                "--otp", simulator.current_otp(phone), "--currency", "GBP", "--amount", "10", "--json"]
+
+    def timed(argv: list[str]) -> float:
+        started = time.perf_counter()
+        done = subprocess.run(argv, env=env, capture_output=True, timeout=60)
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"{argv[:4]} failed: {done.stdout.decode()} {done.stderr.decode()}")
+        return elapsed
+
+    subprocess.run(kiosk_argv(fresh_phone(simulator, 20000)), env=env, capture_output=True, timeout=60)  # opens the shift
+    kiosk, floor = [], []
+    for n in range(PROCESS_ROUNDS):
+        phone = fresh_phone(simulator, 20001 + 2 * n)
+        floor.append(timed([sys.executable, "-c", STDLIB_VISIT, host, port, sim.DEMO_ACCESS_KEY, sim.DEMO_SECRET_KEY,
+                            sim.DEMO_POS_ID, phone, simulator.current_otp(phone)]))
+        kiosk.append(timed(kiosk_argv(fresh_phone(simulator, 20002 + 2 * n))))
+    fsyncs = count_fsyncs(kiosk_argv(fresh_phone(simulator, 29999)), env, tmp)
+    print("Headless visit as a process: `kiosk txn withdraw` (config/demo.toml, drawer closes after 0.05 s)")
+    print(f"  kiosk txn withdraw  {summary(kiosk)}   {ratio(kiosk, floor)}")
+    print(f"  stdlib script floor {summary(floor)}   (the same 3 signed calls, one process)")
+    if fsyncs is not None:
+        print(f"  fsyncs in one `kiosk txn withdraw` process (one visit, shift already open): {fsyncs}")
+    server.stop()
+    simulators.close()
+
+
 def bench_headless(tmp: Path) -> None:
     from tests.stack import build_stack
 
@@ -100,7 +208,7 @@ def bench_headless(tmp: Path) -> None:
             teller.complete(visit)
             whole.append(time.perf_counter() - started)
     print("Headless withdrawal (teller: login, withdraw, drawer, receipt, logout, 13 journal rows)")
-    print(f"  kiosk teller        {summary(whole)}")
+    print(f"  kiosk teller        {summary(whole)}   {ratio(whole, floor)}")
     print(f"  bare httpx floor    {summary(floor)}   (3 signed calls, no journal)")
     stack.client.close()
     stack.journal.close()
@@ -156,7 +264,7 @@ def bench_otp_to_accounts(tmp: Path, login_floor: list[float]) -> None:
     asyncio.run(run())
     runtime.close()
     print("Enter on the OTP -> accounts screen painted (Pilot, 80x24)")
-    print(f"  kiosk UI            {summary(samples)}")
+    print(f"  kiosk UI            {summary(samples)}   {excess(samples, login_floor)}")
     print(f"  bare httpx login    {summary(login_floor)}")
 
 
@@ -214,29 +322,57 @@ Minimal().run()
 """
 
 
+COLD_ROUNDS = 5
+
+
 def bench_cold_start(tmp: Path) -> None:
+    from kiosk.sim.composite import CompositeSimulator
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    simulators = CompositeSimulator(tmp / "ledger.sqlite3", otp_window=3600)
+    server = start_in_thread(simulators)  # what the configured kiosk talks to
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp), "TERM": "linux", "LANG": "C.UTF-8"}
-    kiosk = [sys.executable, "-m", "kiosk.cli", "demo", "--data-dir", str(tmp / "demo")]
+    configured = [sys.executable, "-m", "kiosk.cli", "--config", str(configured_toml(tmp, server.url)),
+                  "--data-dir", str(tmp / "kiosk")]
+    demo = [sys.executable, "-m", "kiosk.cli", "demo", "--data-dir", str(tmp / "demo")]
     minimal = [sys.executable, "-c", MINIMAL_APP]
+    quit_kiosk = b"\x1b[21~y"  # F10, then y
     # The ready screen is interactive once its key bar is drawn.
-    demo_times, demo_peaks, minimal_times = [], [], []
-    for _ in range(5):
-        t, peak = time_to_screen(kiosk, b"New visit", env, b"\x1b[21~y")  # F10, then y
-        demo_times.append(t)
-        demo_peaks.append(peak)
-        minimal_times.append(time_to_screen(minimal, b"READY-MARKER", env, b"q")[0])
+    times: dict[str, list[float]] = {"kiosk": [], "demo": [], "minimal": []}
+    peaks: dict[str, list[int]] = {"kiosk": [], "demo": [], "minimal": []}
+    for _ in range(COLD_ROUNDS):
+        for name, argv, marker, keys in (
+            ("minimal", minimal, b"READY-MARKER", b"q"),
+            ("kiosk", configured, b"New visit", quit_kiosk),
+            ("demo", demo, b"New visit", quit_kiosk),
+        ):
+            t, peak = time_to_screen(argv, marker, env, keys)
+            times[name].append(t)
+            peaks[name].append(peak)
+    server.stop()
+    simulators.close()
     print("Cold start to an interactive first screen (pty, 80x24, TERM=linux)")
-    print(f"  kiosk demo          {summary(demo_times)}   (four simulators embedded, over loopback HTTP)")
-    print(f"  minimal Textual app {summary(minimal_times)}")
-    print(f"Peak memory of kiosk demo (VmHWM): {max(demo_peaks) / 1024:.1f} MiB")
+    print(f"  kiosk (configured)  {summary(times['kiosk'])}   {ratio(times['kiosk'], times['minimal'])}   (config/demo.toml)")
+    print(f"  kiosk demo          {summary(times['demo'])}   {ratio(times['demo'], times['minimal'])}   (four simulators embedded)")
+    print(f"  minimal Textual app {summary(times['minimal'])}")
+    print("Peak memory (VmHWM, largest of the runs)")
+    for name, label in (("kiosk", "kiosk (configured)"), ("demo", "kiosk demo"), ("minimal", "minimal Textual app")):
+        print(f"  {label:19} {max(peaks[name]) / 1024:6.1f} MiB")
 
 
 def main() -> None:
+    # Optional arguments choose sections: process, teller, screens, cold (default: all).
+    chosen = set(sys.argv[1:]) or {"process", "teller", "screens", "cold"}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        login_floor = bench_headless(base / "headless")
-        bench_otp_to_accounts(base, login_floor)
-        bench_cold_start(base)
+        if "process" in chosen:
+            bench_headless_process(base / "process")
+        if chosen & {"teller", "screens"}:
+            login_floor = bench_headless(base / "headless")
+        if "screens" in chosen:
+            bench_otp_to_accounts(base, login_floor)
+        if "cold" in chosen:
+            bench_cold_start(base / "cold")
 
 
 if __name__ == "__main__":

@@ -173,7 +173,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data_dir = args.data_dir if getattr(args, "data_dir", None) is not None else _default_demo_dir()
     check_data_dir(data_dir)
     data_dir = Path(data_dir)
-    runtime = demo_runtime(data_dir, otp_window=args.otp_window)
+    runtime = demo_runtime(data_dir, otp_window=args.otp_window, simulators_later=True)
     _setup_logging(runtime.settings)
     code = _run_app(runtime)
     print(f"Demo receipts are in {runtime.receipt_dir}")

@@ -295,48 +295,112 @@ def _demo_other_backends(base_url: str) -> dict[str, Any]:
     }
 
 
-def demo_runtime(data_dir: Path, *, otp_window: int = 30, **extra: Any) -> Runtime:
+def demo_runtime(data_dir: Path, *, otp_window: int = 30, simulators_later: bool = False, **extra: Any) -> Runtime:
     """The kiosk on the embedded simulators (real HTTP on loopback: Rapyd, POSPointe,
-    SDK.finance, Flexiti; kiosk.sim.composite) and simulated devices."""
+    SDK.finance, Flexiti; kiosk.sim.composite) and simulated devices.
+
+    simulators_later: only their address is taken now; building and serving them waits for
+    `runtime.start_simulators()` (the app calls it once its first screen is drawn), so they
+    do not delay it. Calls made before then wait, bounded by the clients' timeouts, and the
+    ready screen says it is checking the back ends meanwhile."""
     from kiosk.sim import flexiti as flexiti_sim
     from kiosk.sim import pospointe as pospointe_sim
     from kiosk.sim import rapyd as sim
     from kiosk.sim import sdkfinance as sdk_sim
-    from kiosk.sim.composite import CompositeSimulator
-    from kiosk.sim.server import start_in_thread
+    from kiosk.sim.server import listen
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    simulators = CompositeSimulator(data_dir / "simulator-ledger.sqlite3", otp_window=otp_window)
-    simulator = simulators.rapyd
+    late = _SimulatorsLater(data_dir / "simulator-ledger.sqlite3", otp_window, listen())
     try:
-        server = start_in_thread(simulators)
-    except BaseException:
-        simulators.close()
-        raise
-    try:
-        settings = demo_settings(data_dir, server.url, rapyd={"otp_window": otp_window}, **extra)
+        if not simulators_later:
+            late.start(in_thread=False)
+        settings = demo_settings(data_dir, late.url, rapyd={"otp_window": otp_window}, **extra)
         demo = DemoInfo(
             wallets=[
                 (phone, f"{sim.DEMO_NAMES.get(phone, '')}: {', '.join(sorted(balances))}")
                 for phone, balances in sim.DEMO_WALLETS.items()
             ],
-            current_otp=lambda phone: simulator.current_otp(phone, sim.DEMO_POS_ID),
+            current_otp=lambda phone: late.now().rapyd.current_otp(phone, sim.DEMO_POS_ID),
             otp_window=otp_window,
             gift_cards=[(c["number"], c["security_code"], c["label"]) for c in pospointe_sim.DEMO_CARDS],
             sdk_logins=[(u["login"], u["password"], u["name"]) for u in sdk_sim.DEMO_USERS],
             flexiti_accounts=[(c.account_number, f"{c.first_name} {c.last_name}: {c.note}") for c in flexiti_sim.DEMO_CUSTOMERS],
             flexiti_licences={c.account_number: c.licence_scan for c in flexiti_sim.DEMO_CUSTOMERS},
             flexiti_answers={c.account_number: c.security_answer for c in flexiti_sim.DEMO_CUSTOMERS},
-            flexiti_pin=simulators.flexiti.last_pin,
-            sdk_otp=simulators.sdkfinance.pending_otp,
+            flexiti_pin=lambda account: late.now().flexiti.last_pin(account) if late.started() else None,
+            sdk_otp=lambda login: late.now().sdkfinance.pending_otp(login) if late.started() else None,
         )
         runtime = build_runtime(settings, demo=demo, receipt_dir=data_dir / "receipts")
     except BaseException:
-        server.stop()
-        simulators.close()
+        late.close()
         raise
-    runtime.simulator = simulator  # type: ignore[attr-defined]  # for tests and the demo panel
-    runtime.simulators = simulators  # type: ignore[attr-defined]  # all four (kiosk.sim.composite)
-    runtime._closers.insert(0, server.stop)
+    if not simulators_later:
+        runtime.simulator = late.now().rapyd  # type: ignore[attr-defined]  # for tests
+        runtime.simulators = late.now()  # type: ignore[attr-defined]  # all four (kiosk.sim.composite)
+    runtime.start_simulators = late.start  # type: ignore[attr-defined]  # a no-op once started
+    runtime._closers.insert(0, late.close)
     return runtime
+
+
+class _SimulatorsLater:
+    """The demo's simulators behind a socket that listens from the start: built and served
+    at once, or in a thread once `start()` is called (see demo_runtime)."""
+
+    def __init__(self, ledger: Path, otp_window: int, listening: Any) -> None:
+        import threading
+
+        self.ledger, self.otp_window, self.listening = ledger, otp_window, listening
+        host, port = listening.getsockname()[:2]
+        self.url = f"http://{host}:{port}"
+        self._simulators: Any = None
+        self._server: Any = None
+        self._thread: Any = None
+        self._lock = threading.Lock()
+
+    def start(self, *, in_thread: bool = True) -> None:
+        import threading
+
+        with self._lock:
+            if self._thread is not None or self._simulators is not None:
+                return
+            if not in_thread:
+                self._serve()
+                return
+            self._thread = threading.Thread(target=self._serve_logged, name="demo-simulators", daemon=True)
+            self._thread.start()
+
+    def _serve_logged(self) -> None:
+        try:
+            self._serve()
+        except Exception:  # the ready screen then shows the back ends not answering
+            log.exception("the demo simulators did not start")
+
+    def _serve(self) -> None:
+        from kiosk.sim.composite import CompositeSimulator
+        from kiosk.sim.server import start_in_thread
+
+        simulators = CompositeSimulator(self.ledger, otp_window=self.otp_window)
+        try:
+            self._server = start_in_thread(simulators, listening=self.listening)
+        except BaseException:
+            simulators.close()
+            raise
+        self._simulators = simulators
+
+    def started(self) -> bool:
+        return self._simulators is not None
+
+    def now(self) -> Any:
+        """The simulators; raises while they are still starting (demo aids show nothing then)."""
+        if self._simulators is None:
+            raise RuntimeError("the demo simulators are still starting")
+        return self._simulators
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.join(15)  # bounded: a start in progress finishes or fails first
+        if self._server is not None:
+            self._server.stop()  # the books stay open: tests read them after the kiosk closed
+        else:
+            self.listening.close()

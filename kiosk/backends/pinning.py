@@ -4,7 +4,10 @@ optional certificate pinning on top of it, and a clock check before anything is 
 - `secure_transport(base_url, pins)` is the httpx transport every real back end gets: the
   system's CA store with hostname checking (ssl.create_default_context), and when pins are
   set the server's certificate must also match one of them, checked right after the TLS
-  handshake, before a byte of the request is sent.
+  handshake, before a byte of the request is sent. A plain http:// base URL (the simulators
+  on loopback) gets a context that trusts no certificate at all instead: loading the CA
+  store costs tens of milliseconds at every start, and an https:// address reached from it
+  anyway (a redirect) fails closed.
 - `ClockGuard` refuses to sign a request when the clock is known to be wrong: a year before
   this build, or more than the 60 s signing window away from the server's Date header
   (measured against the monotonic clock, so that setting the clock right clears it at once).
@@ -64,6 +67,13 @@ def _verifying_context() -> ssl.SSLContext:
     # Loading the CA store costs tens of milliseconds: every back end without pins shares
     # one context (an SSLContext may serve many connections and threads).
     return ssl.create_default_context()
+
+
+def _trusting_nothing() -> ssl.SSLContext:
+    """For a plain-HTTP back end: verification on, no CA loaded, so no TLS peer is ever trusted."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    return context
 
 
 def pinned_ssl_context(pins: list[str] | tuple[str, ...] = ()) -> ssl.SSLContext:
@@ -146,9 +156,11 @@ def secure_transport(base_url: str, pins: list[str] | tuple[str, ...] = (), *, c
     """The httpx transport for a back end at `base_url` (see the module doc)."""
     import httpx
 
-    if pins and httpx.URL(base_url).scheme != "https":
+    https = httpx.URL(base_url).scheme == "https"
+    if pins and not https:
         raise ValueError("certificate pinning needs an https:// base URL")
-    transport = httpx.HTTPTransport(verify=pinned_ssl_context(pins), **kwargs)
+    context = pinned_ssl_context(pins) if https else _trusting_nothing()
+    transport = httpx.HTTPTransport(verify=context, **kwargs)
     return observing(transport, clock_guard) if clock_guard is not None else transport
 
 

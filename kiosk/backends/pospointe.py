@@ -279,7 +279,8 @@ LooseFlag = Annotated[bool | None, BeforeValidator(_loose_flag)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use: a command validates a few of these answers, never all (start-up time).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 _M = TypeVar("_M", bound=_Model)

@@ -145,7 +145,8 @@ HostId = Annotated[str, BeforeValidator(_loose_text), AfterValidator(_check_id)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use: a command validates a few of these answers, never all (start-up time).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 _M = TypeVar("_M", bound=_Model)

@@ -249,7 +249,8 @@ Serial = Annotated[str, BeforeValidator(_serial)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    # Built on first use: a command validates a few of these answers, never all (start-up time).
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class _WireToken(_Model):

@@ -14,9 +14,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
+if TYPE_CHECKING:
+    import uvicorn
 
 _STARTUP_TIMEOUT = 10.0
 
@@ -43,6 +44,8 @@ def _log_config(level: str, log_file: Path | None, to_stderr: bool) -> dict[str,
 
 
 def _config(app: Any, log_level: str, log_file: Path | None, to_stderr: bool, **extra: Any) -> uvicorn.Config:
+    import uvicorn  # here: `listen()` alone must not cost uvicorn's import (kiosk demo's start)
+
     return uvicorn.Config(
         app,
         log_config=_log_config(log_level, log_file, to_stderr),
@@ -64,6 +67,8 @@ def serve(
     log_file: Path | None = None,
 ) -> None:
     """Serve in the foreground until Ctrl-C / SIGTERM (uvicorn handles both gracefully)."""
+    import uvicorn
+
     server = uvicorn.Server(_config(app, log_level, log_file, to_stderr=True, host=host, port=port))
     try:
         server.run()
@@ -95,19 +100,9 @@ class ServerHandle:
         self.stop()
 
 
-def start_in_thread(
-    app: Any,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
-    log_level: str = "warning",
-    log_file: Path | None = None,
-) -> ServerHandle:
-    """Start serving in a background thread and return once it accepts connections.
-
-    The socket is bound here, before the thread starts, so port 0 (any free port) works and
-    the URL is known; a bind error is raised to the caller rather than lost in the thread.
-    """
+def listen(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening TCP socket on host:port (0: any free port). Connections made to it queue
+    in the kernel until a server is started on it."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
     # says TCP, and without it every keep-alive answer waits ~40 ms for a delayed ACK.
@@ -120,7 +115,29 @@ def start_in_thread(
         raise
     sock.listen(128)
     sock.set_inheritable(True)
+    return sock
+
+
+def start_in_thread(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    log_level: str = "warning",
+    log_file: Path | None = None,
+    listening: socket.socket | None = None,
+) -> ServerHandle:
+    """Start serving in a background thread and return once it accepts connections.
+
+    The socket is bound here, before the thread starts, so port 0 (any free port) works and
+    the URL is known; a bind error is raised to the caller rather than lost in the thread.
+    `listening`: a socket from `listen()` to serve on instead (its URL was known earlier).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = listening if listening is not None else listen(host, port)
     bound_port = sock.getsockname()[1]
+    import uvicorn
+
     server = uvicorn.Server(_config(app, log_level, log_file, to_stderr=False))
 
     def run() -> None:

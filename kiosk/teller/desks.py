@@ -1,8 +1,13 @@
 """Builds the desks of the back ends enabled in settings (backends.enabled) and attaches them
-to the teller, so that visits, recovery and the outbox can use them."""
+to the teller, so that visits, recovery and the outbox can use them.
+
+Each desk is built when it is first used (a `LazyDesk` stands in for it until then): a
+client module with its answer models costs tens of milliseconds to import, and a command
+that serves a Rapyd visit, like most starts of the kiosk, never touches the others."""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 from kiosk.teller import journeys
@@ -34,10 +39,35 @@ def attach_desks(teller: Teller, settings: Settings) -> list[Callable[[], None]]
         if name == "rapyd":
             continue
         require(settings, *NEEDS[name])
-        desk = _build(name, teller, settings)
+        desk = LazyDesk(name, lambda name=name: _build(name, teller, settings))
         journeys.attach(teller, desk)
         closers.append(desk.close)
     return closers
+
+
+class LazyDesk:
+    """Stands in for the desk of back end `backend_name` and builds it on the first use of
+    anything but its prefix and name; then every attribute is the real desk's."""
+
+    def __init__(self, backend_name: str, build: Callable[[], Any]) -> None:
+        prefix = next(p for p, name in journeys.PREFIXES.items() if name == backend_name)
+        self.__dict__.update(prefix=prefix, backend_name=backend_name, _build=build, _desk=None, _lock=threading.Lock())
+
+    def _real(self) -> Any:
+        with self._lock:  # the status worker and a visit may reach it at once
+            if self._desk is None:
+                self.__dict__["_desk"] = self._build()  # not self._desk = ...: __setattr__ forwards
+            return self._desk
+
+    def __getattr__(self, name: str) -> Any:  # only for what this object does not hold
+        return getattr(self._real(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._real(), name, value)
+
+    def close(self) -> None:
+        if self._desk is not None:  # never built: nothing to close
+            self._desk.close()
 
 
 def _secret(value: Any) -> str:

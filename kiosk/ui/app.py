@@ -53,6 +53,10 @@ log = logging.getLogger("kiosk.ui")
 # is hard to read on a console.
 KIOSK_THEME = dataclasses.replace(BUILTIN_THEMES["ansi-dark"], name="kiosk", primary="ansi_cyan", accent="ansi_bright_cyan")
 
+# How long a quick call may run before the progress screen replaces the current one (about
+# what a person notices as a delay).
+PROGRESS_AFTER = 0.15
+
 # Steps whose failure may leave cash in an unknown place: the generic error says so.
 MONEY_STEPS = {"move", "cash", "reverse", "complete"}
 
@@ -137,7 +141,11 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.push_screen(self.first_screen())
         auth_ui.install(self)  # with sign-in on: the sign-in gate over it, and the idle lock
-        self.refresh_status()
+        # After the first screen is drawn, not before: the demo's simulators start, and the
+        # first status reading (which builds the other back ends' desks) competes with it
+        # for the interpreter. The status panel says it is checking meanwhile.
+        self.call_after_refresh(getattr(self.runtime, "start_simulators", lambda: None))
+        self.call_after_refresh(self.refresh_status)
         self.set_interval(self.status_interval, self.refresh_status)
 
     def money_bound(self) -> float:
@@ -403,9 +411,19 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
         if self.busy:
             return
         self.phone = message.phone
-        self.show(ProgressScreen("Opening the customer's session", bound=self.host_timeout))
         phone, otp = message.phone, message.otp
         self.run_teller("open", lambda: m.SessionOpened(self.teller.begin_visit(phone, otp)))
+        # A session usually opens in a few milliseconds: the progress screen is shown only
+        # if it has not by then, rather than composed, drawn and dropped on every visit
+        # while the call competes with it for the interpreter. Meanwhile the customer
+        # screen's keys start nothing: the app is busy.
+        visit_before = self.visit
+
+        def still_opening() -> None:
+            if self.busy == "open" and self.visit is visit_before:
+                self.show(ProgressScreen("Opening the customer's session", bound=self.host_timeout))
+
+        self.set_timer(PROGRESS_AFTER, still_opening)
 
     @guarded
     def on_session_opened(self, message: m.SessionOpened) -> None:

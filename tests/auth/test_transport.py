@@ -97,6 +97,29 @@ def test_verification_is_on_and_pins_are_checked_on_connect(tls_server):
         get(url, context)
 
 
+def test_plain_http_loads_no_ca_store_and_trusts_no_tls_peer(tls_server, monkeypatch):
+    """Start-up time: a plain-HTTP back end (the simulators) does not pay for loading the CA
+    store; and should it ever be led to an https:// address, no certificate is trusted."""
+    from kiosk.backends import pinning
+
+    pinning._verifying_context.cache_clear()
+
+    def no_ca_store(*args, **kwargs):
+        raise AssertionError("the CA store was loaded for a plain-HTTP back end")
+
+    monkeypatch.setattr(ssl.SSLContext, "load_default_certs", no_ca_store)
+    monkeypatch.setattr(ssl.SSLContext, "set_default_verify_paths", no_ca_store)
+    transport = secure_transport("http://127.0.0.1:8700", clock_guard=ClockGuard())
+    url, _pem, _der = tls_server
+    with httpx.Client(transport=transport, timeout=5) as client, pytest.raises(httpx.ConnectError):
+        client.get(url)
+    monkeypatch.undo()
+    pinning._verifying_context.cache_clear()
+    with pytest.raises(httpx.ConnectError):  # and https:// still verifies against the real store
+        with httpx.Client(transport=secure_transport(url), timeout=5) as client:
+            client.get(url)
+
+
 def test_pins_in_hex_or_base64():
     import base64
 

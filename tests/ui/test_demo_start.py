@@ -1,0 +1,30 @@
+"""`kiosk demo` draws its first screen before its four simulators are built and served
+(issue 14): the ready screen says it is checking the back ends, then that they answer; the
+demo aids show nothing rather than block while the simulators start."""
+
+from __future__ import annotations
+
+from kiosk.runtime import demo_runtime
+from kiosk.ui.app import KioskApp
+from kiosk.ui.screens.ready import ReadyScreen
+from tests.ui.helpers import wait_for_screen, wait_until, widget_words
+
+
+async def test_the_first_screen_comes_before_the_simulators_and_they_answer_after(tmp_path):
+    runtime = demo_runtime(tmp_path, otp_window=300, simulators_later=True)
+    try:
+        assert not hasattr(runtime, "simulators")  # nothing built or served yet
+        try:
+            runtime.demo.current_otp("+14155559992")
+        except RuntimeError as exc:  # the demo panel shows no code rather than wait
+            assert "still starting" in str(exc)
+        else:
+            raise AssertionError("a code was read from simulators that were not started")
+        assert runtime.demo.flexiti_pin("116574819") is None
+        app = KioskApp(runtime, status_interval=3600)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for_screen(pilot, ReadyScreen)
+            await wait_until(pilot, lambda: widget_words(pilot, "#status").count("answering") == 4, what="four back ends answering")
+            assert len(runtime.demo.current_otp("+14155559992")) == 6  # started once the screen was drawn
+    finally:
+        runtime.close()
