@@ -568,14 +568,19 @@ def _check_journal(report: Report, settings: Any, service_user: str | None) -> N
         report.line(FAIL, "journal", str(exc), "restore the data dir from the last backup")
         return
     try:
-        intact, detail = journal.verify()
-        if not intact:
+        found = journal.verify_report()
+        if found.open_breaks:
             report.line(
-                FAIL, "journal", f"the journal failed its check: {detail}",
-                "keep the terminal out of service, back the journal up as it is (sqlite3 .backup) and call support; do not edit it",
+                FAIL, "journal", f"the journal failed its check: {found.describe()}",
+                "keep the terminal out of service, back the journal up as it is (sqlite3 .backup); a supervisor "
+                "counts the drawer and reseals it (docs/operations.md); do not edit it",
             )
             return
-        report.line(OK, "journal", f"{path}: chain intact ({detail.split(',')[0]})")
+        if found.breaks:
+            report.line(WARN, "journal", f"{path}: serving after a supervisor's reseal: {found.describe()}",
+                        "keep the backup taken before the reseal for the audit")
+        else:
+            report.line(OK, "journal", f"{path}: chain intact ({found.rows} rows)")
         suspects = journal.unresolved_suspects() if hasattr(journal, "unresolved_suspects") else journal.visits(state="suspect")
         if suspects:
             report.line(

@@ -257,6 +257,22 @@ def test_a_tampered_journal_fails(tmp_path, good):
     assert "do not edit it" in line
 
 
+def test_a_resealed_journal_warns_but_passes(tmp_path, good):
+    path = _journal_with_rows(Path(good["data_dir"]))
+    db = sqlite3.connect(path)
+    db.execute("""UPDATE rows SET data = '{"note":"edited"}' WHERE seq = 2""")
+    db.commit()
+    db.close()
+    journal = Journal(path, mac_key=TEST_MAC_KEY)
+    assert journal.broken
+    journal.reseal("sam", "counted")
+    journal.close()
+    result = run(tmp_path, good)
+    line = result.line("WARN", "journal")
+    assert "supervisor's reseal" in line and "row 2 (FLOAT_COUNTED)" in line
+    assert result.lines("FAIL", "journal") == []
+
+
 def test_sign_in_off_warns_but_passes(tmp_path, good):
     good["auth"] = {"required": False}
     result = run(tmp_path, good)
