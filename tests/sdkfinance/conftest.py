@@ -120,3 +120,15 @@ def exception_text(exc: BaseException) -> str:
     parts += traceback.format_exception(exc)
     assert exc.__cause__ is None and exc.__context__ is None, "an original exception is chained"
     return "\n".join(parts)
+
+
+@pytest.fixture
+def anna(sim, api):
+    """A customer's token (Anna), for the simulator's request tests."""
+    return api.token(sim, ANNA)
+
+
+@pytest.fixture
+def cash(sim, api):
+    """The cash point's token."""
+    return api.token(sim, CASH)

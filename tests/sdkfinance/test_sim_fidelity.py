@@ -17,21 +17,11 @@ import pytest
 from kiosk.sim.sdkfinance import BASE_PATH
 from tests.sim.wire import MIB, declared_only, unfinished_chunks
 
-from .conftest import ANNA, CASH, TOM
+from .conftest import ANNA, TOM
 
 TOPUP, WITHDRAWAL = "/bank-top-ups", "/bank-withdrawals"
 ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-
-
-@pytest.fixture
-def anna(sim, api):
-    return api.token(sim, ANNA)
-
-
-@pytest.fixture
-def cash(sim, api):
-    return api.token(sim, CASH)
 
 
 def unmoved(sim) -> bool:

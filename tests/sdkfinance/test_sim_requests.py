@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.sim.sdkfinance import Fee, Limit
 
-from .conftest import ANNA, CASH, LENA, RAJ, TOM
+from .conftest import ANNA, LENA, RAJ, TOM
 
 TOPUP, WITHDRAWAL = "/bank-top-ups", "/bank-withdrawals"
 
@@ -17,16 +17,6 @@ TOPUP, WITHDRAWAL = "/bank-top-ups", "/bank-withdrawals"
 def exact(response):
     """The body with fractions as Decimal: amounts must be exact JSON numbers."""
     return json.loads(response.content, parse_float=Decimal)
-
-
-@pytest.fixture
-def anna(sim, api):
-    return api.token(sim, ANNA)
-
-
-@pytest.fixture
-def cash(sim, api):
-    return api.token(sim, CASH)
 
 
 def test_coins_are_wrapped_with_exact_amounts_and_issuer_currency(sim, api, anna):
