@@ -147,14 +147,18 @@ def main() -> None:
         again.journal.close()
         # A start after the files changed behind the kiosk (an edit, a restored copy, a crash
         # between a commit and its anchor): the whole chain is walked and the summary rebuilt.
+        started = time.perf_counter()
+        quick = Journal(tmp_path / "journal.sqlite3", mac_key=MAC_KEY)
+        incremental = time.perf_counter() - started
+        quick.close()
         anchor = tmp_path / "journal.sqlite3.anchor"
         anchor_bytes = anchor.read_bytes()
         os.utime(tmp_path / "journal.sqlite3")  # the files no longer look as the kiosk left them
         started = time.perf_counter()
         checked = Journal(tmp_path / "journal.sqlite3", mac_key=MAC_KEY)
         full = time.perf_counter() - started
-        print(f"journal check at start, files as the kiosk left them {startup * 1000:8.0f} ms   (incremental, in the start-up above)")
-        print(f"journal check at start after a foreign change        {full * 1000:8.0f} ms   broken={checked.broken}")
+        print(f"journal opened and checked, files as the kiosk left them {incremental * 1000:6.1f} ms   broken={quick.broken}")
+        print(f"journal opened and checked after a foreign change    {full * 1000:8.0f} ms   broken={checked.broken}")
         checked.close()
         anchor.write_bytes(anchor_bytes)
         server.stop()
