@@ -325,6 +325,10 @@ class Journal:
         #: called with each step right after it is durable; fault-injection tests stop the
         #: process there (see crash_after).
         self.crash_hook: Callable[[str], None] | None = None
+        # A reader's view of the anchor and of an emptied file, taken when its snapshot starts.
+        self._anchored: Any = None
+        self._anchor_problem = ""
+        self._empty = False
         existed = self.path.exists()
         phone_key_existed = self.path.with_suffix(".key").exists()
         try:
@@ -367,11 +371,9 @@ class Journal:
         """A read-only snapshot: writes nothing, takes no lock, sees one consistent state
         (one read transaction for its life) even while the till's writer works."""
         journal = cls(path, mac_key=mac_key, _readonly=True)
-        journal._anchor_problem = ""
         try:
             journal._anchored = journal.anchor.read()
         except ValueError:
-            journal._anchored = None
             journal._anchor_problem = f"its anchor file {journal.anchor.path.name} is damaged or was written with another key"
         try:
             journal._db.execute("BEGIN")
@@ -445,13 +447,13 @@ class Journal:
         """Walk the whole chain: every MAC, every link, the anchor, and the visits summary
         rebuilt from the rows."""
         if anchored is None:
-            anchored = getattr(self, "_anchored", None) if self._readonly else self._safe_anchor()
+            anchored = self._anchored if self._readonly else self._safe_anchor()
         found = Verification()
         prev, expected_seq = GENESIS, 1
         folded: dict[str, dict[str, Any]] = {}
         anchor_row: tuple[int, str] | None = None
         mac = RowMac(self._mac_key)
-        empty = getattr(self, "_empty", False)
+        empty = self._empty
         for seq, at, vid, step, data, summary, prev_hash, digest in [] if empty else self._db.execute(
             f"SELECT {_ROW_COLUMNS} FROM rows ORDER BY seq"
         ):
@@ -480,7 +482,7 @@ class Journal:
             prev, expected_seq = digest, seq + 1
             found.rows += 1
         found.head = prev
-        if self._readonly and getattr(self, "_anchor_problem", ""):
+        if self._anchor_problem:
             found.breaks.append(self._anchor_problem)
         if anchored is not None and anchored.seq > 0 and anchor_row != (anchored.seq, anchored.mac):
             last = expected_seq - 1
@@ -540,6 +542,11 @@ class Journal:
     @property
     def head(self) -> str:
         return self._head
+
+    @property
+    def empty(self) -> bool:
+        """A reader opened a file with no journal tables in it (emptied, or never written)."""
+        return self._empty
 
     @property
     def head_seq(self) -> int:
