@@ -60,7 +60,7 @@ class DemoWorld:
         from kiosk.runtime import demo_runtime
 
         # A long code window: a test typing a code near the end of a 30 s window must not flake.
-        self.runtime = demo_runtime(data_dir, otp_window=300, drawer={"simulated_close_after": 0.3})
+        self.runtime = demo_runtime(data_dir, otp_window=300, drawer={"simulated_close_after": 1.0})  # see FakeDrawer
 
     def otp(self, phone: str) -> str:
         return self.runtime.demo.current_otp(phone)

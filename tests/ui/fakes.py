@@ -135,7 +135,9 @@ class FakeDrawer:
     name = "fake-drawer"
     state = DeviceState.IDLE
 
-    def __init__(self, *, close_after: float = 0.2, has_sensor: bool = True) -> None:
+    # Closes itself after a second: long enough for a test on a loaded machine to see the
+    # drawer screen before the receipt replaces it.
+    def __init__(self, *, close_after: float = 1.0, has_sensor: bool = True) -> None:
         self.close_after = close_after
         self.has_sensor = has_sensor
         self.fail_open = False
