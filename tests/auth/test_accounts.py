@@ -35,17 +35,11 @@ def test_hash_is_argon2id_and_needs_the_pepper():
         PinHasher("short")
 
 
-def test_real_parameters_are_fast_enough_for_a_till():
-    import time
-
-    hasher = PinHasher(PEPPER)
-    stored = hasher.hash("2580")
-    timings = []
-    for _ in range(3):  # the best of three: other work on a busy test machine is not the till's
-        started = time.perf_counter()
-        assert hasher.verify(stored, "2580")
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.3
+def test_real_parameters_are_memory_hard_argon2id():
+    """The stored hash says what a stolen accounts file costs to attack: argon2id, 32 MiB,
+    2 passes (how long a check takes at the till is bench/bench_pin.py's business)."""
+    stored = PinHasher(PEPPER).hash("2580")
+    assert stored.startswith("$argon2id$") and "m=32768,t=2,p=1" in stored
 
 
 def test_accounts_file_is_owner_only_and_holds_no_pin(tmp_path):
