@@ -21,7 +21,10 @@ async def card(pilot, number: str, code: str) -> None:
     await pilot.press("enter")
     await fill(pilot, code)
     await pilot.press("enter")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, (MenuScreen, ErrorScreen)), what="the card")
+    # The card's screen, mounted and painted (read before its first paint, it shows nothing).
+    await wait_until(
+        pilot, lambda: isinstance(pilot.app.screen, (MenuScreen, ErrorScreen)) and screen_words(pilot), what="the card"
+    )
 
 
 async def test_redeem_with_partial_approval(demo, sims) -> None:
