@@ -244,12 +244,17 @@ def test_a_data_dir_readable_by_everyone_warns(tmp_path, good):
     assert "can be read by everyone" in result.line("WARN", "data dir")
 
 
-def test_a_tampered_journal_fails(tmp_path, good):
-    path = _journal_with_rows(Path(good["data_dir"]))
+def _journal_with_an_edited_row(data_dir: Path) -> Path:
+    path = _journal_with_rows(data_dir)
     db = sqlite3.connect(path)
     db.execute("""UPDATE rows SET data = '{"note":"edited"}' WHERE seq = 2""")
     db.commit()
     db.close()
+    return path
+
+
+def test_a_tampered_journal_fails(tmp_path, good):
+    path = _journal_with_an_edited_row(Path(good["data_dir"]))
     result = run(tmp_path, good)
     assert result.code == 1
     line = result.line("FAIL", "journal")
@@ -258,11 +263,7 @@ def test_a_tampered_journal_fails(tmp_path, good):
 
 
 def test_a_resealed_journal_warns_but_passes(tmp_path, good):
-    path = _journal_with_rows(Path(good["data_dir"]))
-    db = sqlite3.connect(path)
-    db.execute("""UPDATE rows SET data = '{"note":"edited"}' WHERE seq = 2""")
-    db.commit()
-    db.close()
+    path = _journal_with_an_edited_row(Path(good["data_dir"]))
     journal = Journal(path, mac_key=TEST_MAC_KEY)
     assert journal.broken
     journal.reseal("sam", "counted")
