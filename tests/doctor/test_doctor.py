@@ -254,7 +254,7 @@ def _journal_with_an_edited_row(data_dir: Path) -> Path:
 
 
 def test_a_tampered_journal_fails(tmp_path, good):
-    path = _journal_with_an_edited_row(Path(good["data_dir"]))
+    _journal_with_an_edited_row(Path(good["data_dir"]))
     result = run(tmp_path, good)
     assert result.code == 1
     line = result.line("FAIL", "journal")
