@@ -51,6 +51,7 @@ def hold_writer(data_dir: Path, command: str | None = None) -> WriterLock:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    give_to_data_dir_owner(path)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -71,6 +72,20 @@ def hold_writer(data_dir: Path, command: str | None = None) -> WriterLock:
     os.pwrite(fd, f"process {os.getpid()} ({what}, since {time.strftime('%H:%M:%S')})\n".encode(), 0)
     lock = _held[key] = WriterLock(path, fd)
     return lock
+
+
+def give_to_data_dir_owner(*paths: Path) -> None:
+    """Files a command run as root (sudo) made in the data dir go to the dir's owner, the
+    kiosk's user: a root-owned lock, anchor or accounts file would stop the kiosk itself."""
+    if os.geteuid() != 0:
+        return
+    for path in paths:
+        try:
+            owner = path.parent.stat()
+            if owner.st_uid != 0 and path.exists() and path.stat().st_uid != owner.st_uid:
+                os.chown(path, owner.st_uid, owner.st_gid)
+        except OSError:
+            pass  # gone meanwhile, or not ours to change: the kiosk's own checks will say
 
 
 def release_writer(data_dir: Path) -> None:

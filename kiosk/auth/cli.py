@@ -7,7 +7,6 @@ never appear on the command line, where `ps` and shell history would show them."
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -60,19 +59,11 @@ def open_accounts(settings: Any):
     from kiosk.auth.pins import pin_hasher
 
     accounts = Accounts.in_data_dir(settings.data_dir, pin_hasher(with_pepper(settings)))
-    _give_to_data_dir_owner(accounts.path)
+    from kiosk.datadir import give_to_data_dir_owner
+
+    # Run as root (sudo), a new accounts file would be root's and the kiosk could not open it.
+    give_to_data_dir_owner(accounts.path, accounts.path.with_name(accounts.path.name + "-journal"))
     return accounts
-
-
-def _give_to_data_dir_owner(path: Path) -> None:
-    """Run as root (sudo), a new accounts file would be root's and the kiosk could not open it."""
-    if os.geteuid() != 0:
-        return
-    st = path.parent.stat()
-    if st.st_uid != 0:
-        for file in (path, path.with_name(path.name + "-journal")):
-            if file.exists():
-                os.chown(file, st.st_uid, st.st_gid)
 
 
 def run_users(settings: Any, action: str, name: str | None, role: str | None, *, out: TextIO | None = None) -> int:

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.fleet.tilljournal import TillJournal, TillJournalError, give_to_data_dir_owner
+from kiosk.datadir import give_to_data_dir_owner
+from kiosk.fleet.tilljournal import TillJournal, TillJournalError
 
 CURSOR_FILE = "fleet-cursor.json"
 

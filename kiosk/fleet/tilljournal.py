@@ -9,7 +9,6 @@ the row's data passed through as the text the journal holds.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,19 +17,6 @@ from urllib.parse import quote
 
 class TillJournalError(Exception):
     pass
-
-
-def give_to_data_dir_owner(*paths: Path) -> None:
-    """Files a command run as root made in the data dir go to the dir's owner (the kiosk)."""
-    if os.geteuid() != 0:
-        return
-    for path in paths:
-        try:
-            owner = path.parent.stat()
-            if path.exists() and path.stat().st_uid != owner.st_uid:
-                os.chown(path, owner.st_uid, owner.st_gid)
-        except OSError:
-            pass  # gone meanwhile, or not ours to change: the kiosk's own checks will say
 
 
 @dataclass(frozen=True)
@@ -55,9 +41,8 @@ class TillJournal:
             self._db.execute("SELECT 1 FROM rows LIMIT 1")
         except sqlite3.Error as exc:
             raise TillJournalError(f"cannot read the journal at {self.path}: {exc}") from None
-        # Even a read-only reader makes the WAL index (-shm) when it is missing: run as root,
-        # that file would be root's and the kiosk could no longer open its own journal.
-        give_to_data_dir_owner(self.path.with_name(self.path.name + "-shm"), self.path.with_name(self.path.name + "-wal"))
+        # A reader makes the WAL index (-shm) when it is missing; run as root, SQLite itself gives
+        # it (and the -wal) to the database file's owner, so the kiosk can still open its journal.
 
     def hash_at(self, seq: int) -> str | None:
         found = self._db.execute("SELECT hash FROM rows WHERE seq = ?", (seq,)).fetchone()

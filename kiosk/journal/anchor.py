@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.datadir import give_to_data_dir_owner
+
 SLOT = 512
 
 
@@ -103,6 +105,7 @@ class AnchorFile:
             raise ValueError("anchor record too long")
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            give_to_data_dir_owner(self.path)  # made under sudo, it must still be the kiosk's
         os.pwrite(self._fd, record.ljust(SLOT, b"\x00"), (self._counter % 2) * SLOT)
         os.fdatasync(self._fd)
 

@@ -39,6 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from kiosk.datadir import give_to_data_dir_owner
 from kiosk.journal.anchor import AnchorFile, file_signature
 
 log = logging.getLogger("kiosk.journal")
@@ -297,6 +298,7 @@ def load_phone_key(path: Path, *, create: bool) -> bytes:
             handle.write(key.hex())
             handle.flush()
             os.fsync(handle.fileno())
+        give_to_data_dir_owner(path)
         return key
     except (ValueError, UnicodeDecodeError):
         raise JournalError(
@@ -340,6 +342,8 @@ class Journal:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._key = load_phone_key(self.path.with_suffix(".key"), create=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            if not existed:
+                give_to_data_dir_owner(self.path)  # SQLite gives the WAL and its index the file's owner
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")

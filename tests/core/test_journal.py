@@ -1,3 +1,4 @@
+import os
 import sqlite3
 
 import pytest
@@ -96,3 +97,27 @@ def test_unknown_summary_field_is_a_programming_error(journal):
 
     with pytest.raises(JournalError):
         journal.record("v", "X", summary={"otp": "123456"})
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can make files another user cannot open")
+def test_a_writer_run_as_root_leaves_the_data_dir_to_its_owner(tmp_path):
+    """`sudo kiosk users add` or `journal reseal`: the lock, the phone key, the journal, its
+    anchor and WAL files must stay the kiosk user's, or the kiosk could not start again."""
+    import pwd
+
+    from kiosk.datadir import hold_writer, release_writer
+
+    nobody = pwd.getpwnam("nobody")
+    data = tmp_path / "data"
+    data.mkdir()
+    os.chown(data, nobody.pw_uid, nobody.pw_gid)
+    hold_writer(data)
+    try:
+        journal = Journal(data / "journal.sqlite3", mac_key=KEY)
+        journal.record(None, "USER_ADDED", user="ann")
+        made = {f.name: f.stat().st_uid for f in data.iterdir()}
+        journal.close()
+    finally:
+        release_writer(data)
+    assert {"kiosk.lock", "journal.key", "journal.sqlite3", "journal.sqlite3.anchor"} <= set(made)
+    assert {name: uid for name, uid in made.items() if uid != nobody.pw_uid} == {}
