@@ -32,11 +32,9 @@ from kiosk.datadir import give_to_data_dir_owner
 SLOT = 512
 
 
-def file_signature(db_path: Path, *, with_ctime: bool = True) -> list[Any]:
-    """What the database and its WAL look like now. An empty WAL counts as none: a reader
-    may create one, and it holds nothing. Without `with_ctime` for watching a live journal:
-    SQLite run as root fchowns the WAL whenever any connection opens it (a reader too),
-    which moves its ctime and nothing else."""
+def file_signature(db_path: Path) -> list[Any]:
+    """What the database and its WAL look like now: inode, size, mtime, ctime each. An empty
+    WAL counts as none: a reader may create one, and it holds nothing."""
     out: list[Any] = []
     for path in (db_path, db_path.with_name(db_path.name + "-wal")):
         try:
@@ -44,9 +42,14 @@ def file_signature(db_path: Path, *, with_ctime: bool = True) -> list[Any]:
         except FileNotFoundError:
             out.append(None)
             continue
-        seen = [st.st_ino, st.st_size, st.st_mtime_ns] + ([st.st_ctime_ns] if with_ctime else [])
-        out.append(None if st.st_size == 0 and path != db_path else seen)
+        out.append(None if st.st_size == 0 and path != db_path else [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
     return out
+
+
+def without_ctime(signature: list[Any]) -> list[Any]:
+    """The signature for watching a live journal: SQLite run as root fchowns the WAL whenever
+    any connection opens it (a reader too), which moves its ctime and nothing else."""
+    return [None if seen is None else seen[:3] for seen in signature]
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from kiosk.datadir import give_to_data_dir_owner
-from kiosk.journal.anchor import AnchorFile, file_signature
+from kiosk.journal.anchor import AnchorFile, file_signature, without_ctime
 
 log = logging.getLogger("kiosk.journal")
 
@@ -124,6 +124,7 @@ _VISIT_FIELDS = (
 # What a step's `summary` may set.
 _SUMMARY_FIELDS = {"kind", "amount", "currency", "account_id", "transaction_id", "state", "cash_delta", "cashier", "resolution"}
 _ROW_COLUMNS = "seq, at, visit_id, step, data, summary, prev_hash, hash"
+_PUT_VISIT = f"INSERT OR REPLACE INTO visits({', '.join(_VISIT_FIELDS)}) VALUES ({', '.join('?' * len(_VISIT_FIELDS))})"
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,8 @@ class Verification:
     head: str = GENESIS
     breaks: list[str] = field(default_factory=list)
     acknowledged: set[str] = field(default_factory=set)
+    #: the visits summary as the rows say it should be (what a reseal writes back)
+    visits: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def intact(self) -> bool:
@@ -421,19 +424,20 @@ class Journal:
         return "; ".join(found.open_breaks) or None
 
     def _anchor(self, *, closing: bool = False) -> None:
+        signature = file_signature(self.path)
         try:
-            self.anchor.write(self._head_seq, self._head, file_signature(self.path))
+            self.anchor.write(self._head_seq, self._head, signature)
         except OSError as exc:
             # The row is durable; only the tail proof lags. The next start walks the chain.
             log.error("could not write the journal's anchor: %s", exc)
         if not closing:
-            self._own_write()
+            self._own_write(signature)
 
-    def _own_write(self) -> None:
+    def _own_write(self, signature: list[Any] | None = None) -> None:
         """A write of ours (a row, the vault, the outbox): remember how the files look after it,
         and SQLite's count of other connections' commits. Outside a row the anchor catches up
         at the next row or at close; a crash before that costs one full check at start."""
-        self._signature = file_signature(self.path, with_ctime=False)
+        self._signature = without_ctime(signature or file_signature(self.path))
         self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def changed_behind_our_back(self) -> bool:
@@ -442,7 +446,7 @@ class Journal:
         if self._readonly or self.broken:
             return bool(self.broken)
         committed_elsewhere = self._db.execute("PRAGMA data_version").fetchone()[0] != self._data_version
-        if committed_elsewhere or file_signature(self.path, with_ctime=False) != self._signature:
+        if committed_elsewhere or without_ctime(file_signature(self.path)) != self._signature:
             self.broken = "the journal's files were changed by another program while the kiosk ran"
             log.error("journal check failed: %s", self.broken)
         return bool(self.broken)
@@ -500,6 +504,7 @@ class Journal:
         for vid in sorted(set(stored) | set(folded)):
             if _comparable(stored.get(vid)) != _comparable(folded.get(vid)):
                 found.breaks.append(f"visit {vid[:8]}'s summary does not match its rows")
+        found.visits = folded
         return found
 
     def _safe_anchor(self) -> Any:
@@ -520,16 +525,11 @@ class Journal:
         found = self.verify_report()
         breaks = found.open_breaks or ([self.broken] if self.broken else [])
         with self._lock:
-            with self._transaction():
+            with self._transaction():  # this process is the only writer: the walk above still holds
                 self._db.execute("DELETE FROM visits")
-                folded: dict[str, dict[str, Any]] = {}
-                for seq, at, vid, step, summary in self._db.execute(
-                    "SELECT seq, at, visit_id, step, summary FROM rows WHERE visit_id IS NOT NULL ORDER BY seq"
-                ):
-                    folded[vid] = fold_visit(folded.get(vid), seq, at, vid, step, json.loads(summary) if summary else {})
                 self._db.executemany(
-                    f"INSERT INTO visits({', '.join(_VISIT_FIELDS)}) VALUES ({', '.join('?' * len(_VISIT_FIELDS))})",
-                    [tuple(v[name] for name in _VISIT_FIELDS) for v in folded.values()],
+                    _PUT_VISIT,
+                    [tuple(v[name] for name in _VISIT_FIELDS) for v in found.visits.values()],
                 )
         self.broken = None
         return self.record(None, RESEALED, breaks=breaks, supervisor=supervisor, reason=reason)
@@ -633,7 +633,7 @@ class Journal:
         found = self._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits WHERE visit_id = ?", (visit_id,)).fetchone()
         visit = fold_visit(dict(zip(_VISIT_FIELDS, found)) if found else None, seq, at, visit_id, step, summary)
         self._db.execute(
-            f"INSERT OR REPLACE INTO visits({', '.join(_VISIT_FIELDS)}) VALUES ({', '.join('?' * len(_VISIT_FIELDS))})",
+            _PUT_VISIT,
             tuple(visit[name] for name in _VISIT_FIELDS),
         )
 
