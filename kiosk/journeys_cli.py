@@ -204,9 +204,10 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
             message += " Run it again with --supervisor NAME (their PIN on stdin, after the cashier's)."
         result["error"] = {"code": exc.code, "message": message}
     except JournalError as exc:
-        from kiosk.teller.headless import journal_failure
+        from kiosk.teller.visit import journal_failure
 
-        result["error"] = journal_failure(exc)
+        failure = journal_failure(exc)
+        result["error"] = {"code": failure.code, "message": failure.message}
     return result
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from drivers.base import DrawerOutcome
-from kiosk.journal.store import JournalBroken, JournalError, JournalFull
+from kiosk.journal.store import JournalError
 from kiosk.money import MoneyError, parse_amount
 from kiosk.teller.teller import Teller
-from kiosk.teller.visit import Stage, TellerError, Visit
+from kiosk.teller.visit import Stage, TellerError, Visit, journal_failure
 
 
 def serve_visit(
@@ -56,17 +56,11 @@ def serve_visit(
                 teller.cancel(visit)
         result["error"] = {"code": exc.code, "message": exc.message}
     except JournalError as exc:
-        result["error"] = journal_failure(exc)
+        failure = journal_failure(exc)
+        result["error"] = {"code": failure.code, "message": failure.message}
         if visit is not None:
             result["visit_id"] = visit.visit_id
     return result
-
-
-def journal_failure(exc: JournalError) -> dict[str, str]:
-    """A step that could not be recorded was not done; what was already done is finished or
-    held suspect by recovery at the next start, as after a crash."""
-    code = "JOURNAL_FULL" if isinstance(exc, JournalFull) else "JOURNAL_BROKEN" if isinstance(exc, JournalBroken) else "JOURNAL_ERROR"
-    return {"code": code, "message": str(exc)}
 
 
 def _settle_cash(teller: Teller, visit: Visit, timeout: float) -> None:

@@ -385,7 +385,9 @@ def _reverse(teller: Teller, visit_id: str, visit, session: WalletSession, amoun
 
 def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
     """After counting the drawer, a supervisor says whether the cash of a suspect visit
-    moved (paid out / put in). Returns the visit's state afterwards."""
+    moved (paid out / put in). Returns the visit's state afterwards. For every back end: its
+    compensation moves money, so not on an untrusted journal."""
+    teller.require_trusted_journal()
     journal = teller.journal
     visit = journal.visit(visit_id)
     if visit is None or visit.state != states.SUSPECT or visit.resolution is not None:

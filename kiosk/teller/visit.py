@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from drivers.base import DrawerOutcome, PrintOutcome, ReceiptDocument
 from kiosk.backends.base import Account, WalletSession
+from kiosk.journal.store import JournalBroken, JournalError, JournalFull
 from kiosk.money import Money
 
 
@@ -44,6 +45,17 @@ class TellerError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def journal_failure(exc: JournalError) -> TellerError:
+    """A step the journal could not record was not done, and says so to the cashier (UI and
+    headless alike); what was done before it is finished or held suspect by recovery at the
+    next start, as after a crash."""
+    if isinstance(exc, JournalFull):
+        return TellerError("JOURNAL_FULL", str(exc))
+    if isinstance(exc, JournalBroken):
+        return TellerError("JOURNAL_BROKEN", str(exc), "A supervisor must count the drawer and reseal the journal.")
+    return TellerError("JOURNAL_ERROR", str(exc), "Move no cash for this visit; restart the kiosk, which recovers it.")
 
 
 @dataclass

@@ -27,7 +27,9 @@ from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
 from kiosk import auth
+from kiosk.journal.store import JournalError
 from kiosk.teller import Stage, TellerError, Visit, VisitKind, journeys
+from kiosk.teller.visit import journal_failure
 from kiosk.teller.teller import counted
 from kiosk.ui import auth as auth_ui
 from kiosk.ui import messages as m
@@ -203,6 +205,8 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
                 result: Message = call()
             except TellerError as exc:
                 result = m.TellerFailed(step, exc, visit)
+            except JournalError as exc:  # a full disk, a broken journal: said plainly
+                result = m.TellerFailed(step, journal_failure(exc), visit)
             except Exception:
                 log.exception("teller step %r failed unexpectedly", step)
                 result = m.UnexpectedFailure(step, visit)

@@ -18,6 +18,8 @@ from textual.message import Message
 
 from kiosk import auth
 from kiosk.teller import Stage, TellerError, VisitKind
+from kiosk.journal.store import JournalError
+from kiosk.teller.visit import journal_failure
 from kiosk.ui import messages as m
 from kiosk.ui.journey_messages import ChooseBackend, JourneyFailed, JourneyRequest, JourneyStep, StartJourney
 from kiosk.ui.screens.error import ErrorScreen, NoticeScreen, Way
@@ -85,6 +87,8 @@ class JourneysMixin:
                 result: Message = JourneyStep(step, call())
             except TellerError as exc:
                 result = JourneyFailed(step, exc, visit)
+            except JournalError as exc:  # a full disk, a broken journal: said plainly
+                result = JourneyFailed(step, journal_failure(exc), visit)
             except Exception:
                 log.exception("journey step %r failed unexpectedly", step)
                 result = JourneyFailed(step, TellerError(

@@ -16,7 +16,7 @@ from kiosk.journal.store import RESEALED, Journal, RowMac
 from kiosk.runtime import derive_journal_key
 from kiosk.sim import rapyd as sim
 from kiosk.teller import TellerError
-from kiosk.teller.recovery import recover
+from kiosk.teller.recovery import recover, resolve_suspect
 from tests.stack import JANE, OLIVER, build_stack
 
 KEY = derive_journal_key(sim.DEMO_SECRET_KEY)
@@ -107,6 +107,9 @@ def test_a_tampered_journal_moves_no_money(server, tmp_path, how):
         assert refused.value.code == "JOURNAL_BROKEN"
         with pytest.raises(TellerError) as refused:
             recover(again.teller)
+        assert refused.value.code == "JOURNAL_BROKEN"
+        with pytest.raises(TellerError) as refused:  # a supervisor's count sends compensations too
+            resolve_suspect(again.teller, "any-visit", cash_moved=False, supervisor="sam")
         assert refused.value.code == "JOURNAL_BROKEN"
         assert simulator.balance(JANE, "GBP") == before  # nothing was sent
     finally:

@@ -205,3 +205,32 @@ async def test_no_answer_the_cashier_may_stop_waiting_and_is_told_not_to_pay(fak
         assert visit.stage is Stage.UNRESOLVED
         await pilot.press("enter")
         await wait_for_screen(pilot, ReadyScreen)
+
+
+async def test_a_full_disk_is_said_plainly_and_moves_nothing(world, monkeypatch) -> None:
+    """The journal cannot record the withdrawal's intent: the cashier reads "Disk full", not
+    "Something went wrong", and the host was never asked (the step was not recorded)."""
+    from kiosk.journal.store import JournalFull
+
+    journal = world.runtime.teller.journal
+    record = journal.record
+
+    def full_at_intent(visit_id, step, **data):
+        if step == "INTENT":
+            raise JournalFull("The disk holding the journal (/var/lib/kiosk) is full: the step was not recorded, so it was not done.")
+        return record(visit_id, step, **data)
+
+    monkeypatch.setattr(journal, "record", full_at_intent)
+    before = world.balance(world.phone, "GBP")
+    app = KioskApp(world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await identify(pilot, world.phone, world.otp(world.phone))
+        await to_amount(pilot, "w")
+        await to_confirm(pilot, "20")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ErrorScreen)
+        seen = screen_words(pilot)
+        assert "Disk full: nothing can be recorded" in seen and "was not recorded, so it was not done" in seen
+        assert "Something went wrong" not in seen
+    assert world.balance(world.phone, "GBP") == before
