@@ -594,7 +594,7 @@ class SdkFinanceClient(HttpClientBase):
         if bank_id is not None:
             payload["bankId"] = bank_id
         document = self._authorized(
-            "customer", "create", "POST", f"{_PATHS[flow].lstrip('/')}/create-request", payload
+            "customer", "create", "POST", f"{_PATHS[flow].lstrip('/')}/{'with-bank' if flow == 'withdrawal' else 'create-request'}", payload
         )
         try:
             wire = _WireRequest.model_validate(document)

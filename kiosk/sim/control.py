@@ -15,31 +15,50 @@ the POS envelope) because no POS client ever calls them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kiosk.sim.faults import FaultPlan
+from kiosk.sim.ledger import Account, Ledger, Session, Transaction
 from kiosk.sim.operations import E164
 from kiosk.sim.pipeline import fault_route, json_object, problem
 
-if TYPE_CHECKING:
-    from kiosk.sim.rapyd import RapydSimulator
+
+class PosSimulator(Protocol):
+    """What these endpoints need of the Rapyd simulator (kiosk.sim.rapyd.RapydSimulator, which
+    imports this module: naming it here would make an import cycle)."""
+
+    faults: FaultPlan
+    ledger: Ledger
+    pos_registry: dict[str, str]
+
+    @property
+    def otp_window(self) -> int: ...
+    def now(self) -> float: ...
+    def info(self) -> dict[str, Any]: ...
+    def current_otp(self, phone: str, pos_id: str = ...) -> str: ...
+    def otp_expires_at(self) -> float: ...
+    def session_state(self, session: Session) -> str: ...
+    def accounts(self, phone: str) -> list[Account]: ...
+    def transactions(self) -> list[Transaction]: ...
+    def add_wallet(self, phone: str, balances: Mapping[str, Decimal | str], name: str = "") -> None: ...
 
 
-def routes(sim: RapydSimulator) -> list[Route]:
-    from kiosk.sim import rapyd  # the constants; imported late to avoid an import cycle
-
+def routes(sim: PosSimulator) -> list[Route]:
     async def otp(request: Request) -> JSONResponse:
         phone = request.query_params.get("phone", "").strip()
-        pos_id = request.query_params.get("pos_id", "").strip() or rapyd.DEMO_POS_ID
+        pos_id = request.query_params.get("pos_id", "").strip()
         if not phone:
             return problem(400, "the phone query parameter is required")
-        if pos_id not in sim.pos_registry:
+        if pos_id and pos_id not in sim.pos_registry:
             return problem(404, f"unknown pos_id {pos_id}")
         try:
-            code = sim.current_otp(phone, pos_id)
+            code = sim.current_otp(phone, pos_id) if pos_id else sim.current_otp(phone)  # else the demo till's
         except LookupError:
             return problem(404, f"no wallet for phone {phone}")
         expires_at = sim.otp_expires_at()
@@ -51,32 +70,7 @@ def routes(sim: RapydSimulator) -> list[Route]:
         })
 
     async def info(request: Request) -> JSONResponse:
-        customers = [
-            {
-                "phone": phone,
-                "name": name,
-                "accounts": [
-                    {"account_id": a.account_id, "currency": a.currency, "balance": str(a.balance)}
-                    for a in sim.accounts(phone)
-                ],
-                "currencies": [a.currency for a in sim.accounts(phone)],
-            }
-            for phone, name in sim.ledger.wallets()
-        ]
-        return JSONResponse({
-            "simulator": "rapyd-pos",
-            "base_path": rapyd.BASE_PATH,
-            "access_key": rapyd.DEMO_ACCESS_KEY,
-            "secret_key": rapyd.DEMO_SECRET_KEY,
-            "pos_ids": list(sim.pos_registry),
-            "default_pos_id": rapyd.DEMO_POS_ID,
-            "otp_window": sim.otp_window,
-            "session_idle_seconds": sim.session_idle,
-            "customers": customers,
-            "magic_amounts": {str(amount): fault.to_dict() for amount, fault in rapyd.MAGIC_AMOUNTS.items()}
-            if sim.magic_amounts
-            else {},
-        })
+        return JSONResponse(sim.info())
 
     async def ledger(request: Request) -> JSONResponse:
         wallets = [

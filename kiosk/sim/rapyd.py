@@ -234,6 +234,35 @@ class RapydSimulator(FaultSwitchboard):
     def transactions(self) -> list[Transaction]:
         return self.ledger.transactions()
 
+    def info(self) -> dict[str, Any]:
+        """GET /_sim/info: what a demo or a trainer needs (keys, POS ids, customers, magic amounts)."""
+        customers = [
+            {
+                "phone": phone,
+                "name": name,
+                "accounts": [
+                    {"account_id": a.account_id, "currency": a.currency, "balance": str(a.balance)}
+                    for a in self.accounts(phone)
+                ],
+                "currencies": [a.currency for a in self.accounts(phone)],
+            }
+            for phone, name in self.ledger.wallets()
+        ]
+        return {
+            "simulator": "rapyd-pos",
+            "base_path": BASE_PATH,
+            "access_key": DEMO_ACCESS_KEY,
+            "secret_key": DEMO_SECRET_KEY,
+            "pos_ids": list(self.pos_registry),
+            "default_pos_id": DEMO_POS_ID,
+            "otp_window": self.otp_window,
+            "session_idle_seconds": self.session_idle,
+            "customers": customers,
+            "magic_amounts": {str(amount): fault.to_dict() for amount, fault in MAGIC_AMOUNTS.items()}
+            if self.magic_amounts
+            else {},
+        }
+
     def close(self) -> None:
         self.ledger.close()
 

@@ -109,7 +109,7 @@ def test_an_accept_answered_with_just_the_id_or_nothing(client, host):
 
 @pytest.mark.parametrize("body", [b"<html>oops</html>", b'{"requestIdentifier": ', b'{"status": "ACCEPTED"}'])
 def test_a_garbled_create_is_outcome_unknown(client, host, body):
-    host.answers["POST /bank-withdrawals/create-request"] = httpx.Response(200, content=body)
+    host.answers["POST /bank-withdrawals/with-bank"] = httpx.Response(200, content=body)
     with pytest.raises(OutcomeUnknown):
         client.withdrawal_create("c-1", Money(Decimal("1"), "EUR"))
 

@@ -74,6 +74,15 @@ def test_every_documented_create_path_makes_a_pending_request(sim, api, anna, pa
     assert response.status_code == 200 and response.json()["status"] == "PENDING"
 
 
+@pytest.mark.parametrize("path", ["create-request", "create-request/with-bank"])
+def test_a_withdrawal_is_created_at_with_bank_only(sim, api, anna, path):
+    # Seed 002: "To create the withdrawal request, use POST /bank-withdrawals/with-bank".
+    serial = api.coin(anna, "EUR")["serial"]
+    response = api.post(f"{WITHDRAWAL}/{path}", {"coinSerial": serial, "amount": 5}, anna)
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
+    assert sim.requests() == [] and sim.coin(serial).held == 0
+
+
 def test_a_declined_top_up_credits_nothing(sim, api, anna, cash):
     serial = api.coin(anna, "EUR")["serial"]
     request_id = api.post(f"{TOPUP}/create-request", {"coinSerial": serial, "amount": 50}, anna).json()["requestIdentifier"]

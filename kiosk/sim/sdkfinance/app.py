@@ -139,19 +139,23 @@ OPERATIONS = (
 MAGIC_AMOUNTS: dict[Decimal, Fault] = magic_amounts("666")
 
 _NUMBER = r"(?P<request_id>[^/]+)"
-_CREATE = r"(create-request|with-bank|create-request/with-bank)"
+# Where a request is created. Top-ups: seed 002 documents `with-bank` and (with an AML check
+# before accept) `create-request/with-bank`; REFERENCE §2 adds the bare `create-request`.
+# Withdrawals: every flow in seed 002 creates them at `with-bank` and only there.
+_TOPUP_CREATE = r"(create-request|with-bank|create-request/with-bank)"
+_WITHDRAWAL_CREATE = r"with-bank"
 _ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("authorization", "POST", re.compile(r"^/authorization$")),
     ("otp_confirm", "POST", re.compile(r"^/authorization/confirm$")),
     ("coins", "GET", re.compile(r"^/coins$")),
     ("banks", "GET", re.compile(r"^/bank-catalog$")),
     ("topup_calculate", "POST", re.compile(r"^/bank-top-ups/calculate$")),
-    ("topup_create", "POST", re.compile(rf"^/bank-top-ups/{_CREATE}$")),
+    ("topup_create", "POST", re.compile(rf"^/bank-top-ups/{_TOPUP_CREATE}$")),
     ("topup_view", "POST", re.compile(r"^/bank-top-ups/view$")),
     ("topup_accept", "POST", re.compile(rf"^/bank-top-ups/{_NUMBER}/accept$")),
     ("topup_decline", "POST", re.compile(rf"^/bank-top-ups/{_NUMBER}/decline$")),
     ("withdrawal_calculate", "POST", re.compile(r"^/bank-withdrawals/calculate$")),
-    ("withdrawal_create", "POST", re.compile(rf"^/bank-withdrawals/{_CREATE}$")),
+    ("withdrawal_create", "POST", re.compile(rf"^/bank-withdrawals/{_WITHDRAWAL_CREATE}$")),
     ("withdrawal_view", "POST", re.compile(r"^/bank-withdrawals/view$")),
     ("withdrawal_accept", "POST", re.compile(rf"^/bank-withdrawals/{_NUMBER}/accept$")),
     ("withdrawal_decline", "POST", re.compile(rf"^/bank-withdrawals/{_NUMBER}/decline$")),

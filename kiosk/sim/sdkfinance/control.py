@@ -13,20 +13,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import InvalidOperation
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kiosk.sim.faults import FaultPlan
 from kiosk.sim.pipeline import fault_route, json_object, problem
-
-if TYPE_CHECKING:
-    from kiosk.sim.sdkfinance.app import SdkFinanceSimulator
+from kiosk.sim.sdkfinance.books import Books, User
 
 
-def routes(sim: SdkFinanceSimulator, prefix: str) -> list[Route]:
+class WalletSimulator(Protocol):
+    """What these endpoints need of the simulator (app.SdkFinanceSimulator, which imports this
+    module: naming it here would make an import cycle)."""
+
+    books: Books
+    faults: FaultPlan
+
+    def now(self) -> float: ...
+    def info(self) -> dict[str, Any]: ...
+    def pending_otp(self, login: str) -> str | None: ...
+    def add_user(self, login: str, password: str, *, name: str = ..., otp_required: bool = ...,
+                 coins: list[Mapping[str, Any]] | tuple[Mapping[str, Any], ...] = ...) -> User: ...
+
+
+def routes(sim: WalletSimulator, prefix: str) -> list[Route]:
     async def info(request: Request) -> JSONResponse:
         return JSONResponse(sim.info())
 
