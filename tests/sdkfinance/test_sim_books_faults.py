@@ -53,7 +53,7 @@ def test_books_survive_a_restart_with_wal_and_full_sync(make_sim, api, tmp_path,
     assert _balance(again, serial) == (Decimal("318.50"), Decimal("0.00"))
     next_id, _ = _pending_withdrawal(again, api, 1)
     assert next_id == request_id + 1
-    assert len(again.books.users()) == 1 + len(DEMO_USERS)  # the demo is seeded once
+    assert len(again.books.users()) == 2 + len(DEMO_USERS)  # the demo (cash point, admin) is seeded once
 
 
 def test_without_a_path_the_books_are_in_memory_and_fresh(make_sim):

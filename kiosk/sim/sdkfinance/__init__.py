@@ -1,9 +1,12 @@
 """A faithful simulator of the SDK.finance cloud-wallet API (seed 002, REFERENCE §2).
 
-app.py      SdkFinanceSimulator: the /api/v1 pipeline, demo people, fees, limits, faults
-rules.py    the platform's rules: sign-in with OTP_SENT, tokens, coins, requests; the error table
-books.py    the persistent books (SQLite, WAL, synchronous=FULL)
-control.py  the /_sim/sdkfinance/ endpoints
+app.py         SdkFinanceSimulator: the /api/v1 pipeline, demo people, fees, limits, faults
+rules.py       the platform's rules: sign-in with OTP_SENT, tokens, coins, requests; the error table
+admin.py       the administrator's set-up: currencies, issuers, banks, organisations, users
+onboarding.py  self-registration with a one-time code
+transfers.py   account validation, smart cards, transfers from saved templates
+books.py       the persistent books (SQLite, WAL, synchronous=FULL)
+control.py     the /_sim/sdkfinance/ endpoints
 
 Written from the specification alone: nothing here comes from kiosk.backends.
 """
@@ -13,6 +16,7 @@ from kiosk.sim.sdkfinance.app import (
     CONTROL_PATH,
     DEFAULT_COMMISSIONS,
     DEFAULT_LIMITS,
+    DEMO_ADMIN,
     DEMO_BANKS,
     DEMO_CASHPOINT,
     DEMO_USERS,
@@ -29,6 +33,7 @@ __all__ = [
     "CONTROL_PATH",
     "DEFAULT_COMMISSIONS",
     "DEFAULT_LIMITS",
+    "DEMO_ADMIN",
     "DEMO_BANKS",
     "DEMO_CASHPOINT",
     "DEMO_USERS",

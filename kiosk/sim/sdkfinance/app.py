@@ -50,8 +50,11 @@ from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
 from kiosk.sim.faults import Fault, FaultPlan, FaultSwitchboard, magic_amounts
 from kiosk.sim.pipeline import CutConnection, answer_with_fault
 from kiosk.sim.sdkfinance import control
-from kiosk.sim.sdkfinance.books import Books, Coin, Request as HostRequest, User
+from kiosk.sim.sdkfinance.admin import SYSTEM_ORGANIZATION_ID, SYSTEM_ORGANIZATION_NAME, Administration
+from kiosk.sim.sdkfinance.books import Books, Coin, Request as HostRequest, SmartCard, Template, User
+from kiosk.sim.sdkfinance.onboarding import Onboarding
 from kiosk.sim.sdkfinance.rules import ApiError, Bank, Fee, Limit, Platform, coin_json, request_number
+from kiosk.sim.sdkfinance.transfers import Transfers
 
 log = logging.getLogger("kiosk.sim.sdkfinance")
 log.addHandler(logging.NullHandler())  # silent unless the host application configures logging
@@ -67,6 +70,13 @@ DEMO_CASHPOINT: dict[str, str] = {
     "password": "Till#2024store",
     "name": "Demo Store cash point",
     "organization": "Demo Store Ltd",
+}
+# The platform operator's administrator, a member of the system organisation: the set-up calls
+# (currencies, issuers, banks, organisations, users) are theirs alone.
+DEMO_ADMIN: dict[str, str] = {
+    "login": "admin@demo-platform.example.com",
+    "password": "Admin#2024platform",
+    "name": "Demo platform administrator",
 }
 DEMO_USERS: tuple[dict[str, Any], ...] = (
     {
@@ -131,6 +141,10 @@ DEMO_BANKS = (
 
 OPERATIONS = (
     "authorization", "otp_confirm", "coins", "banks",
+    "registration", "registration_confirm", "coin_validate", "smart_cards",
+    "currencies", "currency_create", "issuers", "issuer_create", "bank_create",
+    "organizations", "user_create", "users_view",
+    "template_view", "template_calculate", "template_execute", "template_from_operation",
     "topup_calculate", "topup_create", "topup_accept", "topup_decline", "topup_view",
     "withdrawal_calculate", "withdrawal_create", "withdrawal_accept", "withdrawal_decline", "withdrawal_view",
     "any",
@@ -149,6 +163,22 @@ _ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("otp_confirm", "POST", re.compile(r"^/authorization/confirm$")),
     ("coins", "GET", re.compile(r"^/coins$")),
     ("banks", "GET", re.compile(r"^/bank-catalog$")),
+    ("bank_create", "POST", re.compile(r"^/bank-catalog$")),
+    ("registration", "POST", re.compile(r"^/registration$")),
+    ("registration_confirm", "POST", re.compile(r"^/registration/confirm$")),
+    ("coin_validate", "POST", re.compile(r"^/coins/validate$")),
+    ("smart_cards", "GET", re.compile(r"^/smart-cards/my$")),
+    ("currencies", "GET", re.compile(r"^/currencies$")),
+    ("currency_create", "POST", re.compile(r"^/currencies$")),
+    ("issuers", "GET", re.compile(r"^/issuers$")),
+    ("issuer_create", "POST", re.compile(r"^/issuers$")),
+    ("organizations", "POST", re.compile(r"^/organizations$")),
+    ("user_create", "POST", re.compile(r"^/users$")),
+    ("users_view", "POST", re.compile(r"^/users/view$")),
+    ("template_view", "POST", re.compile(r"^/templates/transfer/view$")),
+    ("template_from_operation", "POST", re.compile(r"^/templates/transfer/operation/(?P<process_id>[^/]+)$")),
+    ("template_calculate", "POST", re.compile(r"^/templates/transfer/(?P<template_id>[^/]+)/calculate$")),
+    ("template_execute", "POST", re.compile(r"^/templates/transfer/(?P<template_id>[^/]+)/execute$")),
     ("topup_calculate", "POST", re.compile(r"^/bank-top-ups/calculate$")),
     ("topup_create", "POST", re.compile(rf"^/bank-top-ups/{_TOPUP_CREATE}$")),
     ("topup_view", "POST", re.compile(r"^/bank-top-ups/view$")),
@@ -160,7 +190,8 @@ _ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("withdrawal_accept", "POST", re.compile(rf"^/bank-withdrawals/{_NUMBER}/accept$")),
     ("withdrawal_decline", "POST", re.compile(rf"^/bank-withdrawals/{_NUMBER}/decline$")),
 )
-_UNAUTHENTICATED = frozenset({"authorization", "otp_confirm"})
+_UNAUTHENTICATED = frozenset({"authorization", "otp_confirm", "registration", "registration_confirm"})
+_BODILESS = frozenset(op for op, method, _ in _ROUTES if method == "GET")
 
 # A cut answer breaks off at the start of a request document.
 _CUT = CutConnection(b'{"requestIdentifier": ')
@@ -181,6 +212,10 @@ def _match(method: str, path: str) -> tuple[str, dict[str, str]] | None | str:
 def demo_coin_serial(login: str, currency: str) -> str:
     """Stable serials for the demo coins, so a script can name them."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sdkfinance-sim:coin:{login}:{currency}"))
+
+
+def _demo_id(kind: str, login: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sdkfinance-sim:{kind}:{login.lower()}"))
 
 
 def _user_id(login: str) -> str:
@@ -243,8 +278,13 @@ class SdkFinanceSimulator(FaultSwitchboard):
             banks=DEMO_BANKS,
             coin_field=coin_field,
         )
+        self.administration = Administration(self.books, clock, self.platform, self.add_user)
+        self.onboarding = Onboarding(self.books, clock, self.platform, self.add_user)
+        self.transfers = Transfers(self.books, clock, self.platform)
         if seed_demo and self.books.meta("demo_seeded") is None:
             self._seed_demo()
+        if seed_demo and self.books.meta("demo_admin_seeded") is None:  # books from before the role
+            self._seed_demo_admin()
         self.app = Starlette(
             routes=[
                 *control.routes(self, CONTROL_PATH),
@@ -264,6 +304,26 @@ class SdkFinanceSimulator(FaultSwitchboard):
                 self.add_user(person["login"], person["password"], name=person["name"],
                               otp_required=person["otp"], coins=person["coins"])
             self.books.set_meta("demo_seeded", str(self._clock()))
+
+    def _seed_demo_admin(self) -> None:
+        with self.books.transaction():
+            if self.books.user_by_login(DEMO_ADMIN["login"]) is None:
+                self.add_user(DEMO_ADMIN["login"], DEMO_ADMIN["password"], name=DEMO_ADMIN["name"],
+                              role="administrator", organization_id=SYSTEM_ORGANIZATION_ID)
+            anna = self.books.user_by_login(DEMO_USERS[0]["login"])
+            tom = DEMO_USERS[1]["login"]
+            if anna is not None and not self.books.cards(anna.user_id):
+                # Anna's saved destinations: her own card and Tom's EUR coin (the seed's two
+                # transfer flows). Only a card's last four digits are ever kept.
+                now = self._clock()
+                card = SmartCard(_demo_id("card", anna.login), anna.user_id, "VISA", "4242", "12/29")
+                self.books.add_card(card, now)
+                source = demo_coin_serial(anna.login, "EUR")
+                self.books.add_template(Template(_demo_id("template-coin", anna.login), anna.user_id,
+                                                 "Tom, holiday money", "COIN", source, demo_coin_serial(tom, "EUR"), now))
+                self.books.add_template(Template(_demo_id("template-card", anna.login), anna.user_id,
+                                                 "My VISA card", "SMART_CARD", source, card.card_id, now))
+            self.books.set_meta("demo_admin_seeded", str(self._clock()))
 
     # -- in-process API ---------------------------------------------------------------------
 
@@ -287,23 +347,35 @@ class SdkFinanceSimulator(FaultSwitchboard):
         role: str = "individual",
         otp_required: bool = False,
         organization: str | None = None,
+        organization_id: str | None = None,
         coins: list[Mapping[str, Any]] | tuple[Mapping[str, Any], ...] = (),
+        shown_password: bool = True,
     ) -> User:
-        """A customer ("individual") with coins [{currency, amount, name?, main?, active?}], or a
-        cash point ("merchant"). ValueError says what is wrong."""
+        """A customer ("individual") with coins [{currency, amount, name?, main?, active?}], a
+        cash point ("merchant") or an administrator. Each business user gets an organisation of
+        their own unless organization_id names one to join (an administrator joins the system
+        organisation). shown_password=False: /info never shows it (the user chose it). ValueError
+        says what is wrong."""
         login = login.strip()
         if not login or not password:
             raise ValueError("login and password are required")
-        if role not in ("individual", "merchant"):
-            raise ValueError("role is 'individual' or 'merchant'")
+        if role not in ("individual", "merchant", "administrator"):
+            raise ValueError("role is 'individual', 'merchant' or 'administrator'")
         if self.books.user_by_login(login) is not None:
             raise ValueError("that login is taken")
         now = self._clock()
-        user = User(
-            _user_id(login), login, name or login, role, otp_required,
-            str(uuid.uuid5(uuid.NAMESPACE_URL, f"sdkfinance-sim:org:{login.lower()}")),
-            organization or name or login, shown_password=password,
-        )
+        org_name = organization or name or login
+        if role == "administrator":
+            organization_id = SYSTEM_ORGANIZATION_ID  # a service user belongs to the platform operator
+        if organization_id is None:
+            organization_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sdkfinance-sim:org:{login.lower()}"))
+        elif organization_id == SYSTEM_ORGANIZATION_ID:
+            org_name = SYSTEM_ORGANIZATION_NAME
+        else:
+            org_name = next((u.organization_name for u in self.books.users() if u.organization_id == organization_id),
+                            org_name)
+        user = User(_user_id(login), login, name or login, role, otp_required, organization_id, org_name,
+                    shown_password=password if shown_password else None)
         with self.books.transaction():
             self.books.add_user(user, password, now)
             seen: set[str] = set()
@@ -344,15 +416,22 @@ class SdkFinanceSimulator(FaultSwitchboard):
         """The one-time code last "sent" to this login, while it is still valid."""
         user = self.books.user_by_login(login.strip())
         pending = self.books.otp(user.login) if user is not None else None
-        if pending is None or pending.expires_at <= self._clock():
-            return None
-        return pending.code
+        if pending is not None and pending.expires_at > self._clock():
+            return pending.code
+        registering = self.books.registration(login.strip())  # a self-registration's code
+        if registering is not None and registering.expires_at > self._clock():
+            return registering.code
+        return None
 
     def info(self) -> dict[str, Any]:
         """What a demo or a trainer needs: base path, logins and passwords, coins, fees."""
         customers = []
         cash_points = []
+        administrators = []
         for user in self.books.users():
+            if user.role == "administrator":
+                administrators.append({"login": user.login, "password": user.shown_password, "name": user.name})
+                continue
             if user.role == "merchant":
                 cash_points.append({"login": user.login, "password": user.shown_password, "name": user.name,
                                     "organization": user.organization_name})
@@ -374,7 +453,8 @@ class SdkFinanceSimulator(FaultSwitchboard):
             "cash_point": cash_points[0] if cash_points else None,
             "cash_points": cash_points,
             "customers": customers,
-            "banks": [{"id": b.bank_id, "name": b.name} for b in self.platform.banks],
+            "administrators": administrators,
+            "banks": [{"id": b.bank_id, "name": b.name} for b in self.platform.all_banks()],
             "commissions": {
                 kind: {c: {"percent": str(f.percent), "fixed": str(f.fixed)} for c, f in fees.items()}
                 for kind, fees in self.platform.commissions.items()
@@ -421,7 +501,7 @@ class SdkFinanceSimulator(FaultSwitchboard):
         kept: ApiError | None = None
         try:
             with self.books.transaction():
-                document = _document(body) if operation not in ("coins", "banks") else {}
+                document = _document(body) if operation not in _BODILESS else {}
                 try:
                     payload = self._dispatch(operation, user, params, document)
                 except ApiError as exc:
@@ -441,11 +521,18 @@ class SdkFinanceSimulator(FaultSwitchboard):
             return p.authorization(document)
         if operation == "otp_confirm":
             return p.confirm(document)
+        if operation == "registration":
+            return self.onboarding.register(document)
+        if operation == "registration_confirm":
+            return self.onboarding.confirm(document)
         assert user is not None
         if operation == "coins":
             return p.coins(user)
         if operation == "banks":
             return p.bank_catalog(user)
+        special = self._dispatch_setup(operation, user, params, document)
+        if special is not None:
+            return special
         kind, _, action = operation.partition("_")
         if action == "calculate":
             return p.calculate(kind, user, document)
@@ -458,6 +545,29 @@ class SdkFinanceSimulator(FaultSwitchboard):
         if action == "decline":
             return p.decline(kind, user, params["request_id"])
         raise AssertionError(operation)  # pragma: no cover
+
+    def _dispatch_setup(self, operation: str, user: User, params: Mapping[str, str],
+                        document: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The administrator's set-up calls and a customer's saved transfers; None: not one of them."""
+        a, t = self.administration, self.transfers
+        calls: dict[str, Callable[[], dict[str, Any]]] = {
+            "currencies": lambda: a.currencies(user),
+            "currency_create": lambda: a.create_currency(user, document),
+            "issuers": lambda: a.issuers(user),
+            "issuer_create": lambda: a.create_issuer(user, document),
+            "bank_create": lambda: a.create_bank(user, document),
+            "organizations": lambda: a.organizations(user, document),
+            "user_create": lambda: a.create_user(user, document),
+            "users_view": lambda: a.users(user, document),
+            "coin_validate": lambda: t.validate_coin(user, document),
+            "smart_cards": lambda: t.my_cards(user),
+            "template_view": lambda: t.view(user, document),
+            "template_calculate": lambda: t.calculate(user, params.get("template_id", ""), document),
+            "template_execute": lambda: t.execute(user, params.get("template_id", ""), document),
+            "template_from_operation": lambda: t.save_operation(user, params.get("process_id", ""), document),
+        }
+        call = calls.get(operation)
+        return None if call is None else call()
 
     def _magic_fault(self, operation: str, params: Mapping[str, str]) -> Fault | None:
         if not self.magic_amounts or not operation.endswith(("_accept", "_decline")):

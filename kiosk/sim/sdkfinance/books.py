@@ -17,6 +17,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from kiosk.sim.books import SqliteBooks
 
@@ -24,7 +25,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
     user_id TEXT PRIMARY KEY, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('individual', 'merchant')),
+    role TEXT NOT NULL CHECK (role IN ('individual', 'merchant', 'administrator')),
     password_salt TEXT NOT NULL, password_hash TEXT NOT NULL,
     shown_password TEXT,              -- demo users only: what /_sim/sdkfinance/info shows
     otp_required INTEGER NOT NULL, organization_id TEXT NOT NULL, organization_name TEXT NOT NULL,
@@ -46,6 +47,29 @@ CREATE TABLE IF NOT EXISTS requests (
     status TEXT NOT NULL CHECK (status IN ('PENDING', 'ACCEPTED', 'DECLINED')),
     description TEXT, bank_id TEXT, created_at REAL NOT NULL,
     processed_at REAL, processed_by TEXT, attempts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS currencies (
+    code TEXT PRIMARY KEY, digital_code TEXT, symbol TEXT NOT NULL, name TEXT NOT NULL,
+    description TEXT, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS issuers (
+    issuer_id TEXT PRIMARY KEY, sn_prefix TEXT NOT NULL UNIQUE, currency TEXT NOT NULL, name TEXT NOT NULL,
+    description TEXT, active INTEGER NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS banks (
+    bank_id TEXT PRIMARY KEY, name TEXT NOT NULL, bic TEXT NOT NULL UNIQUE, swift TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS registrations (
+    login TEXT PRIMARY KEY, role TEXT NOT NULL, legal_type TEXT, code TEXT NOT NULL, sent_at REAL NOT NULL,
+    expires_at REAL NOT NULL, failures INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS smart_cards (
+    card_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(user_id), brand TEXT NOT NULL,
+    last4 TEXT NOT NULL, expiry TEXT NOT NULL, created_at REAL NOT NULL);   -- never a full card number
+CREATE TABLE IF NOT EXISTS templates (
+    template_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(user_id), name TEXT NOT NULL,
+    tool_type TEXT NOT NULL CHECK (tool_type IN ('COIN', 'SMART_CARD')), source TEXT NOT NULL,
+    recipient TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS transfers (
+    process_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, tool_type TEXT NOT NULL, source TEXT NOT NULL,
+    recipient TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL, commission TEXT NOT NULL,
+    total TEXT NOT NULL, created_at REAL NOT NULL);
 """
 
 FIRST_REQUEST_ID = 100001
@@ -102,6 +126,80 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Bank:
+    bank_id: str
+    name: str
+    bic: str
+    swift: str
+
+
+@dataclass(frozen=True)
+class Currency:
+    code: str
+    digital_code: str | None
+    symbol: str
+    name: str
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Issuer:
+    issuer_id: str
+    sn_prefix: str
+    currency: str
+    name: str
+    description: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class Registration:
+    login: str
+    role: str
+    legal_type: str | None
+    code: str
+    expires_at: float
+    failures: int
+
+    def __repr__(self) -> str:
+        return f"Registration(role={self.role!r}, expires_at={self.expires_at!r}, failures={self.failures})"
+
+
+@dataclass(frozen=True)
+class SmartCard:
+    card_id: str
+    user_id: str
+    brand: str
+    last4: str
+    expiry: str  # MM/YY
+
+
+@dataclass(frozen=True)
+class Template:
+    template_id: str
+    user_id: str
+    name: str
+    tool_type: str  # "COIN" | "SMART_CARD"
+    source: str  # the payer's coin serial
+    recipient: str  # a coin serial (COIN) or a smart card id (SMART_CARD)
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Transfer:
+    process_id: str
+    user_id: str
+    tool_type: str
+    source: str
+    recipient: str
+    currency: str
+    amount: Decimal
+    commission: Decimal
+    total: Decimal
+    created_at: float
+
+
+@dataclass(frozen=True)
 class PendingOtp:
     login: str
     code: str
@@ -127,6 +225,28 @@ class Books(SqliteBooks):
     """The platform's books: users, coins, tokens, pending codes and requests."""
 
     SCHEMA = _SCHEMA
+
+    def __init__(self, path: Path | None) -> None:
+        super().__init__(path)
+        self._allow_administrators()
+
+    def _allow_administrators(self) -> None:
+        """Books written before the administrator role existed refuse it in a CHECK; SQLite
+        cannot alter a CHECK, so the users table is rebuilt once, rows unchanged."""
+        row = self._one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'")
+        if row is None or "administrator" in row["sql"]:
+            return
+        with self._lock:
+            self._db.execute("PRAGMA foreign_keys=OFF")  # coins and tokens point at users
+            try:
+                with self.transaction():  # SQLite's own recipe: new table, copy, drop, rename
+                    create = _SCHEMA.split(";")[1].replace("IF NOT EXISTS users", "users_with_roles")
+                    self._db.execute(create)
+                    self._db.execute("INSERT INTO users_with_roles SELECT * FROM users")
+                    self._db.execute("DROP TABLE users")
+                    self._db.execute("ALTER TABLE users_with_roles RENAME TO users")
+            finally:
+                self._db.execute("PRAGMA foreign_keys=ON")
 
     # -- users ------------------------------------------------------------------------------
 
@@ -289,3 +409,94 @@ class Books(SqliteBooks):
                 return 0
             self._run("UPDATE requests SET attempts = attempts + 1 WHERE request_id = ?", request_id)
             return int(row[0])
+
+    # -- the administrator's catalogue: currencies, issuers, banks -------------------------
+
+    def add_currency(self, c: Currency, now: float) -> None:
+        self._run("INSERT INTO currencies (code, digital_code, symbol, name, description, created_at)"
+                  " VALUES (?,?,?,?,?,?)", c.code, c.digital_code, c.symbol, c.name, c.description, now)
+
+    def currencies(self) -> list[Currency]:
+        rows = self._all("SELECT * FROM currencies ORDER BY rowid")
+        return [Currency(r["code"], r["digital_code"], r["symbol"], r["name"], r["description"]) for r in rows]
+
+    def add_issuer(self, i: Issuer, now: float) -> None:
+        self._run("INSERT INTO issuers (issuer_id, sn_prefix, currency, name, description, active, created_at)"
+                  " VALUES (?,?,?,?,?,?,?)", i.issuer_id, i.sn_prefix, i.currency, i.name, i.description,
+                  int(i.active), now)
+
+    def issuers(self) -> list[Issuer]:
+        rows = self._all("SELECT * FROM issuers ORDER BY rowid")
+        return [Issuer(r["issuer_id"], r["sn_prefix"], r["currency"], r["name"], r["description"], bool(r["active"]))
+                for r in rows]
+
+    def add_bank(self, b: Bank, now: float) -> None:
+        self._run("INSERT INTO banks (bank_id, name, bic, swift, created_at) VALUES (?,?,?,?,?)",
+                  b.bank_id, b.name, b.bic, b.swift, now)
+
+    def banks(self) -> list[Bank]:
+        return [Bank(r["bank_id"], r["name"], r["bic"], r["swift"])
+                for r in self._all("SELECT * FROM banks ORDER BY rowid")]
+
+    # -- self-registration ------------------------------------------------------------------
+
+    def set_registration(self, login: str, role: str, legal_type: str | None, code: str, sent_at: float,
+                         expires_at: float) -> None:
+        self._run("INSERT OR REPLACE INTO registrations (login, role, legal_type, code, sent_at, expires_at, failures)"
+                  " VALUES (?,?,?,?,?,?,0)", login, role, legal_type, code, sent_at, expires_at)
+
+    def registration(self, login: str) -> Registration | None:
+        r = self._one("SELECT * FROM registrations WHERE login = ? COLLATE NOCASE", login)
+        if r is None:
+            return None
+        return Registration(r["login"], r["role"], r["legal_type"], r["code"], r["expires_at"], r["failures"])
+
+    def count_registration_failure(self, login: str) -> None:
+        self._run("UPDATE registrations SET failures = failures + 1 WHERE login = ?", login)
+
+    def drop_registration(self, login: str) -> None:
+        self._run("DELETE FROM registrations WHERE login = ?", login)
+
+    # -- smart cards, transfer templates and transfers --------------------------------------
+
+    def add_card(self, c: SmartCard, now: float) -> None:
+        self._run("INSERT INTO smart_cards (card_id, user_id, brand, last4, expiry, created_at) VALUES (?,?,?,?,?,?)",
+                  c.card_id, c.user_id, c.brand, c.last4, c.expiry, now)
+
+    def cards(self, user_id: str) -> list[SmartCard]:
+        rows = self._all("SELECT * FROM smart_cards WHERE user_id = ? ORDER BY rowid", user_id)
+        return [SmartCard(r["card_id"], r["user_id"], r["brand"], r["last4"], r["expiry"]) for r in rows]
+
+    def card(self, card_id: str) -> SmartCard | None:
+        r = self._one("SELECT * FROM smart_cards WHERE card_id = ?", card_id)
+        return None if r is None else SmartCard(r["card_id"], r["user_id"], r["brand"], r["last4"], r["expiry"])
+
+    @staticmethod
+    def _template(r: sqlite3.Row) -> Template:
+        return Template(r["template_id"], r["user_id"], r["name"], r["tool_type"], r["source"], r["recipient"],
+                        r["created_at"])
+
+    def add_template(self, t: Template) -> None:
+        self._run("INSERT INTO templates (template_id, user_id, name, tool_type, source, recipient, created_at)"
+                  " VALUES (?,?,?,?,?,?,?)", t.template_id, t.user_id, t.name, t.tool_type, t.source, t.recipient,
+                  t.created_at)
+
+    def templates(self, user_id: str) -> list[Template]:
+        return [self._template(r) for r in self._all("SELECT * FROM templates WHERE user_id = ? ORDER BY rowid", user_id)]
+
+    def template(self, template_id: str) -> Template | None:
+        r = self._one("SELECT * FROM templates WHERE template_id = ?", template_id)
+        return None if r is None else self._template(r)
+
+    def add_transfer(self, t: Transfer) -> None:
+        self._run("INSERT INTO transfers (process_id, user_id, tool_type, source, recipient, currency, amount,"
+                  " commission, total, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", t.process_id, t.user_id,
+                  t.tool_type, t.source, t.recipient, t.currency, str(t.amount), str(t.commission), str(t.total),
+                  t.created_at)
+
+    def transfer(self, process_id: str) -> Transfer | None:
+        r = self._one("SELECT * FROM transfers WHERE process_id = ?", process_id)
+        if r is None:
+            return None
+        return Transfer(r["process_id"], r["user_id"], r["tool_type"], r["source"], r["recipient"], r["currency"],
+                        Decimal(r["amount"]), Decimal(r["commission"]), Decimal(r["total"]), r["created_at"])

@@ -2,7 +2,8 @@
 
     GET    /_sim/sdkfinance/info              -> base path, cash-point and customer logins with
                                                  passwords, coins, fees, limits, fault operations
-    GET    /_sim/sdkfinance/otp?login=LOGIN   -> {"login", "otp", "expires_in"} (404: none pending)
+    GET    /_sim/sdkfinance/otp?login=LOGIN   -> {"login", "otp", "expires_in"} (404: none pending);
+                                                 a sign-in's code, or a self-registration's
     GET    /_sim/sdkfinance/ledger            -> coins (amounts as decimal strings) and requests
     GET    /_sim/sdkfinance/faults            -> {"faults": [...]} still armed
     POST   /_sim/sdkfinance/faults {"kind", "operation", "count", "seconds", "status", "answer"} -> 201
@@ -52,7 +53,7 @@ def routes(sim: WalletSimulator, prefix: str) -> list[Route]:
         if code is None:
             return problem(404, "no one-time password is pending for that login (sign in first)")
         user = sim.books.user_by_login(login)
-        pending = sim.books.otp(user.login) if user is not None else None
+        pending = sim.books.otp(user.login) if user is not None else sim.books.registration(login)
         expires_in = round(pending.expires_at - sim.now(), 3) if pending is not None else 0
         return JSONResponse({"login": login, "otp": code, "expires_in": expires_in})
 

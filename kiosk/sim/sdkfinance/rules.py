@@ -35,12 +35,16 @@ Errors (body {"code", "message", "fieldErrors"?: [{"field", "code", "message"}]}
     400 AMOUNT_TOO_SMALL / AMOUNT_TOO_LARGE   outside the currency's per-request limits
     400 INSUFFICIENT_FUNDS      withdrawal total above the coin's availableAmount
     400 COIN_INACTIVE           the coin is blocked
-    400 OTP_INVALID / OTP_EXPIRED / OTP_ATTEMPTS_EXCEEDED   on /authorization/confirm
+    400 OTP_INVALID / OTP_EXPIRED / OTP_ATTEMPTS_EXCEEDED   on /authorization/confirm, /registration/confirm
+    400 CURRENCY_MISMATCH       a transfer to a coin in another currency (transfers.py)
     401 INVALID_CREDENTIALS     wrong login or password (an unknown login answers the same)
     401 UNAUTHORIZED / TOKEN_EXPIRED   missing, unknown or expired access token
-    403 ACCESS_DENIED           the role may not do this (a customer accepting, the cash point creating)
+    403 ACCESS_DENIED           the role may not do this (a customer accepting, the cash point creating,
+                                anyone but an administrator calling a set-up call: admin.py)
     404 COIN_NOT_FOUND / REQUEST_NOT_FOUND / BANK_NOT_FOUND   unknown, or not the caller's
+    404 CURRENCY_NOT_FOUND / ORGANIZATION_NOT_FOUND / TEMPLATE_NOT_FOUND / OPERATION_NOT_FOUND / SMART_CARD_NOT_FOUND
     409 REQUEST_ALREADY_ACCEPTED / REQUEST_ALREADY_DECLINED
+    409 USER_ALREADY_EXISTS / CURRENCY_ALREADY_EXISTS / ISSUER_ALREADY_EXISTS / BANK_ALREADY_EXISTS
 """
 
 from __future__ import annotations
@@ -51,10 +55,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from kiosk.sim import currencies
-from kiosk.sim.sdkfinance.books import Books, Coin, Request, User
+from kiosk.sim.sdkfinance.books import Bank, Books, Coin, Request, User
 
 OTP_ATTEMPTS = 3
 MAX_PAGE_SIZE = 100
@@ -108,14 +112,6 @@ class Limit:
     maximum: Decimal
 
 
-@dataclass(frozen=True)
-class Bank:
-    bank_id: str
-    name: str
-    bic: str
-    swift: str
-
-
 def iso_time(t: float) -> str:
     """Unix seconds as the platform writes times: ISO 8601, UTC, milliseconds."""
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -154,8 +150,8 @@ class Platform:
     # -- sign-in ----------------------------------------------------------------------------
 
     def authorization(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        login = _login(body)
-        password = _required_text(body, "password", strip=False)
+        login = login_field(body)
+        password = required_text(body, "password", strip=False)
         user = self._books.user_by_login(login)
         # An unknown login answers exactly like a wrong password: logins are not disclosed.
         if user is None or not self._books.password_matches(user.user_id, password):
@@ -165,32 +161,21 @@ class Platform:
             code = f"{secrets.randbelow(1_000_000):06d}"
             self._books.set_otp(user.login, code, now, now + self.otp_lifetime)  # a new code replaces the old
             return {"action": "OTP_SENT"}
-        return self._members(user)
+        return self.members(user)
 
     def confirm(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        login = _login(body)
-        otp = _required_text(body, "otp")
+        login = login_field(body)
+        otp = required_text(body, "otp")
         if not (otp.isascii() and otp.isdigit()):
             raise invalid("otp", "Pattern", "must be digits 0-9")
         user = self._books.user_by_login(login)
         pending = self._books.otp(user.login) if user is not None else None
-        if user is None or pending is None or pending.expires_at <= self._clock():
-            if pending is not None:
-                self._books.drop_otp(pending.login)
-            raise ApiError(400, "OTP_EXPIRED", "The one-time password has expired or was not requested; sign in again",
-                           keep_writes=True)
-        if not secrets.compare_digest(pending.code, otp):
-            if pending.failures + 1 >= OTP_ATTEMPTS:
-                self._books.drop_otp(pending.login)
-                raise ApiError(400, "OTP_ATTEMPTS_EXCEEDED", "Too many wrong one-time passwords; sign in again",
-                               keep_writes=True)
-            self._books.count_otp_failure(pending.login)
-            left = OTP_ATTEMPTS - pending.failures - 1
-            raise ApiError(400, "OTP_INVALID", f"Wrong one-time password; {left} attempt(s) left", keep_writes=True)
-        self._books.drop_otp(pending.login)
-        return self._members(user)
+        judge_code(pending, otp, self._clock(), "sign in again",
+                   drop=self._books.drop_otp, count_failure=self._books.count_otp_failure)
+        assert user is not None
+        return self.members(user)
 
-    def _members(self, user: User) -> dict[str, Any]:
+    def members(self, user: User) -> dict[str, Any]:
         now = self._clock()
         token = secrets.token_urlsafe(32)
         expires_at = now + self.token_lifetime
@@ -204,7 +189,8 @@ class Platform:
                     "organization": {
                         "id": user.organization_id,
                         "name": user.organization_name,
-                        "type": user.role,
+                        # administrators are members of the system organisation
+                        "type": "system" if user.role == "administrator" else user.role,
                     },
                     "role": user.role,
                 }
@@ -234,16 +220,18 @@ class Platform:
     def coins(self, user: User) -> dict[str, Any]:
         return {"coins": [coin_json(c) for c in self._books.coins(user.user_id)]}
 
+    def all_banks(self) -> list[Bank]:
+        """The banks the platform was deployed with, then those an administrator added."""
+        return [*self.banks, *self._books.banks()]
+
     def bank_catalog(self, user: User) -> dict[str, Any]:
-        return {
-            "records": [{"id": b.bank_id, "name": b.name, "bic": b.bic, "swift": b.swift} for b in self.banks],
-            "totalRecords": len(self.banks),
-        }
+        banks = self.all_banks()
+        return {"records": [bank_json(b) for b in banks], "totalRecords": len(banks)}
 
     # -- requests ---------------------------------------------------------------------------
 
     def calculate(self, kind: str, user: User, body: Mapping[str, Any]) -> dict[str, Any]:
-        coin, amount = self._coin_and_amount(kind, user, body)
+        coin, amount = self._coin_andamount_field(kind, user, body)
         commission = self.commission(kind, coin.currency, amount)
         return {
             self.coin_field: coin.serial,
@@ -262,18 +250,14 @@ class Platform:
             if not isinstance(bank_id, (str, int)) or isinstance(bank_id, bool):
                 raise invalid("bankId", "Type", "must be a bank id")
             bank_id = str(bank_id)
-            if not any(b.bank_id == bank_id for b in self.banks):
+            if not any(b.bank_id == bank_id for b in self.all_banks()):
                 raise ApiError(404, "BANK_NOT_FOUND", "Bank not found")
-        coin, amount = self._coin_and_amount(kind, user, body)
+        coin, amount = self._coin_andamount_field(kind, user, body)
         commission = self.commission(kind, coin.currency, amount)
         total = amount + commission
         if kind == "withdrawal":
             if coin.available < total:
-                raise ApiError(
-                    400, "INSUFFICIENT_FUNDS",
-                    f"Insufficient funds: available {_text(coin.available)} {coin.currency}, "
-                    f"required {_text(total)} {coin.currency}",
-                )
+                raise self.insufficient(coin, total)
             self._books.set_coin_balances(coin.serial, coin.amount, coin.held + total)
         request = self._books.add_request(
             kind, user.user_id, coin, amount, commission, total, description, bank_id, self._clock()
@@ -301,18 +285,14 @@ class Platform:
         return self._settled(request.request_id)
 
     def view(self, kind: str, user: User, body: Mapping[str, Any]) -> dict[str, Any]:
-        page_number = _page_int(body, "pageNumber", 0, 0, 1_000_000)
-        page_size = _page_int(body, "pageSize", 20, 1, MAX_PAGE_SIZE)
-        flt = body.get("filter") or {}
-        if not isinstance(flt, Mapping):
-            raise invalid("filter", "Type", "must be an object")
+        flt = view_filter(body)
         wanted_id = flt.get("requestIdentifier")
         if wanted_id is not None:
             wanted_id = request_number(wanted_id, "filter.requestIdentifier")
         wanted_status = flt.get("status")
         if wanted_status is not None and wanted_status not in ("PENDING", "ACCEPTED", "DECLINED"):
             raise invalid("filter.status", "Pattern", "must be PENDING, ACCEPTED or DECLINED")
-        wanted_coin = _coin_reference(flt, "filter.", required=False)
+        wanted_coin = coin_reference(flt, "filter.", required=False)
         wanted_description = flt.get("description")
         owner = None if user.role == "merchant" else user.user_id
         records = [
@@ -322,13 +302,7 @@ class Platform:
             and (wanted_coin is None or r.coin_serial == wanted_coin)
             and (wanted_description is None or r.description == wanted_description)
         ]
-        start = page_number * page_size
-        return {
-            "records": [self.request_json(r) for r in records[start:start + page_size]],
-            "totalRecords": len(records),
-            "pageNumber": page_number,
-            "pageSize": page_size,
-        }
+        return page(body, [self.request_json(r) for r in records])
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -376,13 +350,13 @@ class Platform:
             )
         return request
 
-    def _coin_and_amount(self, kind: str, user: User, body: Mapping[str, Any]) -> tuple[Coin, Decimal]:
+    def _coin_andamount_field(self, kind: str, user: User, body: Mapping[str, Any]) -> tuple[Coin, Decimal]:
         if user.role == "merchant":
             raise ApiError(403, "ACCESS_DENIED", f"A cash point cannot create a {_WHAT[kind]} request for itself")
         errors: list[dict[str, str]] = []
         serial: str | None = None
         try:
-            serial = _coin_reference(body, "", required=True)
+            serial = coin_reference(body, "", required=True)
         except ApiError as exc:
             errors += exc.field_errors
         raw_amount = body.get("amount")
@@ -394,23 +368,97 @@ class Platform:
         coin = self._books.coin(serial)
         if coin is None or coin.user_id != user.user_id:
             raise ApiError(404, "COIN_NOT_FOUND", "Coin not found")
-        amount = _amount(raw_amount, coin.currency)
+        amount = amount_field(raw_amount, coin.currency)
         if not coin.active:
             raise ApiError(400, "COIN_INACTIVE", "The coin is not active")
-        limit = self.limits.get(coin.currency)
+        self.check_limits(_WHAT[kind], coin.currency, amount)
+        return coin, amount
+
+    def check_limits(self, what: str, currency: str, amount: Decimal) -> None:
+        """The currency's per-request limits on an amount."""
+        limit = self.limits.get(currency)
         if limit is not None and amount < limit.minimum:
             raise ApiError(
                 400, "AMOUNT_TOO_SMALL",
-                f"The minimum {_WHAT[kind]} amount is {_text(limit.minimum)} {coin.currency}",
+                f"The minimum {what} amount is {_text(limit.minimum)} {currency}",
                 [{"field": "amount", "code": "Min", "message": f"must be at least {_text(limit.minimum)}"}],
             )
         if limit is not None and amount > limit.maximum:
             raise ApiError(
                 400, "AMOUNT_TOO_LARGE",
-                f"The maximum {_WHAT[kind]} amount is {_text(limit.maximum)} {coin.currency}",
+                f"The maximum {what} amount is {_text(limit.maximum)} {currency}",
                 [{"field": "amount", "code": "Max", "message": f"must be at most {_text(limit.maximum)}"}],
             )
-        return coin, amount
+
+    def insufficient(self, coin: Coin, total: Decimal) -> ApiError:
+        return ApiError(
+            400, "INSUFFICIENT_FUNDS",
+            f"Insufficient funds: available {_text(coin.available)} {coin.currency}, "
+            f"required {_text(total)} {coin.currency}",
+        )
+
+
+class PendingCode(Protocol):
+    @property
+    def login(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def expires_at(self) -> float: ...
+    @property
+    def failures(self) -> int: ...
+
+
+def judge_code(pending: PendingCode | None, otp: str, now: float, again: str, *,
+               drop: Callable[[str], None], count_failure: Callable[[str], None]) -> None:
+    """A one-time code against the one pending (a sign-in's or a registration's): expired or
+    none -> OTP_EXPIRED; wrong -> OTP_INVALID, the third time OTP_ATTEMPTS_EXCEEDED and the code
+    is gone; right -> the code is used up. The refusals keep their writes (a wrong try counts)."""
+    if pending is None or pending.expires_at <= now:
+        if pending is not None:
+            drop(pending.login)
+        raise ApiError(400, "OTP_EXPIRED", f"The one-time password has expired or was not requested; {again}",
+                       keep_writes=True)
+    if not secrets.compare_digest(pending.code, otp):
+        if pending.failures + 1 >= OTP_ATTEMPTS:
+            drop(pending.login)
+            raise ApiError(400, "OTP_ATTEMPTS_EXCEEDED", f"Too many wrong one-time passwords; {again}",
+                           keep_writes=True)
+        count_failure(pending.login)
+        left = OTP_ATTEMPTS - pending.failures - 1
+        raise ApiError(400, "OTP_INVALID", f"Wrong one-time password; {left} attempt(s) left", keep_writes=True)
+    drop(pending.login)
+
+
+def require_administrator(user: User, what: str) -> None:
+    """Seed 002: "To call the listed below APIs, authorisation as administrator is required"."""
+    if user.role != "administrator":
+        raise ApiError(403, "ACCESS_DENIED", f"Only an administrator may {what}")
+
+
+def view_filter(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The `filter` object of a .../view call (absent: no filter)."""
+    flt = body.get("filter") or {}
+    if not isinstance(flt, Mapping):
+        raise invalid("filter", "Type", "must be an object")
+    return flt
+
+
+def page(body: Mapping[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a view's records, as every .../view call answers: pageNumber from 0."""
+    page_number = page_int(body, "pageNumber", 0, 0, 1_000_000)
+    page_size = page_int(body, "pageSize", 20, 1, MAX_PAGE_SIZE)
+    start = page_number * page_size
+    return {
+        "records": records[start:start + page_size],
+        "totalRecords": len(records),
+        "pageNumber": page_number,
+        "pageSize": page_size,
+    }
+
+
+def bank_json(b: Bank) -> dict[str, Any]:
+    return {"id": b.bank_id, "name": b.name, "bic": b.bic, "swift": b.swift}
 
 
 def coin_json(c: Coin) -> dict[str, Any]:
@@ -430,41 +478,45 @@ def _text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _required_text(body: Mapping[str, Any], field: str, *, strip: bool = True) -> str:
+def required_text(body: Mapping[str, Any], field: str, *, strip: bool = True) -> str:
     value = body.get(field)
     if not isinstance(value, str) or not value.strip():
         raise invalid(field, "NotBlank", "must not be blank")
     return value.strip() if strip else value
 
 
-def _login(body: Mapping[str, Any]) -> str:
+def login_field(body: Mapping[str, Any]) -> str:
     """A login (an e-mail address or a phone number): digits in it are ASCII, so a phone typed
     in Arabic-Indic or full-width digits is a validation error, never someone's login."""
-    login = _required_text(body, "login")
+    login = required_text(body, "login")
     if any(ch.isdigit() and not ch.isascii() for ch in login):
         raise invalid("login", "Pattern", "digits must be 0-9")
     return login
 
 
-def _coin_reference(body: Mapping[str, Any], prefix: str, *, required: bool) -> str | None:
-    """The coin serial under either field name: "coinSerial" or "coin" (a serial, or {serial})."""
-    by_serial = body.get("coinSerial")
-    by_coin = body.get("coin")
-    if isinstance(by_coin, Mapping):
-        by_coin = by_coin.get("serial")
-    values = [v for v in (by_serial, by_coin) if v is not None]
+def coin_reference(body: Mapping[str, Any], prefix: str, *, required: bool,
+                   names: tuple[str, ...] = ("coinSerial", "coin")) -> str | None:
+    """The coin serial under any of its field names: "coinSerial" or "coin" (a serial, or
+    {serial}); /coins/validate also takes "serial". Two names for two coins is an error."""
+    values = []
+    for name in names:
+        value = body.get(name)
+        if name == "coin" and isinstance(value, Mapping):
+            value = value.get("serial")
+        if value is not None:
+            values.append(value)
     if not values:
         if required:
-            raise invalid(f"{prefix}coinSerial", "NotNull", "must not be null (coinSerial or coin)")
+            raise invalid(f"{prefix}{names[0]}", "NotNull", f"must not be null ({' or '.join(names)})")
         return None
     if any(not isinstance(v, str) or not v.strip() for v in values):
-        raise invalid(f"{prefix}coinSerial", "Type", "must be a coin serial")
+        raise invalid(f"{prefix}{names[0]}", "Type", "must be a coin serial")
     if len({v.strip() for v in values}) > 1:
         raise invalid(f"{prefix}coin", "Conflict", "coinSerial and coin name different coins")
     return str(values[0]).strip()
 
 
-def _amount(raw: Any, currency: str) -> Decimal:
+def amount_field(raw: Any, currency: str) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal, str)):
         raise invalid("amount", "Type", "must be a number")
     if isinstance(raw, str) and not raw.isascii():  # Decimal() would read '١٠' as 10
@@ -492,7 +544,7 @@ def request_number(raw: Any, field: str) -> int:
     return int(text)
 
 
-def _page_int(body: Mapping[str, Any], field: str, default: int, low: int, high: int) -> int:
+def page_int(body: Mapping[str, Any], field: str, default: int, low: int, high: int) -> int:
     value = body.get(field, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise invalid(field, "Range", f"must be a whole number from {low} to {high}")
