@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kiosk.sim.sdkfinance import BASE_PATH
+from kiosk.sim.sdkfinance import BASE_PATH, DEMO_ADMIN
 from tests.sim.wire import MIB, declared_only, unfinished_chunks
 
 from .conftest import ANNA, TOM
@@ -135,3 +135,44 @@ def test_the_user_control_endpoint_takes_only_ascii_digits(sim, api):
     response = api.control.post("/users", json=document)
     assert response.status_code == 400 and "ASCII" in response.json()["error"]
     assert sim.coins("noor@example.com") == []
+
+
+# -- the same rules on the set-up, registration and transfer calls -------------------------------
+
+
+def new_calls(sim, api):
+    """(path, token, a body the call accepts) for every POST call added beside the cash-point flows."""
+    admin = api.token(sim, DEMO_ADMIN)
+    anna = api.token(sim, ANNA)
+    template = api.post("/templates/transfer/view", {"filter": {"paymentToolType": "COIN"}}, anna).json()["records"][0]
+    toms = next(c.serial for c in sim.coins(TOM["login"]) if c.currency == "EUR")
+    return [
+        ("/registration", None, {"login": "noor@example.com", "role": "individual"}),
+        ("/currencies", admin, {"code": "PTS", "name": "Points", "symbol": "P"}),
+        ("/issuers", admin, {"snPrefix": "EURB", "currencyCode": "EUR", "name": "EUR B"}),
+        ("/bank-catalog", admin, {"name": "Bank", "bic": "HSBKGB2LXXX", "swift": "HSBKGB2L"}),
+        ("/organizations", admin, {}),
+        ("/users", admin, {"login": "sam@example.com", "role": "individual"}),
+        ("/users/view", admin, {}),
+        ("/coins/validate", anna, {"serial": toms}),
+        ("/templates/transfer/view", anna, {}),
+        (f"/templates/transfer/{template['id']}/calculate", anna, {"amount": 1}),
+        (f"/templates/transfer/{template['id']}/execute", anna, {"amount": 1}),
+    ]
+
+
+def test_every_new_call_takes_a_body_under_the_limit_and_refuses_one_over_it(make_sim, api):
+    sim = make_sim(max_body_bytes=4096)
+    for path, token, body in new_calls(sim, api):
+        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        before = (len(sim.books.users()), sim.books.currencies(), sim.books.banks(), sim.coins(ANNA["login"]))
+        over = api.http.post(path, content=json.dumps({**body, "note": "x" * 4096}).encode(), headers=headers)
+        assert too_large(over.status_code, over.json()), path
+        assert (len(sim.books.users()), sim.books.currencies(), sim.books.banks(), sim.coins(ANNA["login"])) == before
+        under = api.http.post(path, content=json.dumps({**body, "note": "x" * 3000}).encode(), headers=headers)
+        assert under.status_code == 200, (path, under.text)
+
+
+def test_a_declared_50_mb_registration_is_refused_without_waiting_for_it(sim, server):
+    assert too_large(*declared_only(server.url, "POST", BASE_PATH + "/registration", 50 * MIB))
+    assert sim.books.registration("noor@example.com") is None
