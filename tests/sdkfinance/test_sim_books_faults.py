@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
 
 import httpx
 import pytest
 
-from kiosk.sim.sdkfinance import BASE_PATH, DEMO_CASHPOINT, DEMO_USERS, OPERATIONS, PATH_PREFIXES, SdkFinanceSimulator
+from kiosk.sim.sdkfinance import BASE_PATH, DEMO_ADMIN, DEMO_CASHPOINT, DEMO_USERS, OPERATIONS, PATH_PREFIXES, SdkFinanceSimulator
 
 from .conftest import ANNA, CASH, TOM
 
@@ -220,3 +221,28 @@ def test_sim_constructor_checks(tmp_path):
         SdkFinanceSimulator(coin_field="serial")
     with pytest.raises(ValueError):
         SdkFinanceSimulator(token_lifetime=0)
+
+
+def test_books_from_before_the_administrator_role_are_upgraded_in_place(make_sim, api, tmp_path):
+    path = tmp_path / "sdkfinance.sqlite"
+    sim = make_sim(ledger_path=path)
+    request_id, serial = _pending_withdrawal(sim, api)
+    sim.close()
+    with sqlite3.connect(path) as db:  # write the books back as the older simulator left them
+        db.execute("PRAGMA foreign_keys=OFF")
+        db.execute("DELETE FROM users WHERE role = 'administrator'")
+        db.execute("DELETE FROM meta WHERE key = 'demo_admin_seeded'")
+        old = db.execute("SELECT sql FROM sqlite_master WHERE name = 'users'").fetchone()[0]
+        db.execute(old.replace("users", "old_users", 1).replace(", 'administrator'", ""))
+        db.execute("INSERT INTO old_users SELECT * FROM users")
+        db.execute("DROP TABLE users")
+        db.execute("ALTER TABLE old_users RENAME TO users")
+    with sqlite3.connect(path) as db:
+        assert "administrator" not in db.execute("SELECT sql FROM sqlite_master WHERE name = 'users'").fetchone()[0]
+
+    again = make_sim(ledger_path=path)
+    assert again.books.user_by_login(DEMO_ADMIN["login"]).role == "administrator"
+    assert again.books._all("PRAGMA foreign_key_check") == []
+    assert _balance(again, serial) == (Decimal("420.00"), Decimal("101.50"))
+    cash = api.token(again, CASH)
+    assert api.post(f"{WITHDRAWAL}/{request_id}/accept", None, cash).status_code == 200
