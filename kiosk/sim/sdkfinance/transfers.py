@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from kiosk.sim.sdkfinance.books import Books, Coin, SmartCard, Template, Transfer, User
@@ -109,7 +110,7 @@ class Transfers:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _ready(self, user: User, template_id: str, body: Mapping[str, Any]) -> tuple[Template, Coin, Any]:
+    def _ready(self, user: User, template_id: str, body: Mapping[str, Any]) -> tuple[Template, Coin, Decimal]:
         template = self._books.template(template_id)
         if template is None or template.user_id != user.user_id:
             raise ApiError(404, "TEMPLATE_NOT_FOUND", "Transfer template not found")
