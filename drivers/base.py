@@ -278,7 +278,9 @@ class ReceiptPrinter(Protocol):
     name: str
     #: characters per line in the normal font: receipts are laid out to fit.
     columns: int
-    capabilities: PrinterCapabilities
+
+    @property  # read-only: fixed when the device is built (an attribute or a property satisfies it)
+    def capabilities(self) -> PrinterCapabilities: ...
 
     @property
     def state(self) -> DeviceState: ...
@@ -299,7 +301,12 @@ class ReceiptPrinter(Protocol):
 
 class CashDrawer(Protocol):
     name: str
-    capabilities: DrawerCapabilities
+
+    @property  # read-only: fixed when the device is built (an attribute or a property satisfies it)
+    def capabilities(self) -> DrawerCapabilities: ...
+
+    @property
+    def state(self) -> DeviceState: ...
 
     @property
     def has_sensor(self) -> bool: ...

@@ -211,7 +211,8 @@ class PrinterEmulator:
         if os.path.lexists(tmp):
             os.unlink(tmp)
         if os.path.lexists(self.port) and not os.path.islink(self.port):
-            os.close(master), os.close(slave)
+            os.close(master)
+            os.close(slave)
             raise FileExistsError(f"{self.port} exists and is not a symlink: not replacing it")
         os.symlink(os.ttyname(slave), tmp)
         os.replace(tmp, self.port)  # atomic: the path is never missing nor half-made

@@ -505,23 +505,21 @@ def encode_status(status: EscPosStatus, n: int) -> int:
     """The reply byte a printer in `status` gives to DLE EOT n (unknown counts as off).
     The inverse of decode_realtime; used by the emulator and by tests."""
     b = 0x12
-
-    def put(bit: int, value: bool | None) -> None:
-        nonlocal b
-        if value:
-            b |= 1 << bit
-
+    flags: tuple[bool | None, ...] = ()  # bits 2, 3, 5 and 6, in that order
     if n == 1:
-        put(2, status.drawer_pin_high), put(3, status.offline), put(5, status.waiting_online_recovery), put(6, status.feed_button)
+        flags = (status.drawer_pin_high, status.offline, status.waiting_online_recovery, status.feed_button)
     elif n == 2:
-        put(2, status.cover_open), put(3, status.feeding_by_button), put(5, status.paper_end_stop), put(6, status.error)
+        flags = (status.cover_open, status.feeding_by_button, status.paper_end_stop, status.error)
     elif n == 3:
-        put(2, status.mechanical_error), put(3, status.cutter_error), put(5, status.unrecoverable_error), put(6, status.auto_recoverable_error)
+        flags = (status.mechanical_error, status.cutter_error, status.unrecoverable_error, status.auto_recoverable_error)
     elif n == 4:
         b |= 0x0C if status.paper_near_end else 0
         b |= 0x60 if status.paper_out else 0
     else:
         raise ValueError(f"DLE EOT n must be 1..4, not {n}")
+    for bit, value in zip((2, 3, 5, 6), flags):
+        if value:
+            b |= 1 << bit
     return b
 
 

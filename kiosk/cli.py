@@ -378,7 +378,10 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.action != "list":
         _hold_writer(settings)
 
-    return run_users(settings, args.action, args.name, args.role)
+    from kiosk.runtime import open_journal
+
+    # Without the vault: user changes need no back-end secret. _hold_writer holds the writer lock.
+    return run_users(settings, args.action, args.name, args.role, journal=lambda: open_journal(settings, with_vault=False))
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

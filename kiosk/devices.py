@@ -9,9 +9,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from drivers.base import CashDrawer, PrintOutcome, ReceiptDocument, ReceiptPrinter
 from kiosk.settings import Settings
+
+if TYPE_CHECKING:  # imported where the printer is built: a simulated till never loads the serial driver
+    from drivers.printer import EscPosPrinter
 
 log = logging.getLogger("kiosk.devices")
 
@@ -24,7 +28,7 @@ class ReceiptArchive:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._printer, name)
 
     def print_receipt(self, document: ReceiptDocument) -> PrintOutcome:
@@ -54,6 +58,7 @@ def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tup
     except ValueError as exc:
         raise SettingsError(f"Invalid setting:\n  printer.profile (KIOSK_PRINTER__PROFILE): {exc}") from None
     printer: ReceiptPrinter
+    escpos: EscPosPrinter | None = None  # the printer a kick-connector drawer fires through
     if p.driver == "simulated":
         from drivers.simulated import SimulatedPrinter
 
@@ -61,7 +66,7 @@ def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tup
     else:
         from drivers.printer import EscPosPrinter
 
-        printer = EscPosPrinter(
+        printer = escpos = EscPosPrinter(
             p.port,
             baudrate=p.baudrate,
             parity=p.parity,
@@ -79,12 +84,12 @@ def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tup
     elif d.driver == "printer":
         from drivers.drawer import PrinterKickDrawer
 
-        if p.driver != "escpos":
+        if escpos is None:
             raise SettingsError(
                 "Invalid setting:\n  drawer.driver (KIOSK_DRAWER__DRIVER): 'printer' needs printer.driver = "
                 "'escpos' (the drawer is kicked through the receipt printer)"
             )
-        drawer = PrinterKickDrawer(printer, pin=d.kick_pin, pulse_ms=d.pulse_ms)
+        drawer = PrinterKickDrawer(escpos, pin=d.kick_pin, pulse_ms=d.pulse_ms)
     else:
         from drivers.drawer import SerialDrawer
 
@@ -100,7 +105,7 @@ def build_devices(settings: Settings, *, receipt_dir: Path | None = None) -> tup
     for device in (printer, drawer):
         claim(device)
     if receipt_dir is not None:
-        printer = ReceiptArchive(printer, receipt_dir)  # type: ignore[assignment]
+        printer = ReceiptArchive(printer, receipt_dir)
     return printer, drawer
 
 

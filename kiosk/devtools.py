@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from drivers.base import Align, CashDrawer, DrawerOutcome, PrintOutcome, QRCode, ReceiptDocument, ReceiptPrinter, Rule, TextLine
+from kiosk.settings import Settings
 
 
 def _describe(value: bool | None, yes: str, no: str) -> str:
     return "unknown" if value is None else (yes if value else no)
 
 
-def run_device_action(action: str, printer: ReceiptPrinter, drawer: CashDrawer, settings) -> int:
+def run_device_action(action: str, printer: ReceiptPrinter, drawer: CashDrawer, settings: Settings) -> int:
     if action == "status":
         status = printer.check_health()
         print(f"printer  {settings.printer.driver} {settings.printer.port if settings.printer.driver == 'escpos' else ''}".rstrip())
@@ -37,15 +38,15 @@ def run_device_action(action: str, printer: ReceiptPrinter, drawer: CashDrawer, 
                 QRCode("kiosk test print"),
             ]
         )
-        outcome = printer.print_receipt(document)
-        print(f"test print: {outcome.value}")
-        return 0 if outcome is PrintOutcome.PRINTED else 1
+        printed = printer.print_receipt(document)
+        print(f"test print: {printed.value}")
+        return 0 if printed is PrintOutcome.PRINTED else 1
     if action == "kick":
-        outcome = drawer.open_drawer()
-        print(f"drawer: {outcome.value}")
-        if outcome is DrawerOutcome.NOT_OPENED:
+        opened = drawer.open_drawer()
+        print(f"drawer: {opened.value}")
+        if opened is DrawerOutcome.NOT_OPENED:
             return 1
-        if outcome is DrawerOutcome.OPENED:
+        if opened is DrawerOutcome.OPENED:
             timeout = settings.drawer.close_timeout
             print(f"close the drawer (waiting up to {timeout:g} s)...")
             closed = drawer.wait_for_drawer_close(timeout)

@@ -92,6 +92,8 @@ class _Section(BaseModel):
                 value.encode("utf-8")  # the environment and argv keep undecodable bytes as surrogates
             except UnicodeEncodeError:
                 raise ValueError("is not UTF-8 text") from None
+        if info.field_name is None:  # always named for a field validator; a model validator is not one
+            return value
         container = get_origin(cls.model_fields[info.field_name].annotation)
         return _from_text(value, container) if container in (list, dict) else value
 
@@ -251,9 +253,13 @@ class UISettings(_Section):
 BackendName = Literal["rapyd", "pospointe", "sdkfinance", "flexiti"]
 
 
+def _rapyd_only() -> list[BackendName]:
+    return ["rapyd"]
+
+
 class BackendsSettings(_Section):
     # The back ends the cashier can choose from on the ready screen, per visit.
-    enabled: list[BackendName] = Field(default_factory=lambda: ["rapyd"])
+    enabled: list[BackendName] = Field(default_factory=_rapyd_only)
 
     @field_validator("enabled")
     @classmethod
@@ -291,6 +297,13 @@ class SdkFinanceSettings(_Section):
     connect_timeout: float = Field(default=3.0, gt=0, le=60)
 
 
+VerifyFormat = Literal["sms", "email", "security_question", "regular_purchase_bypass", "merchant_override"]
+
+
+def _formats_without_supervisor() -> list[VerifyFormat]:
+    return ["sms", "email", "security_question", "regular_purchase_bypass"]
+
+
 class FlexitiSettings(_Section):
     """Flexiti POS API (in-store): verify the customer, then a deposit or an in-store payment."""
 
@@ -304,9 +317,7 @@ class FlexitiSettings(_Section):
     # The access token is refreshed this long before it expires.
     refresh_margin: float = Field(default=30.0, ge=0, le=600)
     # Verification formats this store offers; merchant_override always needs a supervisor.
-    verify_formats: list[Literal["sms", "email", "security_question", "regular_purchase_bypass", "merchant_override"]] = (
-        Field(default_factory=lambda: ["sms", "email", "security_question", "regular_purchase_bypass"])
-    )
+    verify_formats: list[VerifyFormat] = Field(default_factory=_formats_without_supervisor)
 
 
 class FleetSettings(_Section):
@@ -340,15 +351,13 @@ def _default_data_dir() -> Path:
 _config_data: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("kiosk_config_data", default=None)
 
 
-class _AsWritten:
+class _AsWritten(EnvSettingsSource):
     """Environment and credential values as the operator wrote them: a section's value is read
     as JSON when it is JSON (else validation says it is a section); a list or a table reaches
     its field's validators as text, which read JSON or the simple form (`a,b`, `GBP=5,EUR=3`).
     pydantic-settings would JSON-decode them and fail with a traceback naming no key."""
 
-    settings_cls: type[BaseSettings]
-    env_prefix: str
-    env_vars: Any
+    _where: str  # where the values come from, for the message: set by each source below
 
     def decode_complex_value(self, field_name: str, field: Any, value: Any) -> Any:
         annotation = getattr(field, "annotation", None)
@@ -370,10 +379,10 @@ class _AsWritten:
                     f"Invalid setting:\n  {_key_name(name)} ({name.upper()}) from the {self._where}: "
                     f"{_unknown_section(section)}"
                 )
-        return super().__call__()  # type: ignore[misc]
+        return super().__call__()
 
 
-class _Environment(_AsWritten, EnvSettingsSource):
+class _Environment(_AsWritten):
     _where = "environment"
 
 

@@ -10,7 +10,7 @@ import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 CREDSTORE = Path("/etc/credstore")
 
@@ -66,7 +66,11 @@ def open_accounts(settings: Any):
     return accounts
 
 
-def run_users(settings: Any, action: str, name: str | None, role: str | None, *, out: TextIO | None = None) -> int:
+def run_users(
+    settings: Any, action: str, name: str | None, role: str | None, *, journal: Callable[[], Any], out: TextIO | None = None
+) -> int:
+    """`journal` opens the till's journal as its writer (the caller holds the data dir's lock):
+    passed in by the command, which knows how the till opens it."""
     from kiosk.auth.accounts import AccountError
     from kiosk.auth.pins import PinFormError, check_name
 
@@ -92,16 +96,16 @@ def run_users(settings: Any, action: str, name: str | None, role: str | None, *,
                     raise AccountError("Give the role: --role cashier or --role supervisor.")
                 pin = read_pin(f"PIN for {name} (4-8 digits): ", confirm=True)
                 user = accounts.add(name, role, pin)
-                _journal(settings, "USER_ADDED", user=user.name, role=user.role)
+                _journal(journal, "USER_ADDED", user=user.name, role=user.role)
                 print(f"added {user.name} ({user.role})", file=out)
             elif action == "reset-pin":
                 pin = read_pin(f"New PIN for {name} (4-8 digits): ", confirm=True)
                 user = accounts.reset_pin(name, pin)
-                _journal(settings, "USER_PIN_RESET", user=user.name)
+                _journal(journal, "USER_PIN_RESET", user=user.name)
                 print(f"PIN of {user.name} changed; any lockout is lifted", file=out)
             elif action in ("disable", "enable"):
                 user = accounts.set_disabled(name, action == "disable")
-                _journal(settings, "USER_DISABLED" if action == "disable" else "USER_ENABLED", user=user.name)
+                _journal(journal, "USER_DISABLED" if action == "disable" else "USER_ENABLED", user=user.name)
                 print(f"{user.name} {action}d", file=out)
             return 0
         except (PinFormError, PinInputError) as exc:
@@ -110,11 +114,9 @@ def run_users(settings: Any, action: str, name: str | None, role: str | None, *,
         accounts.close()
 
 
-def _journal(settings: Any, step: str, **data: Any) -> None:
+def _journal(open_journal: Callable[[], Any], step: str, **data: Any) -> None:
     """User changes are part of the till's audit trail too (never a PIN)."""
-    from kiosk.runtime import open_journal
-
-    journal = open_journal(settings, with_vault=False)  # cmd_users holds the till's writer lock
+    journal = open_journal()
     try:
         journal.record(None, step, by=getpass.getuser(), **data)
     finally:

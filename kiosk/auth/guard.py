@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from kiosk.auth import ACTIONS, LIMIT
 from kiosk.auth.accounts import Accounts, User
@@ -109,7 +109,7 @@ class Guard:
                 user = self.accounts.clear_failures(user.name)
             return user
 
-    def _failed(self, user: User | None, purpose: str, *, disabled: bool) -> None:
+    def _failed(self, user: User | None, purpose: str, *, disabled: bool) -> NoReturn:
         if user is None:
             self.journal.record(None, "AUTH_FAILED", user=None, purpose=purpose, reason="unknown name")
             raise AuthError("AUTH_FAILED", "Name or PIN not accepted.", "Type them again.")
@@ -201,7 +201,7 @@ class Guard:
                 refusal = f"{known.name} is not a supervisor."
             elif known is not None and known.name == cashier:
                 refusal = "A supervisor cannot approve their own action: another supervisor must."
-            if refusal:
+            if known is not None and refusal:
                 self.journal.record(None, "APPROVAL_REFUSED", action=action, cashier=cashier, supervisor=known.name, reason=refusal, visit=visit_id)
                 raise AuthError("NOT_A_SUPERVISOR", refusal, "Ask another supervisor.")
             user = self.authenticate(key, pin, purpose=f"approve: {action}")

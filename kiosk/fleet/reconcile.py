@@ -88,8 +88,7 @@ def reconcile(conn: Any, day: date, sources: Iterable[SettlementSource]) -> tupl
         seen: set[str] = set()
         for host in found:
             seen.add(host.transaction_id)
-            visit = by_id.get((backend, host.transaction_id))
-            out += _compare(backend, host, visit)
+            out += _compare(backend, host, by_id.get((backend, host.transaction_id)))
         journal_count = 0
         for (name, txn), visit in by_id.items():
             if name != backend:

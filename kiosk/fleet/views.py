@@ -90,7 +90,8 @@ def status_lines(tills: list[TillStatus]) -> list[str]:
     lines = [f"{'store':10} {'till':12} {'last seen (UTC)':19} {'seq':>8} {'head':10} {'shift':6} "
              f"{'suspect':>7} {'escal.':>6}  chain"]
     for t in tills:
-        chain = "intact" if not t.breaks else f"BROKEN x{t.breaks}: {t.last_break['kind']} at row {t.last_break['seq']}"
+        brk = t.last_break
+        chain = "intact" if not t.breaks else f"BROKEN x{t.breaks}" + (f": {brk['kind']} at row {brk['seq']}" if brk else "")
         lines.append(
             f"{t.store_id[:10]:10} {t.till_id[:12]:12} {t.last_seen:%Y-%m-%d %H:%M:%S} {t.last_seq:>8} {t.head[:10]:10} "
             f"{'open' if t.shift_open else '-':6} {t.suspects:>7} {t.escalated:>6}  {chain}"
@@ -99,7 +100,8 @@ def status_lines(tills: list[TillStatus]) -> list[str]:
     if broken:
         lines.append("")
         for t in broken:
-            lines.append(f"{t.till_id}: {t.last_break['detail']} (chain {t.last_break['chain']})")
+            if t.last_break:
+                lines.append(f"{t.till_id}: {t.last_break['detail']} (chain {t.last_break['chain']})")
     return lines
 
 
@@ -167,7 +169,8 @@ class DayReport:
         out: dict[tuple[str, str], ReportLine] = {}
         for line in self.lines:
             key = (line.store_id, line.currency)
-            total = out.setdefault(key, ReportLine(line.store_id, "(store)", line.currency, *([Decimal(0)] * 5), 0, 0))
+            zero = Decimal(0)
+            total = out.setdefault(key, ReportLine(line.store_id, "(store)", line.currency, zero, zero, zero, zero, zero, 0, 0))
             for name in ("deposits", "withdrawals", "reversals", "variance", "suspect", "completed", "visits"):
                 setattr(total, name, getattr(total, name) + getattr(line, name))
         return out

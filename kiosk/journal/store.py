@@ -744,7 +744,8 @@ class Journal:
                 (visit_id, action, _json(payload), time.time() if at is None else at),
             )
             self._own_write()
-            return int(cursor.lastrowid)
+            assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
+            return cursor.lastrowid
 
     def compensations(self, *, due_by: float | None = None, states: tuple[str, ...] = ("pending",)) -> list[Compensation]:
         marks = ",".join("?" * len(states))

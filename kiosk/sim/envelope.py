@@ -52,8 +52,8 @@ def dumps(payload: Any, number: Callable[[Decimal], str] = decimal_text) -> byte
         return value
 
     text = json.dumps(mark(payload), ensure_ascii=False)
-    for token, number in numbers.items():
-        text = text.replace(f'"{token}"', number, 1)
+    for token, digits in numbers.items():
+        text = text.replace(f'"{token}"', digits, 1)
     return text.encode()
 
 

@@ -54,6 +54,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from kiosk.sim import control, currencies, envelope
 from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
@@ -63,7 +64,7 @@ from kiosk.sim.operations import E164, SESSION_IDLE_SECONDS, ApiError, PosOperat
 from kiosk.sim.otp import OtpIssuer
 from kiosk.sim.pipeline import CutConnection, answer_with_fault
 from kiosk.sim.routes import match_route, redacted_path
-from kiosk.sim.signing import Authenticator
+from kiosk.sim.signing import AuthFailure, Authenticator
 
 log = logging.getLogger("kiosk.sim.rapyd")
 # Silent unless the host application configures logging (never Python's stderr fallback).
@@ -164,7 +165,7 @@ class RapydSimulator(FaultSwitchboard):
         self.faults = FaultPlan(OPERATIONS)
         self._auth = Authenticator({DEMO_ACCESS_KEY: DEMO_SECRET_KEY}, reject_replays=reject_replayed_requests)
         self._operations = PosOperations(self.ledger, self._issuer, self.pos_registry, clock, session_idle)
-        self.app = Starlette(
+        self.app: ASGIApp = Starlette(
             routes=[
                 *control.routes(self),
                 Route("/{path:path}", self._api, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
@@ -277,8 +278,9 @@ class RapydSimulator(FaultSwitchboard):
         signed_path = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
         path = request.url.path
         headers = request.headers
-        access_key, failure = self._auth.check(request.method, signed_path, headers, body, self._clock())
-        if failure is not None:
+        access_key = self._auth.check(request.method, signed_path, headers, body, self._clock())
+        if isinstance(access_key, AuthFailure):
+            failure = access_key
             return self._answer(request, envelope.error(failure.error_code, failure.message), failure.http_status)
         route = match_route(request.method, path)
         if route is None:

@@ -56,37 +56,37 @@ class Authenticator:
 
     def check(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes, now: float
-    ) -> tuple[str | None, AuthFailure | None]:
-        """(access_key, None) when authentic, else (None, failure)."""
+    ) -> str | AuthFailure:
+        """The access key when the request is authentic, else why it is refused."""
         values = {name: headers.get(name, "") for name in REQUIRED_HEADERS}
         missing = [name for name, value in values.items() if not value]
         if missing:
-            return None, AuthFailure(
+            return AuthFailure(
                 400, "MISSING_AUTHENTICATION_HEADERS", f"Missing authentication header(s): {', '.join(missing)}"
             )
         timestamp = values["timestamp"]
         if not (timestamp.isascii() and timestamp.isdigit()):
-            return None, AuthFailure(400, "MISSING_AUTHENTICATION_HEADERS", "The timestamp header is not a number")
+            return AuthFailure(400, "MISSING_AUTHENTICATION_HEADERS", "The timestamp header is not a number")
 
         refused = AuthFailure(401, "UNAUTHENTICATED_API_CALL", "The request could not be authenticated")
         access_key, salt = values["access_key"], values["salt"]
         secret = self._keys.get(access_key)
         if secret is None:
-            return None, refused
+            return refused
         if not SALT_MIN <= len(salt) <= SALT_MAX:
-            return None, AuthFailure(401, "UNAUTHENTICATED_API_CALL", "The salt must be 8 to 16 characters")
+            return AuthFailure(401, "UNAUTHENTICATED_API_CALL", "The salt must be 8 to 16 characters")
         # Length bound first: int() of thousands of digits is refused by Python itself.
         age = now - int(timestamp) if len(timestamp) <= 15 else float("-inf")
         if age > MAX_AGE_SECONDS or age < -FUTURE_SKEW_SECONDS:
-            return None, AuthFailure(
+            return AuthFailure(
                 401, "UNAUTHENTICATED_API_CALL", "The timestamp is outside the accepted window"
             )
         expected = compute_signature(method, path, salt, timestamp, access_key, secret, body)
         if not hmac.compare_digest(expected.encode(), values["signature"].encode()):
-            return None, refused
+            return refused
         if self._reject_replays and not self._first_use((access_key, salt, timestamp), now):
-            return None, AuthFailure(401, "UNAUTHENTICATED_API_CALL", "The request was already received")
-        return access_key, None
+            return AuthFailure(401, "UNAUTHENTICATED_API_CALL", "The request was already received")
+        return access_key
 
     def _first_use(self, triple: tuple[str, str, str], now: float) -> bool:
         with self._lock:

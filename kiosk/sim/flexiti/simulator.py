@@ -85,6 +85,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
 from kiosk.sim.envelope import dumps
@@ -201,7 +202,7 @@ class FlexitiSimulator(FaultSwitchboard):
                 for customer in DEMO_CUSTOMERS:
                     self.add_customer(customer)
                 self.books.set_meta("demo_seeded", str(self._clock()))
-        self.app = Starlette(routes=[*self._control_routes(),
+        self.app: ASGIApp = Starlette(routes=[*self._control_routes(),
                                      Route("/{path:path}", self._api, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])])
         self.app = BodyLimit(self.app, max_body_bytes, _too_large)
 

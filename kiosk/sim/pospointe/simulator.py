@@ -81,6 +81,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from kiosk.sim import envelope
 from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
@@ -305,7 +306,7 @@ class PosPointeSimulator(FaultSwitchboard):
                 for card in DEMO_CARDS:
                     self.add_card(card["number"], card["security_code"], card["balance"], card["status"])
                 self.books.set_meta("demo_seeded", str(self._clock()))
-        self.app = Starlette(routes=[
+        self.app: ASGIApp = Starlette(routes=[
             *self._control_routes(),
             Route("/{path:path}", self._api, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
         ])
