@@ -14,7 +14,9 @@ own books (its /_sim/ control endpoints):
 - how much the shift expects the drawer's cash to have moved (the X report's movements).
 
 The step list of each journey is taken from a clean run's journal and checked against the
-table's: a step added, dropped or renamed fails here first, and then needs its row.
+table's: a step added, dropped or renamed fails here first, and then needs its row. Where
+today's outcome is wrong, the row states the right one and the case is xfail(strict=True)
+with the reason (Journey.wrong).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import itertools
 import json
 import os
 import signal
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -55,6 +56,8 @@ class Customer:
     args: list[str]  # the `kiosk txn ...` command line
     stdin: str | None = None
     key: str = ""  # how the host's books name this customer
+    since: int = 0  # Flexiti: how many host transactions there were before the case
+    owed: str = "0"  # Flexiti: what the customer owed before the case
 
 
 @dataclass
@@ -148,21 +151,19 @@ def new_flexiti_visit(kind: str) -> Callable[[str], Customer]:
 
     def make(sim: str) -> Customer:
         ledger = _get(sim, "/_sim/flexiti/ledger")
-        seen = str(len(ledger["transactions"]))
         args = ["txn", kind, "--account", FLEXITI_ACCOUNT, "--verify", "security_question", "--answer", "Biscuit",
                 "--amount", "10", "--json"]
         owed = next(c["balance_owed"] for c in ledger["customers"] if c["account_number"] == FLEXITI_ACCOUNT)
-        return Customer(args, key=f"{seen}:{owed}")
+        return Customer(args, key=FLEXITI_ACCOUNT, since=len(ledger["transactions"]), owed=owed)
 
     return make
 
 
 def flexiti_books(sim: str, customer: Customer) -> tuple[Decimal, tuple[str, ...]]:
     ledger = _get(sim, "/_sim/flexiti/ledger")
-    seen, owed = customer.key.split(":")
-    now = next(c["balance_owed"] for c in ledger["customers"] if c["account_number"] == FLEXITI_ACCOUNT)
-    since = ledger["transactions"][int(seen):]
-    return D(now) - D(owed), tuple(t["transaction_type"] for t in since if t["account_number"] == FLEXITI_ACCOUNT)
+    now = next(c["balance_owed"] for c in ledger["customers"] if c["account_number"] == customer.key)
+    since = ledger["transactions"][customer.since:]
+    return D(now) - D(customer.owed), tuple(t["transaction_type"] for t in since if t["account_number"] == customer.key)
 
 
 # --- the journeys and their crash tables --------------------------------------------------------
