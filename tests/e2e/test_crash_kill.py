@@ -10,18 +10,14 @@ import itertools
 import json
 import os
 import signal
-import subprocess
-import sys
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from drivers.emulator import PrinterEmulator
-from kiosk.journal.store import Journal
-from kiosk.runtime import derive_journal_key
-from kiosk.sim import rapyd as sim
-from tests.e2e.test_txn_cli import KIOSK, fresh_window, sim_url  # noqa: F401  (module-scoped `kiosk sim` process)
+from tests.e2e.crashkit import run_kiosk, visit_states
+from tests.e2e.test_txn_cli import ROOT, fresh_window, sim_url  # noqa: F401  (module-scoped `kiosk sim` process)
 
 STEPS = [
     "SESSION_OPEN_SENT", "SESSION_OPENED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED", "DRAWER_OPENED",
@@ -46,25 +42,17 @@ def emulator(tmp_path):
 
 
 def kiosk(args, tmp_path, sim_url, emulator, **env):  # noqa: F811
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "KIOSK_DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_RAPYD__BASE_URL": sim_url,
-        "KIOSK_RAPYD__TIMEOUT": "1.5",
-        "KIOSK_PRINTER__DRIVER": "escpos",
-        "KIOSK_PRINTER__PORT": emulator.port,
-        "KIOSK_PRINTER__BAUDRATE": "115200",
-        "KIOSK_PRINTER__FLOW_CONTROL": "none",
-        "KIOSK_DRAWER__DRIVER": "printer",
-        "KIOSK_TELLER__DRAWER_CLOSE_TIMEOUT": "5",
+    return run_kiosk(
+        ["--config", str(ROOT / "config" / "demo.toml"), *args], tmp_path,
+        KIOSK_RAPYD__BASE_URL=sim_url,
+        KIOSK_RAPYD__TIMEOUT="1.5",
+        KIOSK_PRINTER__DRIVER="escpos",
+        KIOSK_PRINTER__PORT=emulator.port,
+        KIOSK_PRINTER__BAUDRATE="115200",
+        KIOSK_PRINTER__FLOW_CONTROL="none",
+        KIOSK_DRAWER__DRIVER="printer",
+        KIOSK_TELLER__DRAWER_CLOSE_TIMEOUT="5",
         **env,
-    }
-    from tests.e2e.test_txn_cli import ROOT
-
-    return subprocess.run(
-        [*KIOSK, "--config", str(ROOT / "config" / "demo.toml"), *args],
-        env=environment, capture_output=True, text=True, timeout=90,
     )
 
 
@@ -86,16 +74,6 @@ def ledger_for(sim_url, phone):  # noqa: F811
     balance = Decimal(str(next(a["balance"] for a in wallet["accounts"] if a["currency"] == "GBP")))
     txns = [t for t in ledger["transactions"] if t["phone"] == phone]
     return balance, txns
-
-
-def visit_states(tmp_path, *_):
-    """The visits' states, read straight from the journal the processes left."""
-    journal = Journal.reader(tmp_path / "data" / "journal.sqlite3", mac_key=derive_journal_key(sim.DEMO_SECRET_KEY))
-    try:
-        assert journal.verify()[0]
-        return [v.state for v in journal.visits()]
-    finally:
-        journal.close()
 
 
 def check_money(kind, phone, states, sim_url):  # noqa: F811
@@ -125,7 +103,7 @@ def test_sigkill_after_every_step_then_recover(kind, step, customer, tmp_path, s
     recovered = kiosk(["recover", "--json"], tmp_path, sim_url, emulator)
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
     report = json.loads(recovered.stdout)
-    states = visit_states(tmp_path, sim_url, emulator)
+    states = visit_states(tmp_path)
     assert "pending" not in states
     state = check_money(kind, customer, states, sim_url)
     assert (state == "suspect") == bool(report["suspect"])
@@ -152,7 +130,7 @@ def test_host_faults_are_settled_once(kind, fault, customer, tmp_path, sim_url, 
     httpx.delete(sim_url + "/_sim/faults", timeout=5)
     result = json.loads(done.stdout)
     assert result["status"] == "completed", result
-    assert check_money(kind, customer, visit_states(tmp_path, sim_url, emulator), sim_url) == "completed"
+    assert check_money(kind, customer, visit_states(tmp_path), sim_url) == "completed"
 
 
 def test_host_that_stays_down_is_settled_by_recover(customer, tmp_path, sim_url, emulator):  # noqa: F811
@@ -160,18 +138,18 @@ def test_host_that_stays_down_is_settled_by_recover(customer, tmp_path, sim_url,
     done = serve("withdraw", customer, tmp_path, sim_url, emulator)
     result = json.loads(done.stdout)
     assert done.returncode == 1 and result["error"]["code"] == "OUTCOME_UNKNOWN"
-    assert visit_states(tmp_path, sim_url, emulator) == ["pending"]
+    assert visit_states(tmp_path) == ["pending"]
     httpx.delete(sim_url + "/_sim/faults", timeout=5)
     assert kiosk(["recover"], tmp_path, sim_url, emulator).returncode == 0
     # Applied at the host, never paid out: reversed.
-    assert check_money("withdraw", customer, visit_states(tmp_path, sim_url, emulator), sim_url) == "reversed"
+    assert check_money("withdraw", customer, visit_states(tmp_path), sim_url) == "reversed"
 
 
 def test_jammed_drawer_and_empty_printer(customer, tmp_path, sim_url, emulator):  # noqa: F811
     emulator.inject("drawer_jammed")
     done = serve("withdraw", customer, tmp_path, sim_url, emulator)
     assert json.loads(done.stdout)["error"]["code"] == "DRAWER_NOT_OPENED"
-    assert check_money("withdraw", customer, visit_states(tmp_path, sim_url, emulator), sim_url) == "reversed"
+    assert check_money("withdraw", customer, visit_states(tmp_path), sim_url) == "reversed"
 
     emulator.clear()
     emulator.inject("paper_out")
