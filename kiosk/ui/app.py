@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from textual import events
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -28,13 +28,14 @@ from textual.theme import BUILTIN_THEMES
 
 from kiosk import auth
 from kiosk.journal.store import JournalError
-from kiosk.teller import Stage, TellerError, Visit, VisitKind, journeys
+from kiosk.teller import Stage, TellerError, VisitKind, journeys
 from kiosk.teller.visit import journal_failure
 from kiosk.teller.teller import counted
 from kiosk.ui import auth as auth_ui
 from kiosk.ui import messages as m
-from kiosk.ui.journey_messages import ChooseBackend
-from kiosk.ui.journeys import JourneysMixin  # gift cards, SDK.finance, Flexiti
+from kiosk.ui import flows
+from kiosk.ui.flows.base import Flow
+from kiosk.ui.journey_messages import ChooseBackend, DeskAnswered, DeskFailed, FlowMessage, StartJourney
 from kiosk.ui.screens.accounts import AccountsScreen
 from kiosk.ui.screens.amount import AmountScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -88,7 +89,7 @@ class Choice:
     currency: str
 
 
-class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
+class KioskApp(App[None], inherit_bindings=False):
     # Absolute: a relative CSS_PATH is resolved beside a subclass's module, not this one.
     CSS_PATH = Path(__file__).with_name("kiosk.tcss")
     TITLE = "Cash point"
@@ -124,7 +125,10 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
         # The journey's state. The full phone number is kept in memory only, so a new code can
         # be asked for without retyping it; it is never shown once the session is open.
         self.phone = ""
-        self.visit: Visit | None = None
+        # The visit in flight, whatever its back end; `flow` is its flow for the back ends other
+        # than the wallet (kiosk.ui.flows), None for a wallet visit.
+        self.visit: Any = None
+        self.flow: Flow | None = None
         self.choice: Choice | None = None
         self.amount = None
         self.busy = ""  # the teller step a worker is running now ('' when idle)
@@ -187,7 +191,7 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
         self.switch_screen(screen)
 
     def show_ready(self) -> None:
-        self.visit, self.choice, self.amount, self.phone = None, None, None, ""
+        self.visit, self.flow, self.choice, self.amount, self.phone = None, None, None, None, ""
         self.show(self._broken_screen() or ReadyScreen(self.pos_id, self.status))
         self.refresh_status()
 
@@ -213,6 +217,46 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
             self.post_message(result)
 
         self.run_worker(work, name=f"teller:{step}", group="teller", thread=True, exit_on_error=False)
+
+    def run_desk(self, step: str, call: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """A flow's desk call (kiosk.ui.flows) in a thread the app owns; `then(its answer)` runs
+        on the UI thread (DeskAnswered), a failure becomes DeskFailed."""
+        visit = self.visit
+        self.busy = step
+
+        def work() -> None:
+            try:
+                result: Message = DeskAnswered(step, call(), then)
+            except TellerError as exc:
+                result = DeskFailed(step, exc, visit)
+            except JournalError as exc:  # a full disk, a broken journal: said plainly
+                result = DeskFailed(step, journal_failure(exc), visit)
+            except Exception:
+                log.exception("desk step %r failed unexpectedly", step)
+                result = DeskFailed(step, TellerError(
+                    "INTERNAL", "Something went wrong inside the kiosk.",
+                    "Do not move cash for this visit until a supervisor checked the journal."
+                    if visit is not None and visit.stage not in (Stage.SESSION_OPEN, Stage.FAILED, Stage.CANCELLED)
+                    else "Nothing moved. Try again."), visit)
+            self.post_message(result)
+
+        self.run_worker(work, name=f"desk:{step}", group="teller", thread=True, exit_on_error=False)
+
+    def wait_for_drawer(self, visit: Any) -> None:
+        """Wait (bounded) for the cashier to close the drawer, off the UI thread: DrawerClosed."""
+        teller, bound = self.teller, self.drawer_wait
+
+        def wait() -> Message:
+            # A failed wait is "cannot tell", never an error screen: the money has moved
+            # and the cashier finishes the cash step by hand.
+            try:
+                closed = teller.wait_for_drawer_close(visit, bound)
+            except Exception:
+                log.exception("waiting for the drawer failed")
+                closed = None
+            return m.DrawerClosed(visit, closed)
+
+        self.run_teller("drawer", wait, busy=False)
 
     def refresh_status(self) -> None:
         """Read the back end, the devices and the drawer's cash, off the UI thread; only on
@@ -252,6 +296,54 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
 
         self.run_worker(work, name="status", group="status", thread=True, exit_on_error=False)
 
+    # --- the other back ends' flows (kiosk.ui.flows) ----------------------------------------
+
+    @property
+    def enabled_backends(self) -> list[str]:
+        return flows.enabled_backends(self)
+
+    @guarded
+    def on_choose_backend(self, message: ChooseBackend) -> None:
+        if self.busy or self.visit is not None or self.flow is not None:
+            return
+        self.show(flows.chooser(self.enabled_backends))
+
+    @guarded
+    def on_start_journey(self, message: StartJourney) -> None:
+        backend = message.backend
+        if self.busy or self.visit is not None or self.flow is not None:
+            return
+        if backend not in self.enabled_backends:
+            self.notify(f"{flows.TITLES.get(backend, backend)} is not enabled on this kiosk.", severity="warning")
+            return
+        if backend == "rapyd":
+            self.post_message(m.StartVisit())
+            return
+        self.flow = flows.new_flow(self, backend)
+        self.flow.start()
+
+    @on(FlowMessage)
+    @guarded
+    def on_flow_message(self, message: FlowMessage) -> None:
+        if self.busy or self.flow is None:
+            return
+        self.flow.handle(message)
+
+    @guarded
+    def on_desk_answered(self, message: DeskAnswered) -> None:
+        self.busy = ""
+        message.then(message.value)
+
+    @guarded
+    def on_desk_failed(self, message: DeskFailed) -> None:
+        self.busy = ""
+        if message.step == "cancel":
+            self.visit = None  # the desk journalled what it could; do not try the same cancel again
+        if self.flow is not None:
+            self.flow.failed(message.error)
+        else:
+            self.show(ErrorScreen(message.error, [Way("enter", "Back to ready", m.BackToReady)]))
+
     # --- ready -----------------------------------------------------------------------------
 
     @guarded
@@ -281,7 +373,7 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
     def on_reprint(self, message: m.Reprint) -> None:
         if self.busy:
             return
-        visit = self.visit if self.visit and self.visit.stage is Stage.COMPLETED else None
+        visit = self.visit if self.flow is None and self.visit and self.visit.stage is Stage.COMPLETED else None
         last = visit or getattr(self.teller, "last_receipt_visit", None)
         if not auth_ui.approved_or_ask(self, auth.REPRINT, retry=m.Reprint, needed=last is not None):
             return
@@ -526,19 +618,7 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
         waiting = visit.drawer_outcome is not None and visit.drawer_outcome.value == "opened"
         self.show(DrawerScreen(visit, waiting=waiting, bound=self.drawer_wait))
         if waiting:
-            teller, bound = self.teller, self.drawer_wait
-
-            def wait() -> Message:
-                # A failed wait is "cannot tell", never an error screen: the money has moved
-                # and the cashier finishes the cash step by hand.
-                try:
-                    closed = teller.wait_for_drawer_close(visit, bound)
-                except Exception:
-                    log.exception("waiting for the drawer failed")
-                    closed = None
-                return m.DrawerClosed(visit, closed)
-
-            self.run_teller("drawer", wait, busy=False)
+            self.wait_for_drawer(visit)
 
     @guarded
     def on_drawer_closed(self, message: m.DrawerClosed) -> None:
@@ -554,6 +634,9 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
     def on_cash_done(self, message: m.CashDone) -> None:
         visit, teller = self.visit, self.teller
         if self.busy or visit is None or visit.stage is not Stage.CASH_PENDING:
+            return
+        if self.flow is not None:
+            self.flow.cash_done(message.by_hand)
             return
         self.show(ProgressScreen("Printing the receipt and closing the session", bound=None))
         by_hand = message.by_hand
@@ -572,6 +655,10 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
     @guarded
     def on_reverse_withdrawal(self, message: m.ReverseWithdrawal) -> None:
         visit, teller = self.visit, self.teller
+        if self.flow is not None:
+            if not self.busy:
+                self.flow.reverse()
+            return
         if self.busy or visit is None or visit.stage is not Stage.CASH_PENDING or visit.kind is not VisitKind.WITHDRAW:
             return
         if not auth_ui.approved_or_ask(self, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
@@ -610,6 +697,9 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
         visit, teller = self.visit, self.teller
         if self.busy:
             return
+        if self.flow is not None:
+            self.flow.end()
+            return
         if visit is None or visit.stage is not Stage.SESSION_OPEN:
             self.show_ready()
             return
@@ -630,6 +720,9 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
     @guarded
     def on_back_to_ready(self, message: m.BackToReady) -> None:
         if self.busy:
+            return
+        if self.flow is not None:
+            self.flow.back_to_ready()
             return
         if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
             self.post_message(m.CancelVisit())  # never leave a wallet session open behind
@@ -706,14 +799,33 @@ class KioskApp(JourneysMixin, App[None], inherit_bindings=False):
         visit_open = self.visit is not None and self.visit.stage is Stage.SESSION_OPEN
 
         def answered(close: bool | None) -> None:
-            if not close:
-                return
-            if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
-                # Close the customer's session first; recovery would, but later.
-                try:
-                    self.teller.cancel(self.visit)
-                except Exception:
-                    log.exception("cancel on exit failed")
-            self.exit()
+            if close:
+                self.close_kiosk()
 
         self.push_screen(QuitScreen(visit_open=visit_open), answered)
+
+    def close_kiosk(self) -> None:
+        """Close the customer's session first (recovery would, but later), in a worker: the
+        back end's logout may take a client timeout, and the UI thread does no I/O. Bounded:
+        after that the kiosk closes anyway and recovery closes the session at the next start."""
+        visit, flow = self.visit, self.flow
+        if visit is None or visit.stage is not Stage.SESSION_OPEN:
+            self.exit()
+            return
+        cancel = self.teller.cancel if flow is None else flow.desk.cancel
+        bound = self.host_timeout
+        self.busy = "quit"
+        self.show(ProgressScreen("Closing the customer's session, then the kiosk", bound=bound))
+
+        def work() -> None:
+            try:
+                cancel(visit)
+            except Exception:
+                log.exception("cancel on exit failed")
+            try:
+                self.call_from_thread(self.exit)
+            except RuntimeError:
+                pass  # the bound ran out first: the app is already closing
+
+        self.set_timer(bound + 1.0, self.exit)
+        self.run_worker(work, name="quit", group="quit", thread=True, exclusive=True, exit_on_error=False)

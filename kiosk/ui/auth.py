@@ -94,12 +94,10 @@ def step_screen(app: Any) -> Screen:
 
 
 def visit_in_flight(app: Any) -> str | None:
-    """The id of the visit in flight: the wallet's (`app.visit`) or, during a gift card /
-    SDK.finance / Flexiti journey, that journey's (`app.journey["visit"]`, kiosk.ui.journeys)."""
-    journey = getattr(app, "journey", None)
-    for visit in (getattr(app, "visit", None), journey.get("visit") if isinstance(journey, dict) else None):
-        if visit is not None and _in_flight(visit):
-            return visit.visit_id
+    """The id of the visit in flight (`app.visit`, whatever its back end)."""
+    visit = getattr(app, "visit", None)
+    if visit is not None and _in_flight(visit):
+        return visit.visit_id
     return None
 
 
@@ -136,8 +134,9 @@ def cashier_label(app: Any) -> str:
 
 
 def refresh_title(app: Any) -> None:
-    from kiosk.ui.screens.ready import ReadyScreen
-
+    """Screens that show who is signed in (the ready screen's `show_title`) say it again. By
+    duck type: the ready screen imports this module, not the other way round."""
     for screen in app.screen_stack:
-        if isinstance(screen, ReadyScreen) and hasattr(screen, "show_title"):
-            screen.show_title()
+        show_title = getattr(screen, "show_title", None)
+        if callable(show_title):
+            show_title()

@@ -20,6 +20,7 @@ from kiosk.ui import auth as auth_ui
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.approve import ApproveScreen
 from kiosk.ui.screens.signin import SignInScreen
+from kiosk.ui.screens.confirm import ConfirmQuestion
 from kiosk.ui.screens.journey import FormScreen, JourneyDrawerScreen, JourneyReceiptScreen, MenuScreen
 from tests.auth.helpers import PINS, make_guard
 from tests.journeys.test_errors import finish
@@ -254,7 +255,7 @@ async def test_ui_redeem_over_the_limit_is_approved_then_paid_out(guarded, demo,
         assert "exceed a limit" in screen_words(pilot)
         assert sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")  # nothing sent yet
         await pilot.press("escape")  # cancelled: back on the confirmation, nothing moved
-        await wait_for_screen(pilot, MenuScreen)
+        await wait_for_screen(pilot, ConfirmQuestion)
         assert sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")
         await pilot.press("enter")
         await approve(pilot, "sue", PINS["sue"])
@@ -342,7 +343,7 @@ async def test_ui_undo_needs_a_supervisors_approval(guarded, demo, sims) -> None
         await wait_for_screen(pilot, ApproveScreen)
         await pilot.press("escape")  # not approved: nothing undone, still on the drawer screen
         await wait_for_screen(pilot, JourneyDrawerScreen)
-        assert app.journey["visit"].stage is Stage.CASH_PENDING
+        assert app.visit.stage is Stage.CASH_PENDING
         assert sims.pospointe.card_balance(RICH[0]) == Decimal("70.00")
         await pilot.press("r")
         await approve(pilot, "bob", PINS["bob"])  # a cashier cannot approve it
@@ -365,8 +366,8 @@ async def test_ui_idle_lock_mid_gift_card_visit(guarded, demo, who) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await at_ready(pilot)
         await card(pilot, *RICH)
-        visit = app.journey["visit"]
-        assert app.visit is None and visit is not None
+        visit = app.visit
+        assert visit is not None and app.flow is not None
         auth_ui.lock(app)
         await wait_for_screen(pilot, SignInScreen)
         assert "Locked: ann was away" in screen_words(pilot) and "100.00" not in screen_words(pilot)
@@ -375,7 +376,7 @@ async def test_ui_idle_lock_mid_gift_card_visit(guarded, demo, who) -> None:
         assert guarded.user.name == "ann" and guarded.locked
         await sign_in(pilot, who, PINS[who])
         await wait_for_screen(pilot, MenuScreen)
-        assert app.journey["visit"] is visit and visit.stage is Stage.SESSION_OPEN
+        assert app.visit is visit and visit.stage is Stage.SESSION_OPEN
         assert demo.teller.cashier == who
     rows = [(r.step, r.data) for r in demo.teller.journal.rows()]
     assert ("IDLE_LOCKED", {"user": "ann", "visit": visit.visit_id}) in rows

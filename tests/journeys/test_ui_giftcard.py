@@ -52,7 +52,7 @@ async def test_redeem_with_partial_approval(demo, sims) -> None:
         await wait_for_screen(pilot, ReadyScreen)
     assert sims.pospointe.card_balance("7012340000001027") == Decimal("0.00")
     assert demo.teller.cash_in_drawer("USD").amount == cash - Decimal("7.35")
-    assert app.journey == {}
+    assert app.visit is None and app.flow is None
 
 
 async def test_sell_then_wrong_code_then_block(demo, sims) -> None:

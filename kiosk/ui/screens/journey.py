@@ -2,23 +2,25 @@
 the cashier, or by a card / barcode / licence reader that types), a menu of keys, and the
 drawer and receipt screens of the wallet journey in each journey's words.
 
-Like every screen they only post requests (kiosk.ui.journey_messages.JourneyRequest); the app
-runs the teller's desks."""
+Like every screen they only post typed requests (kiosk.ui.journey_messages); the app hands them
+to the visit's flow (kiosk.ui.flows), which runs the desk. Keys are the screen's bindings and
+are listed in the bottom bar, as on the wallet's screens; the body says what the cashier needs
+to know."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Callable
 
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from kiosk.teller import TellerError
-from kiosk.ui.journey_messages import JourneyRequest
 from kiosk.ui.screens.drawer import DrawerScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.widgets.digits_input import DigitsInput
@@ -42,12 +44,42 @@ class Field:
 class Key:
     key: str  # a Textual key name: "s", "enter", "escape", "f3"
     label: str
-    request: str  # JourneyRequest name
-    data: dict[str, Any] = field(default_factory=dict)
+    message: Callable[[], Message]  # what pressing it posts (a new message each time)
 
 
 def _key_label(key: str) -> str:
     return {"enter": "Enter", "escape": "Esc"}.get(key, key.upper())
+
+
+def _bind_keys(screen: Screen, keys: list[Key]) -> None:
+    """Each key becomes one of the screen's bindings (its label the description)."""
+    for index, k in enumerate(keys):
+        screen._bindings.bind(k.key, f"press_key({index})", k.label, show=False)
+
+
+def _bar(keys: list[Key]) -> list[tuple[str, str]]:
+    """The bottom bar: number keys (a list of accounts or coins in the body) as one entry."""
+    numbered = [k for k in keys if k.key.isdigit()]
+    bar = [("1-" + numbered[-1].key if len(numbered) > 1 else "1", "Choose")] if numbered else []
+    return bar + [(_key_label(k.key), k.label) for k in keys if not k.key.isdigit()]
+
+
+def _rows(keys: list[tuple[str, str]], width: int = 78) -> list[list[tuple[str, str]]]:
+    """The bar's keys in as many lines as 80 columns need (the KeyBar draws each line)."""
+    rows: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for key, label in keys:
+        size = len(key) + 3 + len(label) + 2
+        if rows[-1] and used + size > width:
+            rows.append([])
+            used = 0
+        rows[-1].append((key, label))
+        used += size
+    return rows
+
+
+def key_bar(keys: list[tuple[str, str]], **kwargs) -> KeyBar:
+    return KeyBar(keys, rows=_rows(keys), **kwargs)
 
 
 _LAYOUT = """
@@ -55,12 +87,11 @@ _LAYOUT = """
 #form-fields, #menu-main { width: 1fr; height: 100%; }
 #form-fields .label { margin-top: 0; }
 #form-side, #menu-side { width: 36; height: auto; max-height: 100%; margin: 0 1 0 0; }
-#menu-choices { margin-top: 1; }
 """
 
 
 class FormScreen(Screen):
-    """Fields, then Enter posts `request` with what was typed ({field id: text})."""
+    """Fields, then Enter posts `submit({field id: text})`."""
 
     DEFAULT_CSS = _LAYOUT
 
@@ -68,25 +99,26 @@ class FormScreen(Screen):
         self,
         title: str,
         fields: list[Field],
-        request: str,
+        submit: Callable[[dict[str, str]], Message],
         *,
         info: str | Text = "",
         keys: list[Key] | None = None,
         side: Callable[[], Text] | None = None,
         side_title: str = "",
         demo_fill: Callable[[], dict[str, str]] | None = None,
-        back: str = "back",
+        back: Callable[[], Message],
     ) -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields
-        self.request = request
+        self.submit = submit
         self.info = info
         self.keys = keys or []
         self.side = side
         self.side_title = side_title
         self.demo_fill = demo_fill
         self.back = back
+        _bind_keys(self, self.keys)
 
     def compose(self) -> ComposeResult:
         yield Static(self.title_text, classes="title")
@@ -103,11 +135,11 @@ class FormScreen(Screen):
             if self.side is not None:
                 yield Static(id="form-side", classes="panel")
         keys = [("Enter", "Next / Go")] if self.fields else []
-        keys += [(_key_label(k.key), k.label) for k in self.keys]
+        keys += _bar(self.keys)
         if self.demo_fill is not None:
             keys.append(("F2", "Demo"))
         keys.append(("Esc", "Back"))
-        yield KeyBar(keys, id="form-keys")
+        yield key_bar(keys, id="form-keys")
 
     def on_mount(self) -> None:
         if self.side is not None:
@@ -168,12 +200,16 @@ class FormScreen(Screen):
         for f in self.fields:
             if f.password:
                 self.query_one(f"#{f.id}", Input).value = ""  # secrets do not stay in a field
-        self.post_message(JourneyRequest(self.request, values))
+        self.post_message(self.submit(values))
+
+    def action_press_key(self, index: int) -> None:
+        self.post_message(self.keys[index].message())
 
     def on_key(self, event: events.Key) -> None:
+        # Escape and F2 here rather than as bindings: a focused field must not keep them.
         if event.key == "escape":
             event.stop()
-            self.post_message(JourneyRequest(self.back))
+            self.post_message(self.back())
             return
         if event.key == "f2" and self.demo_fill is not None:
             event.stop()
@@ -185,16 +221,10 @@ class FormScreen(Screen):
                 field_ = self.query_one(f"#{fid}", Input)
                 field_.value = value
                 field_.cursor_position = len(value)
-            return
-        for k in self.keys:
-            if event.key == k.key:
-                event.stop()
-                self.post_message(JourneyRequest(k.request, dict(k.data)))
-                return
 
 
 class MenuScreen(Screen):
-    """What the cashier needs to know, and one key per way forward."""
+    """What the cashier needs to know, and one key per way forward (in the bottom bar)."""
 
     DEFAULT_CSS = _LAYOUT
 
@@ -208,6 +238,7 @@ class MenuScreen(Screen):
         self.tone = tone
         self.side = side
         self.side_title = side_title
+        _bind_keys(self, keys)
 
     def compose(self) -> ComposeResult:
         yield Static(self.title_text, classes=f"title {'-' + self.tone if self.tone else ''}".strip())
@@ -216,14 +247,9 @@ class MenuScreen(Screen):
                 if self.big:
                     yield Static(self.big, id="menu-big", classes="big")
                 yield Static(self.body, id="menu-text", classes="label")
-                choices = Text()
-                for k in self.keys:
-                    choices.append(f" {_key_label(k.key)} ", style="reverse")
-                    choices.append(f"  {k.label}\n")
-                yield Static(choices, id="menu-choices", classes="label")
             if self.side is not None:
                 yield Static(id="menu-side", classes="panel")
-        yield KeyBar([("", "Press one of the keys above")], id="menu-keys")
+        yield key_bar(_bar(self.keys), id="menu-keys")
 
     def on_mount(self) -> None:
         if self.side is not None:
@@ -231,12 +257,8 @@ class MenuScreen(Screen):
             panel.border_title = self.side_title
             panel.update(self.side())
 
-    def on_key(self, event: events.Key) -> None:
-        for k in self.keys:
-            if event.key == k.key:
-                event.stop()
-                self.post_message(JourneyRequest(k.request, dict(k.data)))
-                return
+    def action_press_key(self, index: int) -> None:
+        self.post_message(self.keys[index].message())
 
 
 class JourneyDrawerScreen(DrawerScreen):

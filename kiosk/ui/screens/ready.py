@@ -27,7 +27,7 @@ class ReadyScreen(Screen):
         Binding("o", "shift", "Shift"),
         Binding("v", "supervisor", "Supervisor"),
         Binding("l", "sign_out", "Sign out", show=False),  # with sign-in on (kiosk.ui.auth)
-        # The other back ends enabled in settings (kiosk.ui.journeys): a chooser, or straight in.
+        # The other back ends enabled in settings (kiosk.ui.flows): a chooser, or straight in.
         Binding("b", "choose_backend", "Back ends", show=False),
         Binding("g", "backend('pospointe')", "Gift card", show=False),
         Binding("k", "backend('sdkfinance')", "SDK.finance wallet", show=False),
