@@ -175,6 +175,15 @@ class RapydClient(HttpClientBase):
         """
         self._call("echo", "GET", "/v1/pos/echo")
 
+    def health(self) -> None:
+        """Whether the host answers and takes this terminal's signature: the echo, which opens
+        no session (the same check as every back end's `health`)."""
+        self.echo()
+
+    def verify_credentials(self) -> None:
+        """The echo is signed, so it also tells whether the keys and the POS id are accepted."""
+        self.echo()
+
     def open_session(self, phone: str, otp: str, *, idempotency: str) -> WalletSession:
         phone = (phone or "").strip()
         otp = re.sub(r"\s", "", otp or "")

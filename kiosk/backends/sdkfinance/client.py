@@ -201,6 +201,36 @@ class SdkFinanceClient(HttpClientBase):
     def __repr__(self) -> str:
         return f"SdkFinanceClient(base_url={self._display_url!r})"
 
+    # -- is it there? ---------------------------------------------------------------------------
+
+    def health(self) -> None:
+        """Whether the platform answers, without signing anyone in (a sign-in every 15 s would
+        fill the platform with tokens). It asks for the account list without a token, which the
+        platform documents answering with HTTP 401; any answer of the platform's is healthy.
+        HostUnreachable when nothing usable comes back; BusinessError when something that is
+        not the platform answers (a wrong sdkfinance.base_url)."""
+        response = self._exchange("health", "GET", "coins", "GET /coins (no token)")
+        status = response.status_code
+        if status == 401 or 200 <= status < 300:
+            return
+        if status >= 500:
+            raise self._failed("health", status, f"HTTP_{status}")
+        if status in (408, 429):
+            raise self._busy("health", status, f"HTTP_{status}")
+        raise BusinessError(
+            f"The wallet host {self._host} did not answer as SDK.finance does (HTTP {status} where a "
+            "request without a token gets 401): check the sdkfinance.base_url setting.",
+            host_code=f"HTTP_{status}",
+        )
+
+    def verify_credentials(self) -> SignedIn:
+        """Sign the cash point in: AuthenticationFailed when its login is refused or is not a
+        cash point's. Moves no money, but leaves a token at the platform: for `kiosk doctor`,
+        not for a check that runs every few seconds (that is `health`)."""
+        result = self.sign_in_cash_point()
+        assert isinstance(result, SignedIn)  # a cash point with two-factor sign-in is refused above
+        return result
+
     # -- signing in -----------------------------------------------------------------------------
 
     def sign_in_cash_point(self, login: str | None = None, password: str | SecretStr | None = None) -> SignedIn:
