@@ -178,6 +178,22 @@ class HttpClientBase:
             host_code=host_code,
         )
 
+    def _answered_without_token(self, response: httpx.Response, setting: str) -> None:
+        """The health check of an API that refuses a request without a token with HTTP 401 before
+        reading it: that 401 (or a 2xx, or 403) is the API answering. A 5xx or a busy host is
+        HostUnreachable; anything else means something else answers at that address."""
+        status = response.status_code
+        if status in (401, 403) or 200 <= status < 300:
+            return
+        if status >= 500:
+            raise self._failed("health", status, f"HTTP_{status}")
+        if status in (408, 429):
+            raise self._busy("health", status, f"HTTP_{status}")
+        raise BusinessError(
+            f"{_capital(self.host_words)} at {self._host} did not answer as the API does (HTTP {status} where a "
+            f"request without a token gets 401): check the {setting} setting.", host_code=f"HTTP_{status}",
+        )
+
     def _validated(self, call: str, model: type[_M], value: Any, what_came: str) -> _M:
         """`value` read as `model`, or the call's "answer could not be read" error."""
         try:

@@ -65,7 +65,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
-from kiosk.backends.base import AuthenticationFailed, BackendError, BusinessError, HostUnreachable
+from kiosk.backends.base import AuthenticationFailed, BackendError, HostUnreachable
 from kiosk.backends.flexiti.errors import WHAT, CustomerNotFound, WrongVerificationCode, no_answer, refusal
 from kiosk.backends.flexiti.models import (
     CURRENCY,
@@ -190,17 +190,7 @@ class FlexitiClient(HttpClientBase):
         (a wrong flexiti.base_url)."""
         response = self._exchange("health", "GET", f"client-id/{self._client_id}/customers/lookup", "flexiti health",
                                   headers={"x-reference-id": uuid.uuid4().hex})
-        status = response.status_code
-        if status in (401, 403) or 200 <= status < 300:
-            return
-        if status >= 500:
-            raise self._failed("health", status, f"HTTP_{status}")
-        if status in (408, 429):
-            raise self._busy("health", status, f"HTTP_{status}")
-        raise BusinessError(
-            f"{self._host} did not answer as the Flexiti POS API does (HTTP {status} where a request "
-            "without a token gets 401): check the flexiti.base_url setting.", host_code=f"HTTP_{status}",
-        )
+        self._answered_without_token(response, "flexiti.base_url")
 
     def verify_credentials(self) -> None:
         """Fetch an access token (or reuse the live one): AuthenticationFailed when Flexiti refuses

@@ -210,18 +210,7 @@ class SdkFinanceClient(HttpClientBase):
         HostUnreachable when nothing usable comes back; BusinessError when something that is
         not the platform answers (a wrong sdkfinance.base_url)."""
         response = self._exchange("health", "GET", "coins", "GET /coins (no token)")
-        status = response.status_code
-        if status == 401 or 200 <= status < 300:
-            return
-        if status >= 500:
-            raise self._failed("health", status, f"HTTP_{status}")
-        if status in (408, 429):
-            raise self._busy("health", status, f"HTTP_{status}")
-        raise BusinessError(
-            f"The wallet host {self._host} did not answer as SDK.finance does (HTTP {status} where a "
-            "request without a token gets 401): check the sdkfinance.base_url setting.",
-            host_code=f"HTTP_{status}",
-        )
+        self._answered_without_token(response, "sdkfinance.base_url")
 
     def verify_credentials(self) -> SignedIn:
         """Sign the cash point in: AuthenticationFailed when its login is refused or is not a
