@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
-
 from kiosk.doctor.access import SERVICE_USER, _owner
 from kiosk.doctor.report import FAIL, OK, WARN, Report
 
@@ -119,6 +117,8 @@ def _check_credentials(report: Report, settings: Any, credstore: Path, section: 
                 report.line(FAIL, check, f"{file} is empty", f"write {section}.{key} into it")
                 all_ok = False
                 continue
+            from pydantic import SecretStr  # here: most runs read no credential file
+
             setattr(settings, section, getattr(settings, section).model_copy(update={key: SecretStr(secret)}))
             report.line(OK, check, f"in {file} (as the service gets it; not shown)")
             continue
