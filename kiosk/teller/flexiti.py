@@ -105,7 +105,7 @@ class FlexitiDesk:
 
     def health(self) -> str:
         try:
-            self.client._bearer()  # a token from Flexiti: the credentials and the host both work
+            self.client.health()  # fetches no token: see FlexitiClient.health
             return ""
         except BackendError as exc:
             return flexiti_error(exc).message

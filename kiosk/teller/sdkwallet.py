@@ -106,7 +106,7 @@ class SdkWalletDesk:
 
     def health(self) -> str:
         try:
-            self.client.sign_in_cash_point()
+            self.client.health()  # never signs in: see SdkFinanceClient.health
             return ""
         except BackendError as exc:
             return wallet_error(exc).message

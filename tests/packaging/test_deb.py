@@ -88,7 +88,9 @@ def test_files_are_where_the_unit_and_the_guide_say(deb):
         "etc/kiosk/kiosk.toml",
         "usr/share/doc/cashpoint-kiosk/operations.md",
         f"{VENV}/lib/python{PYVER}/site-packages/kiosk/cli.py",
-        f"{VENV}/lib/python{PYVER}/site-packages/kiosk/doctor.py",
+        f"{VENV}/lib/python{PYVER}/site-packages/kiosk/doctor/__init__.py",  # sub-packages ship too
+        f"{VENV}/lib/python{PYVER}/site-packages/kiosk/doctor/backends/pospointe.py",
+        f"{VENV}/lib/python{PYVER}/site-packages/kiosk/backends/rapyd/client.py",
         f"{VENV}/lib/python{PYVER}/site-packages/drivers/escpos.py",
     ):
         assert path in members, f"{path} is not in the package"

@@ -60,50 +60,72 @@ block so no traceback carries the original.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import httpx
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from kiosk.backends.base import (
     AuthenticationFailed,
     BackendError,
     BusinessError,
-    HostUnreachable,
     InsufficientFunds,
     OtpRejected,
-    OutcomeUnknown,
     SessionRejected,
 )
-from kiosk.backends.http import HttpClientBase, refuse_non_ascii
+from kiosk.backends.http import HttpClientBase, check_timeouts, checked_url, new_http, quiet_library_loggers, refuse_non_ascii
+from kiosk.backends.sdkfinance.errors import (
+    AlreadySettled,
+    AmountOutsideLimits,
+    CustomerSignInExpired,
+    RequestAlreadySettled,
+    RequestNotFound,
+    SignInRejected,
+    TokenRefused,
+    no_answer,
+)
+from kiosk.backends.sdkfinance.models import (
+    SERIAL,
+    Coin,
+    Flow,
+    OtpRequired,
+    Quote,
+    SignedIn,
+    Status,
+    TransferRequest,
+    WireCoin,
+    WireError,
+    WireQuote,
+    WireRequest,
+    WireSignIn,
+    commission_value,
+    currency_of,
+    mask_login,
+    parse_expiry,
+    unwrap,
+    wire_error,
+)
+from kiosk.backends.wire import REDACTED, exact_json, loose_text, parse_json, printable, safe_code
 from kiosk.digits import is_digits
-from kiosk.money import Money, MoneyError, check_currency, parse_host_amount
+from kiosk.money import Money, MoneyError, parse_host_amount
 
 log = logging.getLogger("kiosk.backends.sdkfinance")
 
 # httpx logs each request's URL at INFO; no secret travels in these URLs, but keep the library
 # quiet so the kiosk's log holds our own lines (same policy as the Rapyd client).
-for _name in ("httpx", "httpcore"):
-    logging.getLogger(_name).setLevel(max(logging.getLogger(_name).level, logging.WARNING))
+quiet_library_loggers()
 
-Call = Literal["sign_in", "confirm", "coins", "calculate", "create", "accept", "decline", "view"]
-Flow = Literal["topup", "withdrawal"]
+Call = Literal["sign_in", "confirm", "coins", "calculate", "create", "accept", "decline", "view", "health"]
 Who = Literal["customer", "cash_point"]
-Status = Literal["PENDING", "ACCEPTED", "DECLINED"]
 
-_MOVES_MONEY: frozenset[str] = frozenset({"create", "accept", "decline"})
 _PATHS: dict[Flow, str] = {"topup": "/bank-top-ups", "withdrawal": "/bank-withdrawals"}
 _FLOW_WORD: dict[Flow, str] = {"topup": "top-up", "withdrawal": "withdrawal"}
-_WHAT: dict[str, str] = {
+WHAT: dict[str, str] = {
     "sign_in": "sign-in",
     "confirm": "one-time code confirmation",
     "coins": "wallet account list",
@@ -112,267 +134,10 @@ _WHAT: dict[str, str] = {
     "accept": "acceptance",
     "decline": "decline",
     "view": "request look-up",
+    "health": "health check",
 }
 _REFRESH_MARGIN = 30.0  # renew a token this long before the platform's expiresAt
 _REFERENCE = re.compile(r"^[\x21-\x7e]{1,255}$")
-_SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-REDACTED = "******"
-
-
-# ---------------------------------------------------------------------------------------------
-# Error kinds specific to this back end (all subclasses of kiosk.backends.base kinds)
-
-
-class SignInRejected(BusinessError):
-    """The customer's login or password is wrong (the platform does not say which)."""
-
-    code = "SIGN_IN_REJECTED"
-
-
-class CustomerSignInExpired(SessionRejected):
-    """The customer's access ended and needs a new sign-in with a new one-time code."""
-
-    code = "CUSTOMER_SIGN_IN_EXPIRED"
-
-
-class RequestNotFound(BusinessError):
-    code = "REQUEST_NOT_FOUND"
-
-
-class RequestAlreadySettled(BusinessError):
-    """The request was already accepted or declined, the other way than asked: `.status`."""
-
-    code = "REQUEST_ALREADY_SETTLED"
-
-    def __init__(self, message: str, *, status: str, host_code: str = "") -> None:
-        super().__init__(message, host_code=host_code)
-        self.status = status
-
-
-class AmountOutsideLimits(BusinessError):
-    code = "AMOUNT_OUTSIDE_LIMITS"
-
-
-# ---------------------------------------------------------------------------------------------
-# What the kiosk gets back
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    """A successful sign-in. `token` is the access token (a SecretStr: it never prints)."""
-
-    role: str  # "individual" (a customer) or "merchant" (a cash point), lower case
-    user_id: str
-    user_name: str
-    organization_id: str
-    organization_name: str
-    expires_at: float | None  # Unix seconds, when the platform said
-    token: SecretStr = field(repr=False)
-
-
-@dataclass(frozen=True)
-class OtpRequired:
-    """The platform sent the customer a one-time code: call `confirm_otp(login, code)`."""
-
-    login_hint: str  # the login, masked, for the cashier's screen
-
-
-@dataclass(frozen=True)
-class Coin:
-    """One of the customer's wallet accounts ("coins")."""
-
-    serial: str
-    name: str
-    currency: str
-    amount: Money  # the balance
-    available: Money  # what can be withdrawn now (balance minus holds)
-    held: Money  # held by pending withdrawal requests
-    active: bool = True
-    main: bool = False
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A commission calculation: `amount` reaches the wallet (top-up) or the customer's hand
-    (withdrawal); `total` = amount + commission is the cash taken (top-up) or the sum that
-    leaves the wallet (withdrawal)."""
-
-    coin_serial: str
-    amount: Money
-    commission: Money
-    total: Money
-
-
-@dataclass(frozen=True)
-class TransferRequest:
-    """A top-up or withdrawal request as the platform reported it."""
-
-    request_id: int
-    flow: Flow
-    status: Status
-    coin_serial: str = ""
-    amount: Money | None = None
-    commission: Money | None = None
-    total: Money | None = None
-    reference: str | None = None
-    #: True when an accept / decline was answered "already accepted / declined" (a repeat).
-    already_settled: bool = False
-
-
-# ---------------------------------------------------------------------------------------------
-# Wire models: tolerant of the documented variants, strict about what matters
-
-
-def _loose_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not text")
-    if isinstance(value, (str, int, Decimal)):
-        return str(value).strip()
-    raise ValueError("not text")
-
-
-def _serial(value: object) -> str:
-    """A coin reference: a serial string, or an object holding one ({"serial": ...})."""
-    if isinstance(value, Mapping):
-        value = value.get("serial") or value.get("coinSerial")
-    text = _loose_text(value)
-    if not _SERIAL.match(text):
-        raise ValueError("not a coin serial")
-    return text
-
-
-LooseText = Annotated[str, BeforeValidator(_loose_text)]
-Serial = Annotated[str, BeforeValidator(_serial)]
-
-
-class _Model(BaseModel):
-    # Built on first use: a command validates a few of these answers, never all (start-up time).
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
-
-
-class _WireToken(_Model):
-    token: LooseText
-    expires_at: Any = Field(None, validation_alias=AliasChoices("expiresAt", "expires_at", "expires"))
-
-
-class _WireMember(_Model):
-    token: _WireToken
-    user: dict[str, Any] = {}
-    organization: dict[str, Any] = {}
-    role: LooseText = ""
-
-
-class _WireSignIn(_Model):
-    action: LooseText = ""
-    members: list[_WireMember] = []
-
-
-class _WireCoin(_Model):
-    serial: Serial = Field(validation_alias=AliasChoices("serial", "coinSerial", "coin"))
-    name: LooseText = ""
-    amount: Any
-    available: Any = Field(None, validation_alias=AliasChoices("availableAmount", "available"))
-    held: Any = Field(None, validation_alias=AliasChoices("heldAmount", "held"))
-    issuer: Any = None
-    currency: Any = None
-    active: bool = True
-    main: bool = False
-
-
-class _WireQuote(_Model):
-    coin: Serial | None = Field(None, validation_alias=AliasChoices("coinSerial", "coin"))
-    amount: Any = None
-    commission: Any
-    total: Any = Field(None, validation_alias=AliasChoices("totalAmount", "total", "transactionAmount"))
-    currency: Any = None
-
-
-class _WireRequest(_Model):
-    request_id: int = Field(validation_alias=AliasChoices("requestIdentifier", "requestId", "id"))
-    status: LooseText = ""
-    coin: Serial | None = Field(None, validation_alias=AliasChoices("coinSerial", "coin"))
-    amount: Any = None
-    commission: Any = None
-    total: Any = Field(None, validation_alias=AliasChoices("totalAmount", "total"))
-    currency: Any = None
-    description: str | None = None
-
-
-class _WireError(_Model):
-    code: LooseText = Field("", validation_alias=AliasChoices("code", "errorCode", "error"))
-    message: LooseText = Field("", validation_alias=AliasChoices("message", "errorMessage", "description"))
-    field_errors: list[dict[str, Any]] = Field(
-        [], validation_alias=AliasChoices("fieldErrors", "field_errors", "errors")
-    )
-    status: LooseText = ""
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _parse_json(content: bytes) -> Any:
-    """The body as JSON with every fraction a Decimal; None when it is not JSON."""
-    try:
-        return json.loads(content.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-
-
-def _currency_of(*candidates: Any) -> str | None:
-    """The first ISO 4217 code among the places a version puts it: "EUR", {"code": "EUR"}, ..."""
-    for value in candidates:
-        if isinstance(value, Mapping):
-            value = value.get("code") or value.get("currency") or value.get("sn")
-            if isinstance(value, Mapping):
-                value = value.get("code")
-        if isinstance(value, str) and value.strip():
-            try:
-                return check_currency(value)
-            except MoneyError:
-                continue
-    return None
-
-
-def _commission_value(value: Any) -> Any:
-    """A commission is a number, or an object holding one under "amount" / "value"."""
-    if isinstance(value, Mapping):
-        return value.get("amount", value.get("value"))
-    return value
-
-
-def parse_expiry(value: Any) -> float | None:
-    """expiresAt as Unix seconds: an ISO 8601 text, or a number of seconds / milliseconds."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, Decimal, float)):
-        number = float(value)
-        return number / 1000 if number > 1e11 else number
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00")
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        if moment.tzinfo is None:  # no zone given: the platform writes UTC
-            moment = moment.replace(tzinfo=UTC)
-        return moment.timestamp()
-    return None
-
-
-def mask_login(login: str) -> str:
-    """A login for screens and logs: an e-mail as a***@domain, a phone as its last 4 digits."""
-    login = (login or "").strip()
-    if "@" in login:
-        local, _, domain = login.partition("@")
-        return f"{local[:1]}***@{domain}"
-    digits = re.sub(r"\D", "", login)
-    if len(digits) >= 4:
-        return f"***{digits[-4:]}"
-    return "***"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,10 +159,14 @@ class _Identity:
     def __repr__(self) -> str:
         return f"_Identity(login={mask_login(self.login)!r}, signed_in={self.token is not None})"
 
+
 class SdkFinanceClient(HttpClientBase):
     """The SDK.finance cloud-wallet API over a synchronous httpx client."""
 
     name = "sdkfinance"
+    host_words = "the wallet host"
+    what = WHAT
+    _log = log
 
     def __init__(
         self,
@@ -414,37 +183,42 @@ class SdkFinanceClient(HttpClientBase):
         """`base_url` includes the API path, e.g. "https://host/api/v1" (the simulator's
         BASE_PATH). `coin_field` names the coin in requests: "coinSerial" (newer versions) or
         "coin" (older); answers are read in either form."""
-        url = httpx.URL(base_url)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("the SDK.finance base URL must be an http(s) URL with a host")
-        if url.userinfo or url.query or url.fragment:
-            raise ValueError("the SDK.finance base URL must not carry a user, password, query or fragment")
-        if url.scheme == "http" and url.host not in _LOOPBACK:
-            log.warning("SDK.finance base URL %s is not HTTPS: passwords and tokens travel unencrypted", url.host)
-        if timeout <= 0 or connect_timeout <= 0:
-            raise ValueError("timeouts must be positive")
+        url = checked_url(base_url, "SDK.finance", log, "passwords and tokens travel unencrypted")
+        check_timeouts(timeout, connect_timeout)
         if coin_field not in ("coinSerial", "coin"):
             raise ValueError("coin_field is 'coinSerial' or 'coin'")
         self._timeout = timeout
         self._clock = clock
         self._coin_field = coin_field
         self._display_url = str(url).rstrip("/")
-        self._host = url.host
         self._cash_point: _Identity | None = None
         self._customer: _Identity | None = None
         self._pending_otp_login: str | None = None
         if cash_point_login or cash_point_password:
             self._cash_point = _identity(cash_point_login or "", cash_point_password)
-        self._http = httpx.Client(
-            base_url=self._display_url + "/",
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            transport=transport,
-            follow_redirects=False,  # a redirected POST is not an answer
-            headers={"User-Agent": "cashpoint-kiosk", "Accept": "application/json"},
-        )
+        self._http = new_http(self._display_url + "/", timeout, connect_timeout, transport)
 
     def __repr__(self) -> str:
         return f"SdkFinanceClient(base_url={self._display_url!r})"
+
+    # -- is it there? ---------------------------------------------------------------------------
+
+    def health(self) -> None:
+        """Whether the platform answers, without signing anyone in (a sign-in every 15 s would
+        fill the platform with tokens). It asks for the account list without a token, which the
+        platform documents answering with HTTP 401; any answer of the platform's is healthy.
+        HostUnreachable when nothing usable comes back; BusinessError when something that is
+        not the platform answers (a wrong sdkfinance.base_url)."""
+        response = self._exchange("health", "GET", "coins", "GET /coins (no token)")
+        self._answered_without_token(response, "sdkfinance.base_url")
+
+    def verify_credentials(self) -> SignedIn:
+        """Sign the cash point in: AuthenticationFailed when its login is refused or is not a
+        cash point's. Moves no money, but leaves a token at the platform: for `kiosk doctor`,
+        not for a check that runs every few seconds (that is `health`)."""
+        result = self.sign_in_cash_point()
+        assert isinstance(result, SignedIn)  # a cash point with two-factor sign-in is refused above
+        return result
 
     # -- signing in -----------------------------------------------------------------------------
 
@@ -498,7 +272,7 @@ class SdkFinanceClient(HttpClientBase):
 
     def coins(self) -> list[Coin]:
         document = self._authorized("customer", "coins", "GET", "coins")
-        items = _unwrap(document, "coins", "records", "content")
+        items = unwrap(document, "coins", "records", "content")
         if items is None:
             raise self._garbled("coins", "no coin list")
         coins: list[Coin] = []
@@ -565,15 +339,15 @@ class SdkFinanceClient(HttpClientBase):
             {self._coin_field: serial, "amount": amount.amount},
         )
         try:
-            wire = _WireQuote.model_validate(document)
+            wire = WireQuote.model_validate(document)
         except ValidationError:
             wire = None
         if wire is None:
             raise self._garbled("calculate", "no commission in the answer")
-        currency = _currency_of(wire.currency) or amount.currency
+        currency = currency_of(wire.currency) or amount.currency
         if currency != amount.currency:
             raise self._garbled("calculate", "the commission is in another currency")
-        commission = _host_money(_commission_value(wire.commission), currency)
+        commission = _host_money(commission_value(wire.commission), currency)
         quoted = amount if wire.amount is None else _host_money(wire.amount, currency)
         if commission is None or quoted is None:
             raise self._garbled("calculate", "an amount is not a number")
@@ -597,7 +371,7 @@ class SdkFinanceClient(HttpClientBase):
             "customer", "create", "POST", f"{_PATHS[flow].lstrip('/')}/{'with-bank' if flow == 'withdrawal' else 'create-request'}", payload
         )
         try:
-            wire = _WireRequest.model_validate(document)
+            wire = WireRequest.model_validate(document)
         except ValidationError:
             wire = None
         if wire is None or wire.request_id <= 0:
@@ -611,7 +385,7 @@ class SdkFinanceClient(HttpClientBase):
             document = self._authorized(
                 "cash_point", action, "POST", f"{_PATHS[flow].lstrip('/')}/{number}/{action}", None
             )
-        except _AlreadySettled as settled:
+        except AlreadySettled as settled:
             if settled.status == wanted:
                 return TransferRequest(number, flow, wanted, already_settled=True)
             raise RequestAlreadySettled(
@@ -649,22 +423,22 @@ class SdkFinanceClient(HttpClientBase):
             "cash_point", "view", "POST", f"{_PATHS[flow].lstrip('/')}/view",
             {"filter": flt, "pageNumber": 0, "pageSize": 100},
         )
-        items = _unwrap(document, "records", "content")
+        items = unwrap(document, "records", "content")
         if items is None:
             raise self._garbled("view", "no record list")
         return [self._request(flow, item, "view") for item in items]
 
     def _request(self, flow: Flow, item: Any, call: Call) -> TransferRequest:
         try:
-            wire = _WireRequest.model_validate(item)
+            wire = WireRequest.model_validate(item)
         except ValidationError:
             wire = None
         status = wire.status.upper() if wire is not None else ""
         if wire is None or status not in ("PENDING", "ACCEPTED", "DECLINED"):
             raise self._garbled(call, "a request record is malformed")
-        currency = _currency_of(wire.currency)
+        currency = currency_of(wire.currency)
         money: list[Money | None] = []
-        for value in (wire.amount, _commission_value(wire.commission), wire.total):
+        for value in (wire.amount, commission_value(wire.commission), wire.total):
             parsed = None if value is None or currency is None else _host_money(value, currency)
             if value is not None and currency is not None and parsed is None:
                 raise self._garbled(call, "a request amount is not a number")
@@ -675,13 +449,13 @@ class SdkFinanceClient(HttpClientBase):
 
     def _coin(self, item: Any) -> Coin | None:
         try:
-            wire = _WireCoin.model_validate(item)
+            wire = WireCoin.model_validate(item)
         except ValidationError:
             wire = None
         if wire is None:
             raise self._garbled("coins", "a coin is malformed")
         issuer = wire.issuer if isinstance(wire.issuer, Mapping) else {}
-        currency = _currency_of(wire.currency, issuer.get("currency"), issuer.get("sn"), issuer.get("code"))
+        currency = currency_of(wire.currency, issuer.get("currency"), issuer.get("sn"), issuer.get("code"))
         if currency is None:
             log.warning("SDK.finance coin ...%s dropped: no currency the kiosk handles", wire.serial[-4:])
             return None
@@ -692,7 +466,7 @@ class SdkFinanceClient(HttpClientBase):
         available = amount - held if wire.available is None else _host_money(wire.available, currency)
         if available is None:
             raise self._garbled("coins", "a coin balance is not a number")
-        name = _printable(wire.name, 64) or currency
+        name = printable(wire.name, 64) or currency
         return Coin(wire.serial, name, currency, amount, available, held, wire.active, wire.main)
 
     # -- sign-in plumbing -------------------------------------------------------------------------
@@ -704,7 +478,7 @@ class SdkFinanceClient(HttpClientBase):
             token=None, who=who, hide=(identity.login, identity.password.get_secret_value()),
         )
         try:
-            action = _WireSignIn.model_validate(document).action.upper() if isinstance(document, dict) else ""
+            action = WireSignIn.model_validate(document).action.upper() if isinstance(document, dict) else ""
         except ValidationError:
             action = ""
         if action == "OTP_SENT":
@@ -730,7 +504,7 @@ class SdkFinanceClient(HttpClientBase):
 
     def _signed_in(self, call: Call, document: Any, *, expect: str) -> SignedIn | None:
         try:
-            wire = _WireSignIn.model_validate(document)
+            wire = WireSignIn.model_validate(document)
         except ValidationError:
             return None
         if not wire.members:
@@ -742,9 +516,9 @@ class SdkFinanceClient(HttpClientBase):
         return SignedIn(
             role=member.role.lower(),
             user_id=_loose(user.get("id")),
-            user_name=_printable(_loose(user.get("name")), 80),
+            user_name=printable(_loose(user.get("name")), 80),
             organization_id=_loose(org.get("id")),
-            organization_name=_printable(_loose(org.get("name")), 80),
+            organization_name=printable(_loose(org.get("name")), 80),
             expires_at=parse_expiry(member.token.expires_at),
             token=SecretStr(member.token.token),
         )
@@ -797,12 +571,12 @@ class SdkFinanceClient(HttpClientBase):
         hide = (identity.login, identity.password.get_secret_value())
         try:
             return self._send_json(call, method, path, payload, token=identity.token, who=who, hide=hide)
-        except _TokenRefused:
+        except TokenRefused:
             pass
         self._reauthenticate(who, identity)
         try:
             return self._send_json(call, method, path, payload, token=identity.token, who=who, hide=hide)
-        except _TokenRefused as refused:
+        except TokenRefused as refused:
             failure = AuthenticationFailed(
                 f"The wallet host refused the {'cash point' if who == 'cash_point' else 'customer'}'s "
                 f"access even after signing in again ({refused.host_code or 'HTTP 401'}).",
@@ -827,63 +601,40 @@ class SdkFinanceClient(HttpClientBase):
         if token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         refuse_non_ascii(path)
-        body = _compact_json(payload) if payload is not None else None
-        started = time.monotonic()
-        failure: BackendError | None = None
-        response: httpx.Response | None = None
-        try:
-            response = self._http.request(method, path, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            failure = self._transport_failure(call, exc)
-            outcome = type(exc).__name__
-        else:
-            outcome = str(response.status_code)
-        log.debug("%s /%s -> %s in %.0f ms", method, path, outcome, (time.monotonic() - started) * 1000)
-        if failure is not None:
-            raise failure  # outside the except block: the httpx exception is not its context
-        assert response is not None
+        body = exact_json(payload) if payload is not None else None
+        response = self._exchange(call, method, path, f"{method} /{path}", content=body, headers=headers)
         return self._interpret(call, who, response, token is not None, hide)
 
-    def _transport_failure(self, call: Call, exc: httpx.HTTPError) -> BackendError:
-        what, kind = _WHAT[call], type(exc).__name__
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
-                            httpx.ProxyError, httpx.UnsupportedProtocol)):
-            return HostUnreachable(f"Could not reach the wallet host {self._host} ({kind}); the {what} was not sent.")
-        if isinstance(exc, httpx.TimeoutException):
-            return _unknown(call, f"No answer from the wallet host within {self._timeout:g} s to the {what} ({kind}).")
-        return _unknown(call, f"The connection to the wallet host broke during the {what} ({kind}).")
+    def _no_answer(self, call: str, message: str, *, host_code: str = "") -> BackendError:
+        return no_answer(call, message, host_code=host_code)
 
     def _interpret(self, call: Call, who: Who, response: httpx.Response, with_token: bool,
                    hide: tuple[str, ...]) -> Any:
         status = response.status_code
-        document = _parse_json(response.content)
+        document = parse_json(response.content)
         if 200 <= status < 300:
             if document is None and call in ("accept", "decline") and not response.content.strip():
                 return {}  # an empty 2xx to an accept / decline: done, nothing more to say
             if document is None:
                 raise self._garbled(call, f"HTTP {status} with a body that is not JSON")
             return document
-        error = _error(document)
-        code = _safe_code(error.code) if error else ""
+        error = wire_error(document)
+        code = safe_code(error.code).upper() if error else ""
         host_code = code or f"HTTP_{status}"
         if status >= 500:
-            raise _unknown(call, f"The wallet host failed (HTTP {status}) during the {_WHAT[call]}.",
-                           host_code=host_code)
+            raise self._failed(call, status, host_code)
         if status in (408, 429):
-            raise HostUnreachable(
-                f"The wallet host is busy (HTTP {status}) and did not take the {_WHAT[call]}; try again in a moment.",
-                host_code=host_code,
-            )
+            raise self._busy(call, status, host_code)
         if status == 401 and with_token:
-            raise _TokenRefused(host_code)
+            raise TokenRefused(host_code)
         if status == 409 and code.startswith("REQUEST_ALREADY_"):
             settled = (error.status if error else "") or code.removeprefix("REQUEST_ALREADY_")
-            raise _AlreadySettled(settled.upper(), host_code)
+            raise AlreadySettled(settled.upper(), host_code)
         if 400 <= status < 500:
             raise self._refusal(call, who, status, code, error, hide)
         raise self._garbled(call, f"an unexpected HTTP {status}", host_code)
 
-    def _refusal(self, call: Call, who: Who, status: int, code: str, error: _WireError | None,
+    def _refusal(self, call: Call, who: Who, status: int, code: str, error: WireError | None,
                  hide: tuple[str, ...]) -> BackendError:
         host_code = code or f"HTTP_{status}"
         reason = self._reason(error, hide)
@@ -932,23 +683,23 @@ class SdkFinanceClient(HttpClientBase):
         if code == "COIN_INACTIVE":
             return BusinessError("That wallet account is blocked: choose another one.", host_code=host_code)
         if code == "VALIDATION_ERROR" and error is not None and error.field_errors:
-            fields = "; ".join(self._field_error(f, hide) for f in error.field_errors[:4])
-            return BusinessError(f"The wallet host refused the {_WHAT[call]}: {fields}.", host_code=host_code)
+            fields = "; ".join(self._fieldwire_error(f, hide) for f in error.field_errors[:4])
+            return BusinessError(f"The wallet host refused the {WHAT[call]}: {fields}.", host_code=host_code)
         suffix = f" ({code})" if code and code not in reason else ""
         shown = reason or f"HTTP {status}, no reason given"
-        return BusinessError(f"The wallet host declined the {_WHAT[call]}: {shown}{suffix}.", host_code=host_code)
+        return BusinessError(f"The wallet host declined the {WHAT[call]}: {shown}{suffix}.", host_code=host_code)
 
-    def _field_error(self, item: Mapping[str, Any], hide: tuple[str, ...]) -> str:
+    def _fieldwire_error(self, item: Mapping[str, Any], hide: tuple[str, ...]) -> str:
         name = self._safe_text(_loose(item.get("field")), hide)[:40]
         message = self._safe_text(_loose(item.get("message") or item.get("code")), hide)[:80]
         return f"{name}: {message}" if name else message
 
-    def _reason(self, error: _WireError | None, hide: tuple[str, ...]) -> str:
+    def _reason(self, error: WireError | None, hide: tuple[str, ...]) -> str:
         return self._safe_text(error.message, hide) if error is not None else ""
 
     def _safe_text(self, text: str, hide: tuple[str, ...]) -> str:
         """Host text fit for a cashier's screen and a log: one line, short, no secrets."""
-        text = _printable(text)
+        text = printable(text)
         secrets = [*hide]
         for identity in (self._cash_point, self._customer):
             if identity is not None:
@@ -960,27 +711,6 @@ class SdkFinanceClient(HttpClientBase):
         text = re.sub(r"\+?\d(?:[\s-]?\d){8,}", REDACTED, text)  # phone numbers echoed back
         return text[:200].rstrip(" .")
 
-    def _garbled(self, call: Call, what_came: str, host_code: str = "") -> BackendError:
-        return _unknown(call, f"The wallet host's answer to the {_WHAT[call]} could not be read ({what_came}).",
-                        host_code=host_code)
-
-
-class _TokenRefused(Exception):
-    """A 401 on a call made with a token: sign in again and repeat (internal)."""
-
-    def __init__(self, host_code: str) -> None:
-        super().__init__(host_code)
-        self.host_code = host_code
-
-
-class _AlreadySettled(Exception):
-    """A 409 REQUEST_ALREADY_* (internal): the caller decides whether that is its answer."""
-
-    def __init__(self, status: str, host_code: str) -> None:
-        super().__init__(status)
-        self.status = status
-        self.host_code = host_code
-
 
 def _host_money(value: Any, currency: str) -> Money | None:
     try:
@@ -989,32 +719,7 @@ def _host_money(value: Any, currency: str) -> Money | None:
         return None
 
 
-def _unknown(call: Call, message: str, *, host_code: str = "") -> BackendError:
-    """Sent, but no usable answer: only a money-moving call can have an unknown outcome."""
-    if call in _MOVES_MONEY:
-        return OutcomeUnknown(f"{message} It may have been applied.", host_code=host_code)
-    return HostUnreachable(f"{message} Nothing was changed; try again.", host_code=host_code)
 
-
-def _error(document: Any) -> _WireError | None:
-    if not isinstance(document, dict):
-        return None
-    try:
-        return _WireError.model_validate(document)
-    except ValidationError:
-        return None
-
-
-def _unwrap(document: Any, *keys: str) -> list[Any] | None:
-    """A list the platform wraps ({"coins": [...]}, {"records": [...]}) or sends bare."""
-    if isinstance(document, list):
-        return document
-    if isinstance(document, dict):
-        for key in keys:
-            value = document.get(key)
-            if isinstance(value, list):
-                return value
-    return None
 
 
 def _identity(login: str, password: str | SecretStr | None, *, customer: bool = False) -> _Identity:
@@ -1037,7 +742,7 @@ def _check_coin(coin: Coin | str, amount: Money) -> str:
         serial = coin.serial
     else:
         serial = (coin or "").strip()
-    if not _SERIAL.match(serial):
+    if not SERIAL.match(serial):
         raise ValueError("the coin serial is not a plain identifier")
     return serial
 
@@ -1048,42 +753,13 @@ def _check_request_id(request_id: int) -> int:
     return request_id
 
 
-def _compact_json(payload: dict[str, Any]) -> bytes:
-    """JSON text with Decimal amounts as exact JSON numbers (never through float)."""
-    numbers: dict[str, str] = {}
-
-    def mark(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            token = f"@@n{len(numbers)}@@"
-            numbers[token] = format(value, "f")
-            return token
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        return value
-
-    text = json.dumps(mark(payload), separators=(",", ":"), ensure_ascii=False)
-    for token, number in numbers.items():
-        text = text.replace(f'"{token}"', number, 1)
-    return text.encode()
-
 
 def _loose(value: Any) -> str:
     try:
-        return _loose_text(value)
+        return loose_text(value)
     except ValueError:
         return ""
 
 
 def _looks_like_login(text: str) -> bool:
     return "@" in text or bool(re.fullmatch(r"\+?[\d\s-]{7,}", text))
-
-
-def _printable(text: str, limit: int = 1000) -> str:
-    """Host text made fit for a screen, a receipt and a log: no escapes or control characters."""
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text or "")
-    text = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text)
-    return " ".join(text.split())[:limit]
-
-
-def _safe_code(code: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "", code or "")[:64].upper()
