@@ -44,7 +44,6 @@ from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.teller import journeys
 from kiosk.teller.journeys import JourneyVisit, finish, queue
-from kiosk.teller.retry import send_settling
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -125,7 +124,7 @@ class FlexitiDesk:
         flow = self.client.new_flow()
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked="", journey="flexiti", backend=self.backend_name)
         by = "licence" if licence_scan else "account"
-        with self.teller._lock:
+        with self.teller.lock:
             journal.record(visit.visit_id, "CUSTOMER_LOOKUP_SENT", by=by, last4=_last4(number) if number else "",
                            reference_id=flow.reference_id, summary={"kind": "flexiti", "cashier": cashier})
             try:
@@ -199,11 +198,11 @@ class FlexitiDesk:
         if format == "security_question" and not (answer or "").strip():
             raise TellerError("ANSWER_REQUIRED", "Type the customer's answer to the security question.")
         flow: Flow = visit.details["flow"]
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             teller.require_cashier()
             if format == "merchant_override":
-                approval = teller._approved(auth_actions.OVERRIDE, visit_id=visit.visit_id, supervisor=supervisor,
+                approval = teller.require_approval(auth_actions.OVERRIDE, visit_id=visit.visit_id, supervisor=supervisor,
                                             why="A merchant override needs a supervisor.")
                 if approval is not None:
                     supervisor = approval.supervisor
@@ -281,17 +280,17 @@ class FlexitiDesk:
         """The deposit or in-store payment, then the drawer. A wrong PIN leaves the visit open
         (a failed try: type the right one); other refusals end it."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             amount = self.check_amount(visit, kind, amount_text)
             pin = visit.details.get("pin")
             if not pin:
                 raise TellerError("NOT_VERIFIED", "The customer is not verified yet.", "Verify them first.")
             cashier = teller.require_cashier()
-            teller._ensure_ready_for_cash()
+            teller.ensure_ready_for_cash()
             # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on),
             # before anything is sealed or sent.
-            teller._within_limits(visit, amount)
+            teller.within_limits(visit, amount)
             journey, direction, title = KINDS[kind]
             account = self.account(visit)
             flow: Flow = visit.details["flow"]
@@ -312,14 +311,8 @@ class FlexitiDesk:
                 return self.client.transaction(kind, account.account_number, amount, pin, flow.request_id, key,  # type: ignore[arg-type]
                                                flow=flow)
 
-            def retrying(attempt: int, pause: float, error: BackendError) -> None:
-                journal.record(visit.visit_id, "HOST_RESENT", attempt=attempt, code=error.code)
-                if teller.on_retry is not None:
-                    teller.on_retry(attempt, pause, error)
-
-            teller._stop.clear()
             try:
-                result = send_settling(call, teller.retry, cancel=teller._stop, on_retry=retrying)
+                result = teller.send_settling(visit.visit_id, call)
             except WrongVerificationCode as exc:
                 journal.record(visit.visit_id, "PIN_REJECTED", code=exc.code)
                 visit.details["pin"] = None
@@ -344,15 +337,15 @@ class FlexitiDesk:
             visit.transaction_id = result.transaction_id
             if result.available_credit is not None:
                 visit.details["available_after"] = result.available_credit
-            teller._open_drawer(visit)
+            teller.open_drawer(visit)
             return visit
 
     def undo_payment(self, visit: JourneyVisit) -> JourneyVisit:
         """The drawer did not open and no cash was handed over for an in-store payment. Flexiti
         has no reversal call: the payment goes to a person (escalated), the visit stays suspect."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.CASH_PENDING)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.CASH_PENDING)
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             journal.record(visit.visit_id, "SUSPECT", reason="in-store payment applied, no cash handed over",
                            summary={"state": states.SUSPECT, "resolution": "cash not moved: Flexiti must cancel it"})
@@ -373,8 +366,8 @@ class FlexitiDesk:
         return visit
 
     def cancel(self, visit: JourneyVisit) -> JourneyVisit:
-        with self.teller._lock:
-            self.teller._expect(visit, Stage.SESSION_OPEN)
+        with self.teller.lock:
+            self.teller.expect_stage(visit, Stage.SESSION_OPEN)
             self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
             self.teller.journal.erase(visit.visit_id)
             visit.stage = Stage.CANCELLED
@@ -482,4 +475,4 @@ class FlexitiDesk:
             stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():
-            self.teller._print(visit, copy=True)
+            self.teller.print_visit_receipt(visit, copy=True)

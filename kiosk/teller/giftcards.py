@@ -172,7 +172,7 @@ class GiftCardDesk:
             visit_id=str(uuid.uuid4()), phone_masked=f"card ****{card.last4}",
             journey="giftcard", backend=self.backend_name,
         )
-        with self.teller._lock:
+        with self.teller.lock:
             journal.record(
                 visit.visit_id, "CARD_LOOKUP_SENT", last4=card.last4,
                 summary={"kind": "giftcard", "cashier": cashier, "account_id": f"****{card.last4}"},
@@ -195,7 +195,7 @@ class GiftCardDesk:
 
     def refresh(self, visit: JourneyVisit) -> JourneyVisit:
         """Read the balance and status again (a read: always safe)."""
-        self.teller._expect(visit, Stage.SESSION_OPEN)
+        self.teller.expect_stage(visit, Stage.SESSION_OPEN)
         try:
             found = self._card(visit).balance()
         except BackendError as exc:
@@ -253,14 +253,14 @@ class GiftCardDesk:
         raises TellerError when the host declined (FAILED), or the outcome could not be
         settled (UNRESOLVED: do not move cash)."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             amount = self.check_amount(visit, action, amount_text)
             cashier = teller.require_cashier()
-            teller._ensure_ready_for_cash()
+            teller.ensure_ready_for_cash()
             # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on),
             # checked before anything is sent (a redemption: on the amount asked for).
-            teller._within_limits(visit, amount)
+            teller.within_limits(visit, amount)
             journey, direction, title = ACTIONS[action]
             card = self._card(visit)
             try:
@@ -309,7 +309,7 @@ class GiftCardDesk:
             visit.amount, visit.transaction_id = cash, ref
             visit.details.update(balance=after, requested=amount, status="active")
             visit.account = Account("", f"Gift card ****{card.last4}", after)
-            teller._open_drawer(visit)
+            teller.open_drawer(visit)
             return visit
 
     def _settle_now(self, visit: JourneyVisit, card: CardVisit, before: Money, amount: Money, action: str):
@@ -350,12 +350,12 @@ class GiftCardDesk:
         (with sign-in on, auth.REVERSE); `by_rule` is the headless visit's own rule (the
         drawer did not open, nobody there)."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.CASH_PENDING)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.CASH_PENDING)
             if visit.journey != "giftcard_redeem":
                 raise TellerError("NOT_A_WITHDRAWAL", "Only a redemption can be put back on the card.")
             if not by_rule:
-                teller._approved(auth_actions.REVERSE, visit_id=visit.visit_id)
+                teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             try:
                 self._refund(visit.visit_id, self._card(visit), visit.amount)
@@ -410,8 +410,8 @@ class GiftCardDesk:
 
     def cancel(self, visit: JourneyVisit) -> JourneyVisit:
         """The cashier ends the visit before any money moved (a balance enquiry ends here)."""
-        with self.teller._lock:
-            self.teller._expect(visit, Stage.SESSION_OPEN)
+        with self.teller.lock:
+            self.teller.expect_stage(visit, Stage.SESSION_OPEN)
             self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
             self._end(visit, Stage.CANCELLED, None)
             return visit
@@ -426,11 +426,11 @@ class GiftCardDesk:
                               "Ask a supervisor to type their name.")
         if not reason:
             raise TellerError("REASON_REQUIRED", "Say why the card is blocked or unblocked.", "Type a reason.")
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             cashier = teller.require_cashier()
             card = self._card(visit)
-            approval = teller._approved(auth_actions.CARD_STATUS, visit_id=visit.visit_id, supervisor=supervisor,
+            approval = teller.require_approval(auth_actions.CARD_STATUS, visit_id=visit.visit_id, supervisor=supervisor,
                                         why="Blocking or unblocking a gift card is a supervisor's decision.")
             if approval is not None:
                 supervisor = approval.supervisor
@@ -482,7 +482,7 @@ class GiftCardDesk:
 
     def close_batch(self) -> Batch:
         journal = self.teller.journal
-        with self.teller._lock:
+        with self.teller.lock:
             cashier = self.teller.require_cashier()
             journal.record(None, "GIFTCARD_BATCH_CLOSE_SENT", store_id=self.client.store_id, cashier=cashier)
             try:
@@ -659,4 +659,4 @@ class GiftCardDesk:
             stage=Stage.CASH_DONE, journey=summary.kind, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():
-            self.teller._print(visit, copy=True)
+            self.teller.print_visit_receipt(visit, copy=True)

@@ -236,7 +236,7 @@ def _reprint(teller: Teller, visit_id: str) -> None:
         stage=Stage.CASH_DONE,
     )
     if teller.printer_ready():
-        outcome = teller._print(visit, copy=True)
+        outcome = teller.print_visit_receipt(visit, copy=True)
         if outcome is PrintOutcome.PRINTED:
             teller.last_receipt_visit = visit
 

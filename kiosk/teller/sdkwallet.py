@@ -53,7 +53,6 @@ from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.teller import journeys
 from kiosk.teller.journeys import JourneyVisit, finish, last_value, queue
-from kiosk.teller.retry import send_settling
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -127,7 +126,7 @@ class SdkWalletDesk:
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked=mask_login(login), journey="sdk",
                              backend=self.backend_name)
-        with self.teller._lock:
+        with self.teller.lock:
             journal.record(visit.visit_id, "SIGN_IN_SENT", login=mask_login(login),
                            summary={"kind": "sdk", "cashier": cashier})
             try:
@@ -152,8 +151,8 @@ class SdkWalletDesk:
         if not is_digits(otp, 4, 10):  # before anything is journalled or sent
             words = "has digits that are not 0-9" if foreign_digit(otp) else "is the 4 to 10 digits (0-9) the customer received"
             raise TellerError("OTP_FORMAT", f"The code {words}.", "Type it again.")
-        with self.teller._lock:
-            self.teller._expect(visit, Stage.SESSION_OPEN)
+        with self.teller.lock:
+            self.teller.expect_stage(visit, Stage.SESSION_OPEN)
             journal.record(visit.visit_id, "OTP_CONFIRM_SENT")
             try:
                 self.client.confirm_otp(visit.details.get("login", ""), otp)
@@ -228,19 +227,19 @@ class SdkWalletDesk:
         """Create the request, then open the drawer (CASH_PENDING). It is accepted in `finish`,
         once the cash changed hands, or declined in `undo`."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             if visit.details.get("otp_pending"):
                 raise TellerError("OTP_PENDING", "Type the code the customer received first.")
             cashier = teller.require_cashier()
             quote = self.quote(visit, flow, serial, amount_text)
-            teller._ensure_ready_for_cash()
+            teller.ensure_ready_for_cash()
             journey, direction, title = FLOWS[flow]
             coin = self.coin(visit, serial)
             cash = self.cash_of(flow, quote)
             # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on):
             # on the cash that changes hands, before the request is created.
-            teller._within_limits(visit, cash)
+            teller.within_limits(visit, cash)
             reference = f"kiosk-{visit.visit_id}"
             visit.journey, visit.receipt_kind, visit.kind, visit.amount = journey, title, direction, cash
             from kiosk.backends.base import Account
@@ -272,7 +271,7 @@ class SdkWalletDesk:
             visit.transaction_id = str(request_id)
             visit.details.update(request_id=request_id, flow=flow, commission=quote.commission,
                                  wallet_amount=quote.amount)
-            teller._open_drawer(visit)
+            teller.open_drawer(visit)
             return visit
 
     def _find(self, visit: JourneyVisit, flow: str, reference: str) -> int:
@@ -295,7 +294,7 @@ class SdkWalletDesk:
     def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
         """The cash changed hands: count it, accept the request, print the receipt."""
         teller = self.teller
-        with teller._lock:
+        with teller.lock:
             teller.confirm_cash(visit, by_hand=by_hand)
             self._accept(visit.visit_id, visit.details["flow"], visit.details["request_id"], live=True)
             teller.complete(visit)
@@ -308,8 +307,7 @@ class SdkWalletDesk:
         accept = self.client.topup_accept if flow == "topup" else self.client.withdrawal_accept
         try:
             if live:
-                teller._stop.clear()
-                done = send_settling(lambda: accept(request_id), teller.retry, cancel=teller._stop)
+                done = teller.send_settling(visit_id, lambda: accept(request_id), record_retries=False)
             else:
                 done = accept(request_id)
         except RequestAlreadySettled as exc:
@@ -343,10 +341,10 @@ class SdkWalletDesk:
         (with sign-in on, auth.REVERSE); `by_rule` is the headless visit's own rule (the
         drawer did not open, nobody there)."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.CASH_PENDING)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.CASH_PENDING)
             if not by_rule:
-                teller._approved(auth_actions.REVERSE, visit_id=visit.visit_id)
+                teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             try:
                 self._decline(visit.visit_id, visit.details["flow"], visit.details["request_id"])
@@ -373,8 +371,8 @@ class SdkWalletDesk:
         journal.record(visit_id, "REQUEST_DECLINED", request_id=request_id, summary={"state": states.DECLINED})
 
     def cancel(self, visit: JourneyVisit) -> JourneyVisit:
-        with self.teller._lock:
-            self.teller._expect(visit, Stage.SESSION_OPEN)
+        with self.teller.lock:
+            self.teller.expect_stage(visit, Stage.SESSION_OPEN)
             self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
             visit.stage = Stage.CANCELLED
             self.client.sign_out_customer()
@@ -496,7 +494,7 @@ class SdkWalletDesk:
             stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():
-            self.teller._print(visit, copy=True)
+            self.teller.print_visit_receipt(visit, copy=True)
 
 
 def _needs_a_person(reason: str) -> BackendError:
