@@ -155,7 +155,7 @@ def _within_limits(teller: Any, args: argparse.Namespace, visit: Any, amount: An
 
 def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict[str, Any]:
     from kiosk.auth.guard import AuthError
-    from kiosk.teller import journeys
+    from kiosk.desks import base as journeys
     from kiosk.teller.visit import Stage, TellerError
     from kiosk.journal.store import JournalError
 

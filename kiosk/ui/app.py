@@ -28,7 +28,8 @@ from textual.theme import BUILTIN_THEMES
 
 from kiosk import auth
 from kiosk.journal.store import JournalError
-from kiosk.teller import Stage, TellerError, Visit, VisitKind, journeys
+from kiosk.desks import base as journeys
+from kiosk.teller import Stage, TellerError, Visit, VisitKind
 from kiosk.teller.visit import journal_failure
 from kiosk.teller.teller import counted
 from kiosk.ui import auth as auth_ui

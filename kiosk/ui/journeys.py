@@ -61,14 +61,14 @@ class JourneysMixin:
 
     @property
     def enabled_backends(self) -> list[str]:
-        from kiosk.teller import journeys
+        from kiosk.desks import base as journeys
 
         settings = getattr(self.runtime, "settings", None)  # type: ignore[attr-defined]
         wanted = list(getattr(getattr(settings, "backends", None), "enabled", None) or ["rapyd"])
         return [n for n in wanted if n == "rapyd" or journeys.desk(self.teller, n) is not None]  # type: ignore[attr-defined]
 
     def _j_desk(self) -> Any:
-        from kiosk.teller import journeys
+        from kiosk.desks import base as journeys
 
         return journeys.desk(self.teller, self.journey.get("backend", ""))  # type: ignore[attr-defined]
 
@@ -643,7 +643,7 @@ class JourneysMixin:
             app.show(MenuScreen(f"Flexiti · {account.name}", body, keys))
             return
         body.append("\nVerify the customer first.")
-        from kiosk.teller.flexiti import FORMAT_WORDS
+        from kiosk.desks.flexiti import FORMAT_WORDS
 
         keys = [Key(str(i + 1), FORMAT_WORDS[f], "verify", {"format": f}) for i, f in enumerate(desk.allowed_formats(visit))]
         keys.append(Key("escape", "End the visit", "end"))

@@ -56,7 +56,7 @@ def test_gift_card_refusals_in_plain_words(desks, sims):
 
 def test_gift_card_unreachable_and_refused_credentials(demo):
     from kiosk.backends.pospointe import PosPointeClient
-    from kiosk.teller.giftcards import GiftCardDesk
+    from kiosk.desks.giftcards import GiftCardDesk
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -185,7 +185,7 @@ def test_sdk_older_field_name_variant(demo, tmp_path):
     from kiosk.backends.sdkfinance import SdkFinanceClient
     from kiosk.sim.sdkfinance import DEMO_CASHPOINT, SdkFinanceSimulator
     from kiosk.sim.server import start_in_thread
-    from kiosk.teller.sdkwallet import SdkWalletDesk
+    from kiosk.desks.sdkwallet import SdkWalletDesk
 
     sim = SdkFinanceSimulator(tmp_path / "old.sqlite", coin_field="coin")
     with start_in_thread(sim.app) as handle:

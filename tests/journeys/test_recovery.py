@@ -13,7 +13,7 @@ from kiosk.journal.store import ABANDONED, COMPLETED, DECLINED, PENDING, REVERSE
 from kiosk.runtime import build_runtime, demo_settings
 from kiosk.sim.composite import CompositeSimulator
 from kiosk.sim.server import start_in_thread
-from kiosk.teller import journeys
+from kiosk.desks import base as journeys
 from kiosk.teller.recovery import recover
 
 

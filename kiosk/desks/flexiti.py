@@ -42,12 +42,11 @@ from kiosk.backends.flexiti import (
 from kiosk.digits import is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.teller import journeys
-from kiosk.teller.journeys import JourneyVisit, finish, queue
+from kiosk.desks import base
+from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, finish, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
-    from kiosk.teller.recovery import Resolution
     from kiosk.teller.teller import Teller
 
 log = logging.getLogger("kiosk.teller.flexiti")
@@ -377,8 +376,6 @@ class FlexitiDesk:
     # --- recovery --------------------------------------------------------------------------------------
 
     def recover_visit(self, visit_id: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         teller, journal = self.teller, self.teller.journal
         rows = list(journal.rows(visit_id))
         steps = [r.step for r in rows]
@@ -406,8 +403,6 @@ class FlexitiDesk:
         return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
 
     def _applied_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         journal = self.teller.journal
         if journey in CASH_IN:
             journal.record(visit_id, "SUSPECT", reason=f"deposit applied, {reason}: was the cash kept?",
@@ -423,8 +418,6 @@ class FlexitiDesk:
         return Resolution(visit_id, "payment applied, no cash handed over: escalated", states.SUSPECT)
 
     def send(self, item: Any) -> None:
-        from kiosk.teller.recovery import NeedsAPerson
-
         journal = self.teller.journal
         visit_id = item.visit_id
         if item.action != "flexiti_settle":
@@ -456,7 +449,7 @@ class FlexitiDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if cash_moved:
-            return journeys.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
+            return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
         journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
                        summary={"resolution": "cash not moved: Flexiti must correct it"})
         journal.record(visit_id, "ESCALATED", action="flexiti correction",

@@ -51,12 +51,11 @@ from kiosk.backends.sdkfinance import (
 from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.teller import journeys
-from kiosk.teller.journeys import JourneyVisit, finish, last_value, queue
+from kiosk.desks import base
+from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, finish, last_value, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
-    from kiosk.teller.recovery import Resolution
     from kiosk.teller.teller import Teller
 
 log = logging.getLogger("kiosk.teller.sdkwallet")
@@ -381,8 +380,6 @@ class SdkWalletDesk:
     # --- recovery ------------------------------------------------------------------------------------------
 
     def recover_visit(self, visit_id: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         teller, journal = self.teller, self.teller.journal
         rows = list(journal.rows(visit_id))
         steps = [r.step for r in rows]
@@ -418,8 +415,6 @@ class SdkWalletDesk:
         return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
 
     def _created_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         journal = self.teller.journal
         if journey in CASH_IN:  # the cashier may have taken the cash already: a count decides
             journal.record(visit_id, "SUSPECT", reason=f"top-up request made, {reason}: was the cash taken?",
@@ -430,8 +425,6 @@ class SdkWalletDesk:
         return Resolution(visit_id, "withdrawal made, no cash handed over: declined", states.PENDING)
 
     def send(self, item: Any) -> None:
-        from kiosk.teller.recovery import NeedsAPerson
-
         journal = self.teller.journal
         visit_id = item.visit_id
         rows = list(journal.rows(visit_id))
@@ -471,7 +464,7 @@ class SdkWalletDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if cash_moved:
-            journeys.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
+            base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
             queue(teller, visit_id, "sdk_accept")
         else:
             journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
@@ -498,6 +491,4 @@ class SdkWalletDesk:
 
 
 def _needs_a_person(reason: str) -> BackendError:
-    from kiosk.teller.recovery import NeedsAPerson
-
     return NeedsAPerson(reason)

@@ -60,12 +60,11 @@ from kiosk.backends.pospointe import (
 )
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.teller import journeys
-from kiosk.teller.journeys import JourneyVisit, finish, last_value, queue
+from kiosk.desks import base
+from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, finish, last_value, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
-    from kiosk.teller.recovery import Resolution
     from kiosk.teller.teller import Teller
 
 log = logging.getLogger("kiosk.teller.giftcards")
@@ -530,8 +529,6 @@ class GiftCardDesk:
     # --- recovery (kiosk.teller.recovery hands these over) -------------------------------------------
 
     def recover_visit(self, visit_id: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         teller, journal = self.teller, self.teller.journal
         rows = list(journal.rows(visit_id))
         has = {row.step for row in rows}.__contains__
@@ -574,8 +571,6 @@ class GiftCardDesk:
         return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
 
     def send(self, item: Any) -> None:
-        from kiosk.teller.recovery import NeedsAPerson
-
         journal = self.teller.journal
         visit_id = item.visit_id
         token = _token_from(journal.unseal(visit_id))
@@ -631,7 +626,7 @@ class GiftCardDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if cash_moved:
-            return journeys.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
+            return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
         if summary.kind == "giftcard_redeem":
             journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
                            summary={"resolution": "cash not moved"})

@@ -23,16 +23,32 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kiosk.teller.visit import Visit
+from kiosk.backends.base import BackendError
+from kiosk.journal import store as states
+from kiosk.teller.visit import TellerError, Visit
 
 if TYPE_CHECKING:
-    from kiosk.teller.recovery import Resolution
     from kiosk.teller.teller import Teller
 
-log = logging.getLogger("kiosk.teller.journeys")
+log = logging.getLogger("kiosk.desks")
 
 #: visit kind prefix -> back end name (settings' backends.enabled)
 PREFIXES = {"giftcard": "pospointe", "sdk": "sdkfinance", "flexiti": "flexiti"}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What recovery did with an unfinished visit, and the visit's state afterwards."""
+
+    visit_id: str
+    action: str  # what recovery did
+    state: str  # the visit's state afterwards
+
+
+class NeedsAPerson(BackendError):
+    """A compensation that cannot be sent at all (its session details or token are gone)."""
+
+    code = "NEEDS_A_PERSON"
 
 
 @dataclass
@@ -107,58 +123,13 @@ class BackendNotConfigured(Exception):
     pass
 
 
-def _desk_for(teller: Teller, prefix: str) -> Desk:
+def desk_for(teller: Teller, prefix: str) -> Desk:
     found = desks(teller).get(prefix)
     if found is None:
         raise BackendNotConfigured(
             f"the {PREFIXES[prefix]} back end is not enabled on this kiosk: enable it to finish this visit"
         )
     return found
-
-
-# --- hooks called by kiosk.teller.recovery -------------------------------------------------------
-
-
-def recover_visit(teller: Teller, visit_id: str, kind: str | None) -> Resolution | None:
-    """None when the visit is Rapyd's; else what the journey's desk did with it."""
-    from kiosk.journal import store as states
-    from kiosk.teller.recovery import Resolution
-
-    prefix = prefix_of(kind)
-    if prefix is None:
-        return None
-    try:
-        return _desk_for(teller, prefix).recover_visit(visit_id)
-    except BackendNotConfigured as exc:
-        return Resolution(visit_id, f"left pending: {exc}", states.PENDING)
-
-
-def send(teller: Teller, item: Any) -> bool:
-    """Send one outbox item of a journey; False when the item is Rapyd's. Raises a BackendError
-    when it was not acknowledged (the outbox postpones or escalates it)."""
-    prefix = prefix_of(item.action)
-    if prefix is None:
-        return False
-    try:
-        desk_ = _desk_for(teller, prefix)
-    except BackendNotConfigured as exc:
-        from kiosk.teller.recovery import NeedsAPerson
-
-        raise NeedsAPerson(str(exc)) from None
-    desk_.send(item)
-    return True
-
-
-def resolve_suspect(teller: Teller, visit_id: str, kind: str | None, *, cash_moved: bool, supervisor: str) -> str | None:
-    prefix = prefix_of(kind)
-    if prefix is None:
-        return None
-    from kiosk.teller.visit import TellerError
-
-    try:
-        return _desk_for(teller, prefix).resolve_suspect(visit_id, cash_moved=cash_moved, supervisor=supervisor)
-    except BackendNotConfigured as exc:
-        raise TellerError("BACKEND_NOT_ENABLED", str(exc)) from None
 
 
 # --- helpers the desks share ------------------------------------------------------------------------
@@ -173,7 +144,6 @@ def last_value(rows: list, step: str, key: str) -> Any:
 
 def confirm_cash_found(teller: Teller, visit_id: str, *, paid_in: bool, supervisor: str) -> str:
     """A supervisor counted the drawer and found a suspect visit's cash moved: count it."""
-    from kiosk.journal import store as states
     from kiosk.money import parse_amount
 
     journal = teller.journal
@@ -196,8 +166,6 @@ def confirm_cash_found(teller: Teller, visit_id: str, *, paid_in: bool, supervis
 
 
 def finish(teller: Teller, visit_id: str, action: str, state: str | None = None, step: str = "RECOVERED") -> Resolution:
-    from kiosk.teller.recovery import Resolution, forget_when_done
-
     summary = {"state": state} if state else {}
     teller.journal.record(visit_id, step, action=action, summary=summary)
     forget_when_done(teller, visit_id)
@@ -212,3 +180,14 @@ def queued(teller: Teller, visit_id: str, action: str) -> bool:
 def queue(teller: Teller, visit_id: str, action: str, payload: dict[str, Any] | None = None) -> None:
     if not queued(teller, visit_id, action):
         teller.journal.enqueue(visit_id, action, payload or {})
+
+
+def forget_when_done(teller: Teller, visit_id: str) -> None:
+    """Erase a visit's sealed details (session headers, card token, PIN) once nothing more
+    can need them: the visit ended and no compensation of it is left in the outbox."""
+    visit = teller.journal.visit(visit_id)
+    if visit is None or visit.state == states.PENDING or (visit.state == states.SUSPECT and visit.resolution is None):
+        return
+    if any(c.visit_id == visit_id for c in teller.journal.compensations()):
+        return
+    teller.journal.erase(visit_id)
