@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from kiosk.backends.base import BackendError
 from kiosk.journal import store as states
 from kiosk.teller.visit import TellerError, Visit
 
 if TYPE_CHECKING:
+    from kiosk.journal.store import Compensation
+    from kiosk.money import Money
     from kiosk.teller.teller import Teller
+
+Who = TypeVar("Who", contravariant=True)
 
 log = logging.getLogger("kiosk.desks")
 
@@ -63,13 +67,77 @@ class JourneyVisit(Visit):
     details: dict[str, Any] = field(default_factory=dict)
 
 
-class Desk(Protocol):
-    prefix: str  # the visit kinds it owns start with this
-    backend_name: str
+# --- who the customer is: each desk's identify() input (light: no client is imported) ---------
+
+
+@dataclass(frozen=True)
+class CardEntry:
+    """Who the customer is at the gift card server: the card's number and security code, as
+    typed or scanned (never shown: repr hides them)."""
+
+    number: str = field(repr=False)
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class WalletLogin:
+    """Who the customer is at SDK.finance: their login (e-mail or phone) and password."""
+
+    login: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AccountLookup:
+    """Who the customer is at Flexiti: an account number, or a driver's licence scan."""
+
+    account_number: str = field(default="", repr=False)
+    licence_scan: str = field(default="", repr=False)
+
+
+class Desk(Protocol[Who]):
+    """One back end's counter at the till. Every desk serves a visit with the same verbs, in
+    this order, so that the UI, `kiosk txn` and a test can drive any desk alike:
+
+        visit = desk.identify(who)             # the desk's own identity input (Who)
+        desk.actions(visit)                    # what the customer may do now, e.g. ["redeem"]
+        desk.check_amount(visit, action, "10") # validate, nothing moves (TellerError if not)
+        desk.move(visit, action, "10")         # the host moves money; visit.stage CASH_PENDING
+        # the cashier hands over / puts away the cash (teller.wait_for_drawer_close), then:
+        desk.finish(visit, by_hand=False)      # cash confirmed, receipt, COMPLETED
+        # or, when no cash changed hands (the drawer did not open):
+        desk.undo(visit, by_rule=True)         # money back at the host (or to a person)
+        # or, before any money moved:
+        desk.cancel(visit)
+
+    Every verb raises TellerError with a stable code when it refuses; a verb that moved money
+    leaves a journal row for recovery. After a crash, `recover_visit(visit_id)` says what the
+    desk did with the visit; `send(item)` sends one of its outbox compensations (raising a
+    BackendError when it was not acknowledged); `resolve_suspect` applies a supervisor's
+    count. `health()` is '' when the back end answers (without signing in where it can)."""
+
+    prefix: str  # the visit kinds (journal `kind`) and outbox actions it owns start with this
+    backend_name: str  # settings' backends.enabled name
+    title: str  # what the cashier calls it
+    undo_needs_approval: bool  # undo gives money back at the host: a cashier's choice needs auth.REVERSE
+
+    def identify(self, who: Who) -> Visit: ...
+
+    def actions(self, visit: Visit) -> list[str]: ...
+
+    def check_amount(self, visit: Visit, action: str, text: str) -> Money: ...
+
+    def move(self, visit: Visit, action: str, amount_text: str) -> Visit: ...
+
+    def finish(self, visit: Visit, *, by_hand: bool = False) -> Visit: ...
+
+    def undo(self, visit: Visit, *, by_rule: bool = False) -> Visit: ...
+
+    def cancel(self, visit: Visit) -> Visit: ...
 
     def recover_visit(self, visit_id: str) -> Resolution: ...
 
-    def send(self, item: Any) -> None: ...
+    def send(self, item: Compensation) -> None: ...
 
     def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str: ...
 
@@ -84,7 +152,7 @@ def attach(teller: Teller, desk: Desk) -> None:
 
 def health(teller: Teller) -> dict[str, str]:
     """Each other back end's title and '' when it answers, else plain words why not."""
-    return {getattr(desk, "title", desk.backend_name): desk.health() for desk in desks(teller).values()}
+    return {desk.title: desk.health() for desk in desks(teller).values()}
 
 
 def desks(teller: Teller) -> dict[str, Desk]:

@@ -43,7 +43,7 @@ from kiosk.digits import is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
-from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, finish, queue
+from kiosk.desks.base import AccountLookup, JourneyVisit, NeedsAPerson, Resolution, finish, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ class FlexitiDesk:
     prefix = "flexiti"
     backend_name = "flexiti"
     title = "Flexiti"
+    undo_needs_approval = False  # no reversal call: an undone payment goes to a person
 
     def __init__(self, teller: Teller, client: FlexitiClient, *, formats: list[str] | None = None) -> None:
         self.teller = teller
@@ -113,10 +114,11 @@ class FlexitiDesk:
 
     # --- finding and verifying the customer --------------------------------------------------------
 
-    def look_up(self, *, account_number: str = "", licence_scan: str = "") -> JourneyVisit:
+    def identify(self, who: AccountLookup) -> JourneyVisit:
         """By account number, or by a driver's licence scan (several accounts: choose one)."""
         journal = self.teller.journal
-        number = "".join((account_number or "").split())
+        licence_scan = who.licence_scan
+        number = "".join((who.account_number or "").split())
         if not licence_scan and not is_digits(number, 1, 14):
             raise TellerError("ACCOUNT_FORMAT", "A Flexiti account number is 1 to 14 digits (0-9).", "Type it again.")
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
@@ -257,6 +259,10 @@ class FlexitiDesk:
 
     # --- the money ------------------------------------------------------------------------------------
 
+    def actions(self, visit: JourneyVisit) -> list[str]:
+        """A deposit or an in-store payment, once the customer is verified (a PIN is held)."""
+        return list(KINDS) if visit.details.get("pin") else []
+
     def check_amount(self, visit: JourneyVisit, kind: str, text: str) -> Money:
         if kind not in KINDS:
             raise TellerError("WRONG_STEP", f"{kind!r} is not a Flexiti transaction.")
@@ -339,9 +345,10 @@ class FlexitiDesk:
             teller.open_drawer(visit)
             return visit
 
-    def undo_payment(self, visit: JourneyVisit) -> JourneyVisit:
+    def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
         """The drawer did not open and no cash was handed over for an in-store payment. Flexiti
-        has no reversal call: the payment goes to a person (escalated), the visit stays suspect."""
+        has no reversal call: the payment goes to a person (escalated), the visit stays suspect
+        (so no supervisor approval is asked, whoever chose it: `by_rule` changes nothing)."""
         teller, journal = self.teller, self.teller.journal
         with teller.lock:
             teller.expect_stage(visit, Stage.CASH_PENDING)
@@ -359,8 +366,11 @@ class FlexitiDesk:
             f"(transaction {visit.transaction_id}).",
         )
 
-    def complete(self, visit: JourneyVisit) -> JourneyVisit:
-        self.teller.complete(visit)
+    def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
+        """The cash changed hands: count it, print the receipt, forget the PIN."""
+        with self.teller.lock:
+            self.teller.confirm_cash(visit, by_hand=by_hand)
+            self.teller.complete(visit)
         visit.details.pop("pin", None)
         return visit
 

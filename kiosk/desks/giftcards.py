@@ -2,7 +2,7 @@
 redeem it for cash, block or unblock it (a supervisor's decision), and the day's batch.
 
 A visit: the cashier types (or a card / barcode reader types) the card number and security
-code -> `look_up` makes a token and reads the balance -> one action -> cash -> receipt.
+code -> `identify` makes a token and reads the balance -> one action -> cash -> receipt.
 
 Journal rows, in order (each before the side effect it names, or after its outcome):
 
@@ -61,7 +61,7 @@ from kiosk.backends.pospointe import (
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
-from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, finish, last_value, queue
+from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -130,6 +130,7 @@ class GiftCardDesk:
     prefix = "giftcard"
     backend_name = "pospointe"
     title = "Gift card"
+    undo_needs_approval = True
 
     def __init__(
         self,
@@ -159,8 +160,9 @@ class GiftCardDesk:
 
     # --- the visit --------------------------------------------------------------------------------
 
-    def look_up(self, card_number: str, security_code: str) -> JourneyVisit:
+    def identify(self, who: CardEntry) -> JourneyVisit:
         """Tokenize the card and read its balance. The numbers are kept in memory only."""
+        card_number, security_code = who.number, who.code
         journal = self.teller.journal
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         try:
@@ -340,7 +342,7 @@ class GiftCardDesk:
         self._forget_card(visit)
         raise error
 
-    def undo_redeem(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
+    def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
         """The drawer did not open and no cash was handed over: put the amount back on the card
         (a reload, settled by the balance like any other). Raises TellerError when it could
         not be confirmed: the outbox keeps trying.
@@ -401,9 +403,11 @@ class GiftCardDesk:
         self.teller.shifts.note_reversal(amount)
         journal.erase(visit_id)
 
-    def complete(self, visit: JourneyVisit) -> JourneyVisit:
-        """Receipt, then the visit ends (the teller's own completion: print, COMPLETED)."""
-        self.teller.complete(visit)
+    def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
+        """The cash changed hands: count it, print the receipt, forget the card."""
+        with self.teller.lock:
+            self.teller.confirm_cash(visit, by_hand=by_hand)
+            self.teller.complete(visit)
         self._forget_card(visit)
         return visit
 

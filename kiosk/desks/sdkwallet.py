@@ -52,7 +52,7 @@ from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
-from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, finish, last_value, queue
+from kiosk.desks.base import WalletLogin, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ class SdkWalletDesk:
     prefix = "sdk"
     backend_name = "sdkfinance"
     title = "SDK.finance wallet"
+    undo_needs_approval = True
 
     def __init__(self, teller: Teller, client: SdkFinanceClient) -> None:
         self.teller = teller
@@ -114,10 +115,11 @@ class SdkWalletDesk:
 
     # --- signing the customer in ----------------------------------------------------------------------
 
-    def sign_in(self, login: str, password: str) -> JourneyVisit:
-        """SESSION_OPEN with the coins listed, or with details["otp_pending"] (type the code)."""
+    def identify(self, who: WalletLogin) -> JourneyVisit:
+        """Sign the customer in: SESSION_OPEN with the coins listed, or with
+        details["otp_pending"] (type the code: `confirm_otp`)."""
         journal = self.teller.journal
-        login = (login or "").strip()
+        login, password = (who.login or "").strip(), who.password
         if not login or not password:
             raise TellerError("SIGN_IN_INCOMPLETE", "Type the customer's login and password.")
         if foreign_digit(login):  # a phone login typed with another script's digits
@@ -172,17 +174,35 @@ class SdkWalletDesk:
         visit.details["coins"] = coins
         return coins
 
-    def coin(self, visit: JourneyVisit, serial: str) -> Coin:
-        found = next((c for c in visit.details.get("coins", []) if c.serial == serial), None)
+    def coin(self, visit: JourneyVisit, serial: str = "") -> Coin:
+        """The coin `serial`; '' is the one chosen for this visit (`choose_coin`), else the
+        first active one."""
+        coins = visit.details.get("coins", [])
+        serial = serial or visit.details.get("coin_serial") or next((c.serial for c in coins if c.active), "")
+        found = next((c for c in coins if c.serial == serial), None)
         if found is None:
             raise TellerError("NO_SUCH_ACCOUNT", "That coin is not in the customer's wallet.")
         return found
 
+    def choose_coin(self, visit: JourneyVisit, serial: str) -> Coin:
+        """The coin this visit's money moves on (the default of the amount verbs)."""
+        coin = self.coin(visit, serial)
+        visit.details["coin_serial"] = coin.serial
+        return coin
+
+    def actions(self, visit: JourneyVisit) -> list[str]:
+        """A top-up or a withdrawal, once the customer is signed in and has an active coin."""
+        if visit.details.get("otp_pending") or not any(c.active for c in visit.details.get("coins", [])):
+            return []
+        return list(FLOWS)
+
     # --- the money ----------------------------------------------------------------------------------------
 
-    def check_amount(self, visit: JourneyVisit, flow: str, serial: str, text: str) -> Money:
+    def check_amount(self, visit: JourneyVisit, flow: str, text: str, *, coin: str = "") -> Money:
+        """Validate a top-up or withdrawal of `text` on `coin` ('' = the visit's coin)."""
         if flow not in FLOWS:
             raise TellerError("WRONG_STEP", f"{flow!r} is not a wallet request.")
+        serial = coin
         coin = self.coin(visit, serial)
         if not coin.active:
             raise TellerError("COIN_INACTIVE", "That coin is blocked.", "Choose another coin.")
@@ -199,9 +219,10 @@ class SdkWalletDesk:
                                   "Offer a smaller amount.")
         return amount
 
-    def quote(self, visit: JourneyVisit, flow: str, serial: str, amount_text: str) -> Quote:
+    def quote(self, visit: JourneyVisit, flow: str, amount_text: str, *, coin: str = "") -> Quote:
         """The commission, calculated by the platform (nothing is created)."""
-        amount = self.check_amount(visit, flow, serial, amount_text)
+        serial = self.coin(visit, coin).serial
+        amount = self.check_amount(visit, flow, amount_text, coin=serial)
         try:
             if flow == "topup":
                 quote = self.client.topup_calculate(serial, amount)
@@ -209,10 +230,10 @@ class SdkWalletDesk:
                 quote = self.client.withdrawal_calculate(serial, amount)
         except BackendError as exc:
             raise wallet_error(exc) from None
-        coin = self.coin(visit, serial)
-        if flow == "withdrawal" and coin.available < quote.total:
+        found = self.coin(visit, serial)
+        if flow == "withdrawal" and found.available < quote.total:
             raise TellerError("INSUFFICIENT_FUNDS", f"With the commission of {quote.commission} the wallet needs "
-                              f"{quote.total}; the coin has {coin.available} available.", "Offer a smaller amount.")
+                              f"{quote.total}; the coin has {found.available} available.", "Offer a smaller amount.")
         visit.details["quote"] = quote
         return quote
 
@@ -222,7 +243,7 @@ class SdkWalletDesk:
         withdrawal hands over the amount. What the limits are checked against."""
         return quote.total if flow == "topup" else quote.amount
 
-    def move(self, visit: JourneyVisit, flow: str, serial: str, amount_text: str) -> JourneyVisit:
+    def move(self, visit: JourneyVisit, flow: str, amount_text: str, *, coin: str = "") -> JourneyVisit:
         """Create the request, then open the drawer (CASH_PENDING). It is accepted in `finish`,
         once the cash changed hands, or declined in `undo`."""
         teller, journal = self.teller, self.teller.journal
@@ -231,10 +252,10 @@ class SdkWalletDesk:
             if visit.details.get("otp_pending"):
                 raise TellerError("OTP_PENDING", "Type the code the customer received first.")
             cashier = teller.require_cashier()
-            quote = self.quote(visit, flow, serial, amount_text)
+            chosen = self.coin(visit, coin)
+            quote = self.quote(visit, flow, amount_text, coin=chosen.serial)
             teller.ensure_ready_for_cash()
             journey, direction, title = FLOWS[flow]
-            coin = self.coin(visit, serial)
             cash = self.cash_of(flow, quote)
             # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on):
             # on the cash that changes hands, before the request is created.
@@ -243,19 +264,19 @@ class SdkWalletDesk:
             visit.journey, visit.receipt_kind, visit.kind, visit.amount = journey, title, direction, cash
             from kiosk.backends.base import Account
 
-            visit.account = Account(coin.serial, f"{coin.name or coin.currency} ({coin.currency})", coin.amount)
+            visit.account = Account(chosen.serial, f"{chosen.name or chosen.currency} ({chosen.currency})", chosen.amount)
             journal.record(
                 visit.visit_id, "INTENT", kind=journey, amount=cash.plain(), currency=cash.currency,
                 guard=teller.cash_out_guard(cash) if direction is VisitKind.WITHDRAW else None,
                 wallet_amount=quote.amount.plain(), commission=quote.commission.plain(), total=quote.total.plain(),
-                coin=coin.serial, reference=reference,
-                summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": coin.serial,
+                coin=chosen.serial, reference=reference,
+                summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": chosen.serial,
                          "cashier": cashier},
             )
             journal.record(visit.visit_id, "HOST_SENT", reference=reference)
             create = self.client.topup_create if flow == "topup" else self.client.withdrawal_create
             try:
-                request_id = create(coin.serial, quote.amount, reference=reference)
+                request_id = create(chosen.serial, quote.amount, reference=reference)
             except OutcomeUnknown as exc:
                 journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
                 request_id = self._find(visit, flow, reference)

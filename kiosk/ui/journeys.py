@@ -25,6 +25,7 @@ from kiosk.ui.journey_messages import ChooseBackend, JourneyFailed, JourneyReque
 from kiosk.ui.screens.error import ErrorScreen, NoticeScreen, Way
 from kiosk.ui.screens.journey import Field, FormScreen, JourneyDrawerScreen, JourneyReceiptScreen, Key, MenuScreen
 from kiosk.ui.screens.progress import ProgressScreen
+from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
 
 log = logging.getLogger("kiosk.ui.journeys")
 
@@ -251,25 +252,15 @@ class JourneysMixin:
         if app.visit is not None or visit is None or app.busy or visit.stage is not Stage.CASH_PENDING:
             return
         self._j_progress("Printing the receipt")
-        by_hand, teller = message.by_hand, app.teller
-
-        def finish() -> Any:
-            if hasattr(desk, "finish"):
-                return desk.finish(visit, by_hand=by_hand)
-            teller.confirm_cash(visit, by_hand=by_hand)
-            return desk.complete(visit)
-
-        self._j_run("completed", finish)
+        by_hand = message.by_hand
+        self._j_run("completed", lambda: desk.finish(visit, by_hand=by_hand))
 
     def on_reverse_withdrawal(self, message: m.ReverseWithdrawal) -> None:
         app: Any = self
         visit, desk = self._j_jvisit(), self._j_desk()
         if app.visit is not None or visit is None or app.busy or visit.stage is not Stage.CASH_PENDING:
             return
-        undo = getattr(desk, "undo_redeem", None) or getattr(desk, "undo", None)
-        if undo is None:
-            undo = desk.undo_payment  # Flexiti: nothing is undone at the host, it goes to a supervisor
-        else:
+        if desk.undo_needs_approval:  # Flexiti: nothing is undone at the host, it goes to a supervisor
             # A cashier's choice to undo: with sign-in on, a supervisor approves it first (the
             # desk takes the approval: auth.REVERSE), as for the wallet's reversal.
             from kiosk.ui.auth import approved_or_ask
@@ -277,7 +268,7 @@ class JourneysMixin:
             if not approved_or_ask(app, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
                 return
         self._j_progress("Undoing it: no cash was handed over", money=True)
-        self._j_run("undone", lambda: undo(visit))
+        self._j_run("undone", lambda: desk.undo(visit))
 
     def on_back_to_ready(self, message: m.BackToReady) -> None:
         # The wallet journey's handler ran first and showed Ready (its own visit is None).
@@ -391,7 +382,7 @@ class JourneysMixin:
         desk = self._j_desk()
         number, code = data.get("card", ""), data.get("code", "")
         self._j_progress("Looking the card up")
-        self._j_run("gc_found", lambda: desk.look_up(number, code))
+        self._j_run("gc_found", lambda: desk.identify(CardEntry(number, code)))
 
     def _step_gc_found(self, visit: Any) -> None:
         self.journey["visit"] = visit
@@ -594,13 +585,13 @@ class JourneysMixin:
         desk = self._j_desk()
         number = data.get("account", "")
         self._j_progress("Looking the customer up at Flexiti")
-        self._j_run("fx_found", lambda: desk.look_up(account_number=number))
+        self._j_run("fx_found", lambda: desk.identify(AccountLookup(account_number=number)))
 
     def _req_flexiti_scan(self, data: dict[str, Any]) -> None:
         desk = self._j_desk()
         scan = data.get("scan", "").replace("\\n", "\n")
         self._j_progress("Reading the licence at Flexiti")
-        self._j_run("fx_found", lambda: desk.look_up(licence_scan=scan))
+        self._j_run("fx_found", lambda: desk.identify(AccountLookup(licence_scan=scan)))
 
     def _step_fx_found(self, visit: Any) -> None:
         self.journey["visit"] = visit
@@ -788,7 +779,7 @@ class JourneysMixin:
         desk = self._j_desk()
         login, password = data.get("login", ""), data.get("password", "")
         self._j_progress("Signing the customer in")
-        self._j_run("sdk_signed", lambda: desk.sign_in(login, password))
+        self._j_run("sdk_signed", lambda: desk.identify(WalletLogin(login, password)))
 
     def _step_sdk_signed(self, visit: Any) -> None:
         app: Any = self
@@ -857,13 +848,13 @@ class JourneysMixin:
             info = f"Handed over in cash; the commission is taken from the wallet. Drawer holds {self_cash(self, coin.currency)}."
         verb = "Top up" if flow == "topup" else "Withdraw"
         self._j_amount_screen(f"{verb} · {coin.name or coin.currency} ({coin.currency})", info, coin.currency,
-                            lambda text: desk.check_amount(visit, flow, serial, text))
+                            lambda text: desk.check_amount(visit, flow, text, coin=serial))
 
     def _req_sdkfinance_amount(self, data: dict[str, Any]) -> None:
         visit, desk = self._j_jvisit(), self._j_desk()
         flow, serial, text = self.journey["flow"], self.journey["serial"], data["amount"]
         self._j_progress("Calculating the commission")
-        self._j_run("sdk_quote", lambda: desk.quote(visit, flow, serial, text))
+        self._j_run("sdk_quote", lambda: desk.quote(visit, flow, text, coin=serial))
 
     def _step_sdk_quote(self, quote: Any) -> None:
         self.journey["quote"] = quote
@@ -881,7 +872,7 @@ class JourneysMixin:
         if not self._j_within_limits(desk.cash_of(flow, quote), "confirm"):
             return  # over a limit: a supervisor approves first, then this request comes again
         self._j_progress("Creating the request at the wallet", money=True)
-        self._j_run("move", lambda: desk.move(visit, flow, serial, quote.amount.plain()))
+        self._j_run("move", lambda: desk.move(visit, flow, quote.amount.plain(), coin=serial))
 
 
 def self_cash(app: Any, currency: str) -> Any:

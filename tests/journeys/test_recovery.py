@@ -15,6 +15,7 @@ from kiosk.sim.composite import CompositeSimulator
 from kiosk.sim.server import start_in_thread
 from kiosk.desks import base as journeys
 from kiosk.teller.recovery import recover
+from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
 
 
 class Crash(BaseException):
@@ -63,11 +64,7 @@ def run_and_crash(tmp_path, url, step, serve):
 
 def finish_cash(teller, visit, desk):
     teller.wait_for_drawer_close(visit, 2.0)
-    if hasattr(desk, "finish"):
-        desk.finish(visit)
-    else:
-        teller.confirm_cash(visit)
-        desk.complete(visit)
+    desk.finish(visit)
 
 
 GIFT_STEPS = ["CARD_LOOKUP_SENT", "CARD_FOUND", "BALANCE_CHECKED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED",
@@ -82,7 +79,7 @@ def test_gift_card_crash_after_every_step(world, tmp_path, step, action):
 
     def serve(teller):
         desk = journeys.desk(teller, "pospointe")
-        visit = desk.look_up(number, code)
+        visit = desk.identify(CardEntry(number, code))
         desk.move(visit, action, "20")
         finish_cash(teller, visit, desk)
 
@@ -118,7 +115,7 @@ def test_flexiti_crash_after_every_step(world, tmp_path, step, kind):
 
     def serve(teller):
         desk = journeys.desk(teller, "flexiti")
-        visit = desk.look_up(account_number="116574819")
+        visit = desk.identify(AccountLookup(account_number="116574819"))
         desk.verify(visit, "regular_purchase_bypass")
         desk.move(visit, kind, "30")
         finish_cash(teller, visit, desk)
@@ -151,9 +148,9 @@ def test_sdk_crash_after_every_step(world, tmp_path, step, flow):
 
     def serve(teller):
         desk = journeys.desk(teller, "sdkfinance")
-        visit = desk.sign_in(login, "Wallet#2024a")
+        visit = desk.identify(WalletLogin(login, "Wallet#2024a"))
         coin = next(c for c in visit.details["coins"] if c.currency == "EUR")
-        desk.move(visit, flow, coin.serial, "20")
+        desk.move(visit, flow, "20", coin=coin.serial)
         finish_cash(teller, visit, desk)
 
     after, visit = run_and_crash(tmp_path, url, step, serve)
@@ -183,13 +180,13 @@ def test_a_supervisor_resolves_suspect_visits_of_each_journey(world, tmp_path, c
 
     def gift(teller):
         desk = journeys.desk(teller, "pospointe")
-        visit = desk.look_up("7012340000001019", "7310")
+        visit = desk.identify(CardEntry("7012340000001019", "7310"))
         desk.move(visit, "redeem", "20")
 
     def sdk(teller):
         desk = journeys.desk(teller, "sdkfinance")
-        visit = desk.sign_in("anna.kowalska@example.com", "Wallet#2024a")
-        desk.move(visit, "withdrawal", next(c for c in visit.details["coins"] if c.currency == "EUR").serial, "20")
+        visit = desk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
+        desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details["coins"] if c.currency == "EUR").serial)
 
     for serve in (gift, sdk):
         runtime = start(tmp_path, url)
