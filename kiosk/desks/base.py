@@ -210,7 +210,9 @@ def last_value(rows: list, step: str, key: str) -> Any:
     return None
 
 
-def confirm_cash_found(teller: Teller, visit_id: str, *, paid_in: bool, supervisor: str) -> str:
+def confirm_cash_found(
+    teller: Teller, visit_id: str, *, paid_in: bool, supervisor: str, then: str = ""
+) -> str:
     """A supervisor counted the drawer and found a suspect visit's cash moved: count it."""
     from kiosk.money import parse_amount
 
@@ -226,6 +228,8 @@ def confirm_cash_found(teller: Teller, visit_id: str, *, paid_in: bool, supervis
         supervisor=supervisor,
         cash_delta=f"{delta:f}",
         summary={"resolution": "cash moved", "cash_delta": f"{delta:f}", "state": states.COMPLETED},
+        # the compensation `then` that finishing the visit at the host needs, in the same commit
+        outbox=[(then, {})] if then and not queued(teller, visit_id, then) else [],
     )
     # That one row carries the cash into the shift (as the wallet journey's resolution does).
     teller.shifts.note_cash(amount.currency, amount, paid_in=paid_in)
@@ -243,6 +247,14 @@ def finish(teller: Teller, visit_id: str, action: str, state: str | None = None,
 
 def queued(teller: Teller, visit_id: str, action: str) -> bool:
     return any(c.visit_id == visit_id and c.action == action for c in teller.journal.compensations())
+
+
+def promise(teller: Teller, visit_id: str, step: str, action: str, payload: dict[str, Any] | None = None, **data: Any) -> None:
+    """Record `step` and queue the compensation `action` it promises in one journal commit (as
+    the wallet queues its reversal with REVERSAL_FAILED): a stop between the two cannot forget
+    the compensation. Not queued twice."""
+    outbox = [] if queued(teller, visit_id, action) else [(action, payload or {})]
+    teller.journal.record(visit_id, step, outbox=outbox, **data)
 
 
 def queue(teller: Teller, visit_id: str, action: str, payload: dict[str, Any] | None = None) -> None:

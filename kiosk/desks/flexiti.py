@@ -43,7 +43,7 @@ from kiosk.digits import is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
-from kiosk.desks.base import AccountLookup, JourneyVisit, NeedsAPerson, Resolution, finish, queue
+from kiosk.desks.base import AccountLookup, JourneyVisit, NeedsAPerson, Resolution, finish, promise, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -327,8 +327,7 @@ class FlexitiDesk:
             except BackendError as exc:
                 error = flexiti_error(exc)
                 if exc.outcome_unknown:
-                    journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
-                    queue(teller, visit.visit_id, "flexiti_settle")
+                    promise(teller, visit.visit_id, "HOST_UNKNOWN", "flexiti_settle", code=exc.code)
                     visit.stage, visit.error = Stage.UNRESOLVED, error
                     raise error from None
                 journal.record(visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": states.DECLINED})

@@ -61,7 +61,7 @@ from kiosk.backends.pospointe import (
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
-from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, queue
+from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, promise, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -331,8 +331,8 @@ class GiftCardDesk:
             journal.record(visit.visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
             self._end(visit, Stage.FAILED, error)
             raise error
-        journal.record(visit.visit_id, "HOST_UNRESOLVED", reason="balance moved by another amount or unreadable")
-        queue(self.teller, visit.visit_id, "giftcard_settle")
+        promise(self.teller, visit.visit_id, "HOST_UNRESOLVED", "giftcard_settle",
+                reason="balance moved by another amount or unreadable")
         error = TellerError(
             "OUTCOME_UNKNOWN",
             "The gift card server did not answer, and the card's balance does not tell what happened.",
@@ -361,8 +361,7 @@ class GiftCardDesk:
             try:
                 self._refund(visit.visit_id, self._card(visit), visit.amount)
             except BackendError as exc:
-                journal.record(visit.visit_id, "REFUND_FAILED", code=exc.code)
-                queue(teller, visit.visit_id, "giftcard_refund")
+                promise(teller, visit.visit_id, "REFUND_FAILED", "giftcard_refund", code=exc.code)
                 visit.stage = Stage.UNRESOLVED
                 self._forget_card(visit)
                 raise TellerError(
@@ -556,8 +555,7 @@ class GiftCardDesk:
             return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
         if has("HOST_OK"):
             if journey == "giftcard_redeem":
-                journal.record(visit_id, "CASH_NOT_HANDED", reason="stopped before the drawer opened")
-                queue(teller, visit_id, "giftcard_refund")
+                promise(teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund", reason="stopped before the drawer opened")
                 return Resolution(visit_id, "redeemed, cash never paid out: to be put back on the card", states.PENDING)
             return finish(teller, visit_id, "card loaded, drawer never opened: suspect", states.SUSPECT, "SUSPECT")
         if has("HOST_DECLINED"):
@@ -602,8 +600,8 @@ class GiftCardDesk:
             journal.record(visit_id, "HOST_OK", transaction_id=f"balance-{visit_id[:8]}", approved=cash.plain(),
                            settled=True, summary={"transaction_id": f"balance-{visit_id[:8]}", "amount": cash.plain()})
             if summary.kind == "giftcard_redeem":
-                journal.record(visit_id, "CASH_NOT_HANDED", reason="host answer settled after the visit ended")
-                journal.enqueue(visit_id, "giftcard_refund", {})
+                promise(self.teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund",
+                        reason="host answer settled after the visit ended")
             else:
                 journal.record(visit_id, "SUSPECT", reason="card loaded after the visit ended: was the cash kept?",
                                summary={"state": states.SUSPECT})
@@ -634,8 +632,7 @@ class GiftCardDesk:
         if summary.kind == "giftcard_redeem":
             journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
                            summary={"resolution": "cash not moved"})
-            journal.record(visit_id, "CASH_NOT_HANDED", reason="supervisor count")
-            queue(teller, visit_id, "giftcard_refund")
+            promise(teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund", reason="supervisor count")
             run_outbox(teller, force=True)
             visit = journal.visit(visit_id)
             return visit.state if visit else states.SUSPECT

@@ -52,7 +52,7 @@ from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
-from kiosk.desks.base import WalletLogin, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, queue
+from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, WalletLogin, finish, last_value, promise, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -339,8 +339,7 @@ class SdkWalletDesk:
             raise TellerError("NEEDS_A_PERSON", "The cash moved, but the wallet platform had already "
                               f"{exc.status.lower()} the request.", "Call a supervisor: the visit is in the journal.") from None
         except (OutcomeUnknown, HostUnreachable) as exc:
-            journal.record(visit_id, "ACCEPT_UNKNOWN", code=exc.code)
-            queue(teller, visit_id, "sdk_accept")
+            promise(teller, visit_id, "ACCEPT_UNKNOWN", "sdk_accept", code=exc.code)
             if live:
                 raise TellerError("ACCEPT_PENDING", "The cash moved; the wallet platform has not confirmed it yet.",
                                   "The kiosk keeps asking it; nothing else to do now.") from None
@@ -368,8 +367,8 @@ class SdkWalletDesk:
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             try:
                 self._decline(visit.visit_id, visit.details["flow"], visit.details["request_id"])
-            except BackendError:
-                queue(teller, visit.visit_id, "sdk_decline")
+            except BackendError as exc:
+                promise(teller, visit.visit_id, "DECLINE_FAILED", "sdk_decline", code=exc.code)
                 visit.stage = Stage.UNRESOLVED
                 raise TellerError("REVERSAL_FAILED", "The request could not be declined yet.",
                                   "Keep the cash in the drawer. The kiosk keeps trying.") from None
@@ -441,8 +440,7 @@ class SdkWalletDesk:
             journal.record(visit_id, "SUSPECT", reason=f"top-up request made, {reason}: was the cash taken?",
                            summary={"state": states.SUSPECT})
             return Resolution(visit_id, "top-up made, drawer never opened: suspect", states.SUSPECT)
-        journal.record(visit_id, "CASH_NOT_HANDED", reason=reason)
-        queue(self.teller, visit_id, "sdk_decline")
+        promise(self.teller, visit_id, "CASH_NOT_HANDED", "sdk_decline", reason=reason)
         return Resolution(visit_id, "withdrawal made, no cash handed over: declined", states.PENDING)
 
     def send(self, item: Any) -> None:
@@ -485,13 +483,12 @@ class SdkWalletDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if cash_moved:
-            base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
-            queue(teller, visit_id, "sdk_accept")
+            base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor,
+                                    then="sdk_accept")
         else:
             journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
                            summary={"resolution": "cash not moved"})
-            journal.record(visit_id, "CASH_NOT_HANDED", reason="supervisor count")
-            queue(teller, visit_id, "sdk_decline")
+            promise(teller, visit_id, "CASH_NOT_HANDED", "sdk_decline", reason="supervisor count")
         run_outbox(teller, force=True)
         visit = journal.visit(visit_id)
         return visit.state if visit else states.SUSPECT

@@ -213,3 +213,44 @@ def test_a_supervisor_resolves_suspect_visits_of_each_journey(world, tmp_path, c
             assert eur.amount == Decimal("420.00") and eur.held == 0 and after.teller.cash_in_drawer("EUR").amount == 300
     finally:
         after.close()
+
+
+def _redeem(teller):
+    desk = journeys.desk(teller, "pospointe")
+    desk.move(desk.identify(CardEntry("7012340000001019", "7310")), "redeem", "20")
+
+
+def _sdk_withdrawal(teller):
+    desk = journeys.desk(teller, "sdkfinance")
+    visit = desk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
+    desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details["coins"] if c.currency == "EUR").serial)
+
+
+@pytest.mark.parametrize(("serve", "applied", "compensation", "final"), [
+    (_redeem, "HOST_OK", "giftcard_refund", REVERSED),
+    (_sdk_withdrawal, "REQUEST_CREATED", "sdk_decline", DECLINED),
+])
+def test_a_desk_writes_a_step_and_its_compensation_in_one_commit(world, tmp_path, serve, applied, compensation, final):
+    """Applied at the host, stopped before the drawer opened: recovery writes CASH_NOT_HANDED with
+    the compensation it promises. A stop right after that row finds the compensation queued (the
+    same commit), and the next recovery sends it."""
+    sims, url = world
+    runtime = start(tmp_path, url)
+    runtime.teller.journal.crash_hook = crash_after(applied, lambda: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        serve(runtime.teller)
+    runtime.close()
+    second = start(tmp_path, url)
+    second.teller.journal.crash_hook = crash_after("CASH_NOT_HANDED", lambda: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        recover(second.teller)
+    second.close()
+    third = start(tmp_path, url)
+    try:
+        (visit,) = third.teller.journal.visits()
+        assert [c.action for c in third.teller.journal.compensations()] == [compensation]
+        recover(third.teller)
+        assert third.teller.journal.visit(visit.visit_id).state == final
+        assert third.teller.journal.compensations() == []
+    finally:
+        third.close()
