@@ -155,6 +155,20 @@ def health(teller: Teller) -> dict[str, str]:
     return {desk.title: desk.health() for desk in desks(teller).values()}
 
 
+def backend_of(action: str) -> str:
+    """The back end an outbox action goes to: its desk's, or the Rapyd wallet's own."""
+    prefix = prefix_of(action)
+    return PREFIXES[prefix] if prefix else "rapyd"
+
+
+def answering(teller: Teller, health: dict[str, str], *, wallet: bool) -> set[str]:
+    """The back ends that answered just now (`health` as `health()` read it; `wallet`: Rapyd
+    answered its echo): the outbox sends each its own items only, so that one back end's
+    outage stalls no other's refunds."""
+    found = {"rapyd"} if wallet else set()
+    return found | {desk.backend_name for desk in desks(teller).values() if health.get(desk.title) == ""}
+
+
 def desks(teller: Teller) -> dict[str, Desk]:
     found = teller.__dict__.get("desks")
     if found is None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Collection
 
 from kiosk.backends.base import BackendError, HostUnreachable, OutcomeUnknown, SessionRejected, WalletSession
 from kiosk.journal import store as states
@@ -217,16 +217,23 @@ def _reprint(teller: Teller, visit_id: str) -> None:
 # --- the outbox --------------------------------------------------------------------------------
 
 
-def run_outbox(teller: Teller, *, force: bool = False, now: float | None = None) -> int:
+def run_outbox(
+    teller: Teller, *, force: bool = False, now: float | None = None, backends: Collection[str] | None = None
+) -> int:
     """Send every due compensation once (and those that sending them queued, e.g. a reversal
-    after a settle); returns how many are still pending. Nothing is sent while the journal
-    is untrusted: the compensations wait for the supervisor's reseal."""
+    after a settle); returns how many are still pending. With `backends`, only the items of
+    those back ends are sent (the ones that answer: the others' wait, they stall nobody).
+    Nothing is sent while the journal is untrusted: the compensations wait for the
+    supervisor's reseal."""
     if teller.journal.broken or teller.journal.changed_behind_our_back():
         return len(teller.journal.compensations())
     tried: set[int] = set()
     while True:
         due_by = None if force else (time.time() if now is None else now)
-        items = [c for c in teller.journal.compensations(due_by=due_by) if c.id not in tried]
+        items = [
+            c for c in teller.journal.compensations(due_by=due_by)
+            if c.id not in tried and (backends is None or desks.backend_of(c.action) in backends)
+        ]
         if not items:
             return len(teller.journal.compensations())
         for item in items:

@@ -28,7 +28,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, TypeVar
+from typing import Callable, Collection, TypeVar
 
 from drivers.base import CashDrawer, DrawerOutcome, DrawerStatus, PrinterStatus, PrintOutcome, ReceiptPrinter
 from kiosk.backends.base import (
@@ -235,12 +235,13 @@ class Teller:
             pending=len(self.journal.compensations()),
         )
 
-    def settle_outbox(self) -> int:
-        """Send the compensations that are due (between visits); returns how many remain."""
+    def settle_outbox(self, backends: Collection[str] | None = None) -> int:
+        """Send the compensations that are due (between visits), only those of `backends` when
+        given (the back ends that answer); returns how many remain."""
         from kiosk.teller.recovery import run_outbox
 
         with self.lock:
-            return run_outbox(self)
+            return run_outbox(self, backends=backends)
 
     def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
         from kiosk.teller.recovery import resolve_suspect

@@ -254,3 +254,37 @@ def test_a_desk_writes_a_step_and_its_compensation_in_one_commit(world, tmp_path
         assert third.teller.journal.compensations() == []
     finally:
         third.close()
+
+
+def test_a_rapyd_outage_does_not_stall_a_gift_card_refund(world, tmp_path):
+    """The status worker sends each back end's outbox items when that back end answers: with
+    the Rapyd wallet down, a queued gift card refund is still sent; the wallet's item waits."""
+    sims, url = world
+    runtime = start(tmp_path, url)
+    runtime.teller.journal.crash_hook = crash_after("HOST_OK", lambda: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        _redeem(runtime.teller)
+    runtime.close()
+    second = start(tmp_path, url)
+    second.teller.journal.crash_hook = crash_after("CASH_NOT_HANDED", lambda: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        recover(second.teller)  # the refund is queued, not sent
+    second.close()
+    dead = demo_settings(tmp_path / "kiosk", url, drawer={"simulated_close_after": 0.05},
+                         rapyd={"base_url": "http://127.0.0.1:9", "timeout": 0.5})  # nothing listens there
+    third = build_runtime(dead, recover_on_start=False)
+    try:
+        teller = third.teller
+        (visit,) = teller.journal.visits()
+        teller.journal.enqueue("wallet-visit", "close_session", {})  # a wallet item: must wait for Rapyd
+        wallet = teller.backend_health() == ""
+        assert not wallet
+        answering = journeys.answering(teller, journeys.health(teller), wallet=wallet)
+        assert "pospointe" in answering and "rapyd" not in answering
+        assert teller.settle_outbox(answering) == 1
+        assert teller.journal.visit(visit.visit_id).state == REVERSED
+        assert sims.pospointe.card_balance("7012340000001019") == 250
+        (left,) = teller.journal.compensations()
+        assert left.action == "close_session" and left.attempts == 0
+    finally:
+        third.close()
