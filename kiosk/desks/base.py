@@ -71,6 +71,14 @@ class JourneyVisit(Visit):
 
 
 @dataclass(frozen=True)
+class PhoneLogin:
+    """Who the customer is at the Rapyd wallet: their phone and the code from the app."""
+
+    phone: str = field(repr=False)
+    otp: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class CardEntry:
     """Who the customer is at the gift card server: the card's number and security code, as
     typed or scanned (never shown: repr hides them)."""

@@ -116,15 +116,20 @@ def _state(teller: Teller, visit_id: str) -> str:
 
 
 def _recover_visit(teller: Teller, visit_id: str) -> Resolution:
+    visit = teller.journal.visit(visit_id)
+    assert visit is not None
+    handled = _desk_recovers(teller, visit_id, visit.kind)  # gift card, SDK.finance, Flexiti: their desk's table
+    return handled if handled is not None else recover_wallet_visit(teller, visit_id)
+
+
+def recover_wallet_visit(teller: Teller, visit_id: str) -> Resolution:
+    """The Rapyd wallet's table (the module docstring's): what to do after its last step."""
     journal = teller.journal
     rows = list(journal.rows(visit_id))
     steps = [row.step for row in rows]
     has = set(steps).__contains__
     visit = journal.visit(visit_id)
     assert visit is not None
-    handled = _desk_recovers(teller, visit_id, visit.kind)  # gift card, SDK.finance, Flexiti: their desk's table
-    if handled is not None:
-        return handled
 
     def finish(action: str, state: str | None = None, step: str = "RECOVERED") -> Resolution:
         summary = {"state": state} if state else {}
@@ -270,8 +275,12 @@ def escalations(teller: Teller) -> list:
 
 def _send(teller: Teller, item) -> None:
     """Send one compensation; raises a BackendError when it was not acknowledged."""
-    if _desk_sends(teller, item):  # an item of another journey, sent by its desk
-        return
+    if not _desk_sends(teller, item):  # an item of another journey is sent by its desk
+        send_wallet_item(teller, item)
+
+
+def send_wallet_item(teller: Teller, item: Any) -> None:
+    """Send one of the Rapyd wallet's compensations (settle, reverse, close_session)."""
     journal = teller.journal
     visit = journal.visit(item.visit_id)
     session = session_of(teller, item.visit_id)
@@ -405,6 +414,14 @@ def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervis
     other = _desk_resolves(teller, visit_id, visit.kind, cash_moved=cash_moved, supervisor=supervisor)
     if other is not None:
         return other
+    return resolve_wallet_suspect(teller, visit_id, cash_moved=cash_moved, supervisor=supervisor)
+
+
+def resolve_wallet_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
+    """A supervisor's count of a suspect Rapyd wallet visit (checked as suspect by the caller)."""
+    journal = teller.journal
+    visit = journal.visit(visit_id)
+    assert visit is not None
     amount = parse_amount(visit.amount, visit.currency)
     applied = bool(visit.transaction_id)
     # Each resolution is one row that carries its whole effect (the cash counted into the

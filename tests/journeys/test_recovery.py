@@ -226,6 +226,17 @@ def _sdk_withdrawal(teller):
     desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details["coins"] if c.currency == "EUR").serial)
 
 
+def stop_after_the_promise(tmp_path, url, serve, applied: str) -> None:
+    """Stop dead after the host applied the cash-out (`applied`), then stop the recovery dead
+    right after the CASH_NOT_HANDED row that promises its compensation."""
+    for step, run in ((applied, serve), ("CASH_NOT_HANDED", recover)):
+        runtime = start(tmp_path, url)
+        runtime.teller.journal.crash_hook = crash_after(step, lambda: (_ for _ in ()).throw(Crash()))
+        with pytest.raises(Crash):
+            run(runtime.teller)
+        runtime.close()
+
+
 @pytest.mark.parametrize(("serve", "applied", "compensation", "final"), [
     (_redeem, "HOST_OK", "giftcard_refund", REVERSED),
     (_sdk_withdrawal, "REQUEST_CREATED", "sdk_decline", DECLINED),
@@ -235,16 +246,7 @@ def test_a_desk_writes_a_step_and_its_compensation_in_one_commit(world, tmp_path
     the compensation it promises. A stop right after that row finds the compensation queued (the
     same commit), and the next recovery sends it."""
     sims, url = world
-    runtime = start(tmp_path, url)
-    runtime.teller.journal.crash_hook = crash_after(applied, lambda: (_ for _ in ()).throw(Crash()))
-    with pytest.raises(Crash):
-        serve(runtime.teller)
-    runtime.close()
-    second = start(tmp_path, url)
-    second.teller.journal.crash_hook = crash_after("CASH_NOT_HANDED", lambda: (_ for _ in ()).throw(Crash()))
-    with pytest.raises(Crash):
-        recover(second.teller)
-    second.close()
+    stop_after_the_promise(tmp_path, url, serve, applied)
     third = start(tmp_path, url)
     try:
         (visit,) = third.teller.journal.visits()
@@ -260,16 +262,7 @@ def test_a_rapyd_outage_does_not_stall_a_gift_card_refund(world, tmp_path):
     """The status worker sends each back end's outbox items when that back end answers: with
     the Rapyd wallet down, a queued gift card refund is still sent; the wallet's item waits."""
     sims, url = world
-    runtime = start(tmp_path, url)
-    runtime.teller.journal.crash_hook = crash_after("HOST_OK", lambda: (_ for _ in ()).throw(Crash()))
-    with pytest.raises(Crash):
-        _redeem(runtime.teller)
-    runtime.close()
-    second = start(tmp_path, url)
-    second.teller.journal.crash_hook = crash_after("CASH_NOT_HANDED", lambda: (_ for _ in ()).throw(Crash()))
-    with pytest.raises(Crash):
-        recover(second.teller)  # the refund is queued, not sent
-    second.close()
+    stop_after_the_promise(tmp_path, url, _redeem, "HOST_OK")  # the refund is queued, not sent
     dead = demo_settings(tmp_path / "kiosk", url, drawer={"simulated_close_after": 0.05},
                          rapyd={"base_url": "http://127.0.0.1:9", "timeout": 0.5})  # nothing listens there
     third = build_runtime(dead, recover_on_start=False)
