@@ -28,7 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from drivers.base import DrawerOutcome
 
@@ -76,16 +77,25 @@ def _line(prompt: str) -> str:
     return line.rstrip("\r\n")
 
 
-def main(argv: list[str]) -> int:
+@dataclass(frozen=True)
+class TillCommand:
+    """What `kiosk txn` shares with the other till commands, handed over by kiosk.cli (which
+    imports this module: importing it back would make a cycle)."""
+
+    settings: Callable[..., Any]  # (args, till=True) -> Settings, the data dir checked
+    setup_logging: Callable[[Any], None]
+    sign_in: Callable[[Any, argparse.Namespace], dict[str, Any] | None]  # cashier sign-in (auth.required)
+
+
+def main(argv: list[str], till: TillCommand) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from kiosk import cli
     from kiosk.datadir import DataDirBusy
     from kiosk.journal.store import JournalError
     from kiosk.settings import SettingsError
 
     try:
-        settings = cli._settings(args, till=True)  # and the data dir checked, as for `kiosk txn withdraw`
+        settings = till.settings(args, till=True)  # and the data dir checked, as for `kiosk txn withdraw`
         backend = {"giftcard": "pospointe", "sdk": "sdkfinance", "flexiti": "flexiti"}[args.kind.split("-")[0]]
         if backend not in settings.backends.enabled:
             raise SettingsError(
@@ -93,7 +103,7 @@ def main(argv: list[str]) -> int:
             )
         from kiosk.runtime import build_runtime
 
-        cli._setup_logging(settings)
+        till.setup_logging(settings)
         runtime = build_runtime(settings)
     except (SettingsError, DataDirBusy) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
@@ -102,9 +112,7 @@ def main(argv: list[str]) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1
     try:
-        sign_in = getattr(cli, "_sign_in_headless", None)  # cashier sign-in, when auth.required
-        refused = sign_in(runtime, args) if sign_in is not None else None
-        refused = refused or _read_supervisor_pin(runtime, args)
+        refused = till.sign_in(runtime, args) or _read_supervisor_pin(runtime, args)
         result = refused or serve(runtime, args, settings.teller.drawer_close_timeout)
     finally:
         runtime.close()
