@@ -466,10 +466,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fleet_main(argv[1:])
     if argv[:1] == ["txn"] and len(argv) > 1 and argv[1].startswith(("giftcard-", "sdk-", "flexiti-")):
         from kiosk import datadir
-        from kiosk.journeys_cli import main as journeys_main  # gift cards, SDK.finance, Flexiti
+        from kiosk.journeys_cli import TillCommand, main as journeys_main  # gift cards, SDK.finance, Flexiti
 
         datadir.process_name = f"kiosk txn {argv[1]}"
-        return _guarded(journeys_main, argv[1:])
+        return _guarded(journeys_main, argv[1:], TillCommand(_settings, _setup_logging, _sign_in_headless))
     if argv[:2] == ["devices", "emulate"]:
         from drivers.emulator import main as emulator_main
 

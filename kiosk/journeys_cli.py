@@ -28,9 +28,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from drivers.base import DrawerOutcome
+
+from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
 
 KINDS = (
     "giftcard-balance", "giftcard-sell", "giftcard-reload", "giftcard-redeem", "giftcard-block", "giftcard-unblock",
@@ -74,16 +77,25 @@ def _line(prompt: str) -> str:
     return line.rstrip("\r\n")
 
 
-def main(argv: list[str]) -> int:
+@dataclass(frozen=True)
+class TillCommand:
+    """What `kiosk txn` shares with the other till commands, handed over by kiosk.cli (which
+    imports this module: importing it back would make a cycle)."""
+
+    settings: Callable[..., Any]  # (args, till=True) -> Settings, the data dir checked
+    setup_logging: Callable[[Any], None]
+    sign_in: Callable[[Any, argparse.Namespace], dict[str, Any] | None]  # cashier sign-in (auth.required)
+
+
+def main(argv: list[str], till: TillCommand) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from kiosk import cli
     from kiosk.datadir import DataDirBusy
     from kiosk.journal.store import JournalError
     from kiosk.settings import SettingsError
 
     try:
-        settings = cli._settings(args, till=True)  # and the data dir checked, as for `kiosk txn withdraw`
+        settings = till.settings(args, till=True)  # and the data dir checked, as for `kiosk txn withdraw`
         backend = {"giftcard": "pospointe", "sdk": "sdkfinance", "flexiti": "flexiti"}[args.kind.split("-")[0]]
         if backend not in settings.backends.enabled:
             raise SettingsError(
@@ -91,7 +103,7 @@ def main(argv: list[str]) -> int:
             )
         from kiosk.runtime import build_runtime
 
-        cli._setup_logging(settings)
+        till.setup_logging(settings)
         runtime = build_runtime(settings)
     except (SettingsError, DataDirBusy) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
@@ -100,9 +112,7 @@ def main(argv: list[str]) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1
     try:
-        sign_in = getattr(cli, "_sign_in_headless", None)  # cashier sign-in, when auth.required
-        refused = sign_in(runtime, args) if sign_in is not None else None
-        refused = refused or _read_supervisor_pin(runtime, args)
+        refused = till.sign_in(runtime, args) or _read_supervisor_pin(runtime, args)
         result = refused or serve(runtime, args, settings.teller.drawer_close_timeout)
     finally:
         runtime.close()
@@ -155,7 +165,7 @@ def _within_limits(teller: Any, args: argparse.Namespace, visit: Any, amount: An
 
 def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict[str, Any]:
     from kiosk.auth.guard import AuthError
-    from kiosk.teller import journeys
+    from kiosk.desks import base as journeys
     from kiosk.teller.visit import Stage, TellerError
     from kiosk.journal.store import JournalError
 
@@ -250,7 +260,7 @@ def _giftcard(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
                            "redeems": t.redeem_amount.plain(), "net": t.net.plain()}
         result["amount"] = t.net.plain()
         return None
-    visit = args._visit = desk.look_up(_need(args.card, "--card"), _need(args.code, "--code"))
+    visit = args._visit = desk.identify(CardEntry(_need(args.card, "--card"), _need(args.code, "--code")))
     result["card"] = visit.phone_masked
     result["card_status"] = visit.details["status"]
     result["balance"] = visit.details["balance"].plain()
@@ -281,7 +291,7 @@ def _sdk(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
     if not args.password_stdin:
         raise TellerError("USAGE", "Give the password on stdin with --password-stdin (never on the command line).")
     password = _line("")
-    visit = args._visit = desk.sign_in(login, password)
+    visit = args._visit = desk.identify(WalletLogin(login, password))
     if visit.details.get("otp_pending"):
         if not args.otp_stdin:
             desk.cancel(visit)
@@ -292,11 +302,11 @@ def _sdk(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
     if not coins:
         raise TellerError("NO_SUCH_ACCOUNT", f"The wallet has no active {currency} coin.")
     flow = "topup" if args.kind == "sdk-deposit" else "withdrawal"
-    quote = desk.quote(visit, flow, coins[0].serial, _need(args.amount, "--amount"))
+    quote = desk.quote(visit, flow, _need(args.amount, "--amount"), coin=coins[0].serial)
     result["commission"] = quote.commission.plain()
     result["wallet_amount"] = quote.amount.plain()
     _within_limits(desk.teller, args, visit, desk.cash_of(flow, quote))
-    desk.move(visit, flow, coins[0].serial, args.amount)
+    desk.move(visit, flow, args.amount, coin=coins[0].serial)
     result["request_id"] = visit.details["request_id"]
     return visit
 
@@ -306,9 +316,9 @@ def _flexiti(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
     from kiosk.teller.visit import TellerError
 
     if args.licence_stdin:
-        visit = desk.look_up(licence_scan=_line("").replace("\\n", "\n"))
+        visit = desk.identify(AccountLookup(licence_scan=_line("").replace("\\n", "\n")))
     else:
-        visit = desk.look_up(account_number=_need(args.account, "--account"))
+        visit = desk.identify(AccountLookup(account_number=_need(args.account, "--account")))
     args._visit = visit
     if "account" not in visit.details:
         wanted = args.account or visit.details["accounts"][0].account_number
@@ -345,7 +355,7 @@ def _settle_cash(teller: Any, desk: Any, visit: Any, timeout: float) -> None:
 
     if visit.drawer_outcome is DrawerOutcome.NOT_OPENED:
         if visit.kind is VisitKind.WITHDRAW:
-            _undo(desk, visit)
+            desk.undo(visit, by_rule=True)  # nobody chose it: no supervisor approval, as headless does
             raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; no cash was handed over and it was undone.")
         visit.details["by_hand"] = True
         return
@@ -359,20 +369,5 @@ def _settle_cash(teller: Any, desk: Any, visit: Any, timeout: float) -> None:
         )
 
 
-def _undo(desk: Any, visit: Any) -> None:
-    """The drawer did not open: undone by the headless visit's own rule (nobody chose it, so
-    no supervisor approval, as kiosk.teller.headless does for the wallet's reversal)."""
-    undo: Callable[..., Any] | None = getattr(desk, "undo_redeem", None) or getattr(desk, "undo", None)
-    if undo is not None:
-        undo(visit, by_rule=True)
-    else:
-        desk.undo_payment(visit)
-
-
 def _finish(desk: Any, visit: Any) -> None:
-    by_hand = bool(visit.details.get("by_hand"))
-    if hasattr(desk, "finish"):
-        desk.finish(visit, by_hand=by_hand)
-    else:
-        desk.teller.confirm_cash(visit, by_hand=by_hand)
-        desk.complete(visit)
+    desk.finish(visit, by_hand=bool(visit.details.get("by_hand")))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
-from kiosk.teller import journeys
+from kiosk.desks import base as journeys
 
 if TYPE_CHECKING:
     from kiosk.settings import Settings
@@ -80,7 +80,7 @@ def _build(name: str, teller: Teller, settings: Settings) -> Any:
 
     if name == "pospointe":
         from kiosk.backends.pospointe import PosPointeClient
-        from kiosk.teller.giftcards import GiftCardDesk
+        from kiosk.desks.giftcards import GiftCardDesk
 
         s = settings.pospointe
         client = PosPointeClient(
@@ -91,7 +91,7 @@ def _build(name: str, teller: Teller, settings: Settings) -> Any:
         return GiftCardDesk(teller, client, confirm_after=s.settle_confirm_after)
     if name == "flexiti":
         from kiosk.backends.flexiti import FlexitiClient
-        from kiosk.teller.flexiti import FlexitiDesk
+        from kiosk.desks.flexiti import FlexitiDesk
 
         f = settings.flexiti
         client = FlexitiClient(
@@ -102,7 +102,7 @@ def _build(name: str, teller: Teller, settings: Settings) -> Any:
         return FlexitiDesk(teller, client, formats=list(f.verify_formats))
     if name == "sdkfinance":
         from kiosk.backends.sdkfinance import SdkFinanceClient
-        from kiosk.teller.sdkwallet import SdkWalletDesk
+        from kiosk.desks.sdkwallet import SdkWalletDesk
 
         k = settings.sdkfinance
         client = SdkFinanceClient(

@@ -28,12 +28,13 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Collection
 
 from kiosk.backends.base import BackendError, HostUnreachable, OutcomeUnknown, SessionRejected, WalletSession
 from kiosk.journal import store as states
 from kiosk.money import Money, parse_amount
+from kiosk.desks import base as desks
+from kiosk.desks.base import NeedsAPerson, Resolution, forget_when_done
 from kiosk.teller.visit import TellerError
 
 if TYPE_CHECKING:
@@ -46,16 +47,9 @@ log = logging.getLogger("kiosk.teller.recovery")
 BASE, CAP, MAX_ATTEMPTS = 2.0, 300.0, 12
 
 
-@dataclass(frozen=True)
-class Resolution:
-    visit_id: str
-    action: str  # what recovery did
-    state: str  # the visit's state afterwards
-
-
 def session_of(teller: Teller, visit_id: str) -> WalletSession | None:
     sealed = teller.journal.unseal(visit_id)
-    if not sealed or "token_id" not in sealed:  # none, or another journey's details (kiosk.teller.journeys)
+    if not sealed or "token_id" not in sealed:  # none, or another journey's details (kiosk.desks)
         return None
     return WalletSession(sealed["token_id"], sealed["operation_id"], sealed["phone"])
 
@@ -75,29 +69,12 @@ def close_session(teller: Teller, visit_id: str, session: WalletSession | None) 
     except BackendError as exc:
         journal.record(visit_id, "SESSION_CLOSE_FAILED", code=exc.code)
         log.warning("visit %s: session not closed (%s); queued", visit_id[:8], exc.code)
-        if not _queued(teller, visit_id, "close_session"):
+        if not desks.queued(teller, visit_id, "close_session"):
             journal.enqueue(visit_id, "close_session", {}, at=time.time() + BASE)
         return False
     journal.record(visit_id, "SESSION_CLOSED")
     forget_when_done(teller, visit_id)
     return True
-
-
-def _queued(teller: Teller, visit_id: str, action: str) -> bool:
-    return any(c.visit_id == visit_id and c.action == action for c in teller.journal.compensations())
-
-
-def forget_when_done(teller: Teller, visit_id: str) -> None:
-    """Erase the sealed session headers once nothing more can need them."""
-    visit = teller.journal.visit(visit_id)
-    if visit is None or visit.state == states.PENDING or (visit.state == states.SUSPECT and visit.resolution is None):
-        return
-    if any(c.visit_id == visit_id for c in teller.journal.compensations()):
-        return
-    teller.journal.erase(visit_id)
-
-
-# --- recovery on start ----------------------------------------------------------------------
 
 
 def recover(teller: Teller) -> list[Resolution]:
@@ -125,12 +102,10 @@ def _tidy_finished(teller: Teller) -> None:
         visit = journal.visit(visit_id)
         if visit is None or visit.state == states.PENDING or (visit.state == states.SUSPECT and visit.resolution is None):
             continue
-        from kiosk.teller import journeys
-
-        if journeys.owns_kind(visit.kind):  # a gift card token or a Flexiti PIN: no session to close
+        if desks.owns_kind(visit.kind):  # a gift card token or a Flexiti PIN: no session to close
             forget_when_done(teller, visit_id)
             continue
-        if "SESSION_CLOSED" not in {row.step for row in journal.rows(visit_id)} and not _queued(teller, visit_id, "close_session"):
+        if "SESSION_CLOSED" not in {row.step for row in journal.rows(visit_id)} and not desks.queued(teller, visit_id, "close_session"):
             close_session(teller, visit_id, None)
         forget_when_done(teller, visit_id)
 
@@ -141,17 +116,20 @@ def _state(teller: Teller, visit_id: str) -> str:
 
 
 def _recover_visit(teller: Teller, visit_id: str) -> Resolution:
+    visit = teller.journal.visit(visit_id)
+    assert visit is not None
+    handled = _desk_recovers(teller, visit_id, visit.kind)  # gift card, SDK.finance, Flexiti: their desk's table
+    return handled if handled is not None else recover_wallet_visit(teller, visit_id)
+
+
+def recover_wallet_visit(teller: Teller, visit_id: str) -> Resolution:
+    """The Rapyd wallet's table (the module docstring's): what to do after its last step."""
     journal = teller.journal
     rows = list(journal.rows(visit_id))
     steps = [row.step for row in rows]
     has = set(steps).__contains__
     visit = journal.visit(visit_id)
     assert visit is not None
-    from kiosk.teller import journeys  # gift card, SDK.finance and Flexiti visits: their desk's table
-
-    handled = journeys.recover_visit(teller, visit_id, visit.kind)
-    if handled is not None:
-        return handled
 
     def finish(action: str, state: str | None = None, step: str = "RECOVERED") -> Resolution:
         summary = {"state": state} if state else {}
@@ -208,12 +186,12 @@ def _last(rows, step: str, key: str):
 def _not_handed(teller: Teller, visit_id: str, reason: str, **data) -> None:
     """The withdrawal was applied and its cash never left the drawer: say so and queue the
     reversal in one durable step (a stop between the two would forget the reversal)."""
-    outbox = [] if _queued(teller, visit_id, "reverse") else [("reverse", {"idempotency": f"reverse-{visit_id}"})]
+    outbox = [] if desks.queued(teller, visit_id, "reverse") else [("reverse", {"idempotency": f"reverse-{visit_id}"})]
     teller.journal.record(visit_id, "CASH_NOT_HANDED", reason=reason, outbox=outbox, **data)
 
 
 def _queue(teller: Teller, visit_id: str, action: str, key: str | None) -> None:
-    if not _queued(teller, visit_id, action):
+    if not desks.queued(teller, visit_id, action):
         teller.journal.enqueue(visit_id, action, {"idempotency": key or f"{action}-{visit_id}"})
 
 
@@ -236,7 +214,7 @@ def _reprint(teller: Teller, visit_id: str) -> None:
         stage=Stage.CASH_DONE,
     )
     if teller.printer_ready():
-        outcome = teller._print(visit, copy=True)
+        outcome = teller.print_visit_receipt(visit, copy=True)
         if outcome is PrintOutcome.PRINTED:
             teller.last_receipt_visit = visit
 
@@ -244,16 +222,23 @@ def _reprint(teller: Teller, visit_id: str) -> None:
 # --- the outbox --------------------------------------------------------------------------------
 
 
-def run_outbox(teller: Teller, *, force: bool = False, now: float | None = None) -> int:
+def run_outbox(
+    teller: Teller, *, force: bool = False, now: float | None = None, backends: Collection[str] | None = None
+) -> int:
     """Send every due compensation once (and those that sending them queued, e.g. a reversal
-    after a settle); returns how many are still pending. Nothing is sent while the journal
-    is untrusted: the compensations wait for the supervisor's reseal."""
+    after a settle); returns how many are still pending. With `backends`, only the items of
+    those back ends are sent (the ones that answer: the others' wait, they stall nobody).
+    Nothing is sent while the journal is untrusted: the compensations wait for the
+    supervisor's reseal."""
     if teller.journal.broken or teller.journal.changed_behind_our_back():
         return len(teller.journal.compensations())
     tried: set[int] = set()
     while True:
         due_by = None if force else (time.time() if now is None else now)
-        items = [c for c in teller.journal.compensations(due_by=due_by) if c.id not in tried]
+        items = [
+            c for c in teller.journal.compensations(due_by=due_by)
+            if c.id not in tried and (backends is None or desks.backend_of(c.action) in backends)
+        ]
         if not items:
             return len(teller.journal.compensations())
         for item in items:
@@ -288,18 +273,14 @@ def escalations(teller: Teller) -> list:
     return teller.journal.compensations(states=("escalated",))
 
 
-class NeedsAPerson(BackendError):
-    """A compensation that cannot be sent at all (its session details are gone)."""
-
-    code = "NEEDS_A_PERSON"
-
-
 def _send(teller: Teller, item) -> None:
     """Send one compensation; raises a BackendError when it was not acknowledged."""
-    from kiosk.teller import journeys
+    if not _desk_sends(teller, item):  # an item of another journey is sent by its desk
+        send_wallet_item(teller, item)
 
-    if journeys.send(teller, item):  # an item of another journey, sent by its desk
-        return
+
+def send_wallet_item(teller: Teller, item: Any) -> None:
+    """Send one of the Rapyd wallet's compensations (settle, reverse, close_session)."""
     journal = teller.journal
     visit = journal.visit(item.visit_id)
     session = session_of(teller, item.visit_id)
@@ -380,6 +361,44 @@ def _reverse(teller: Teller, visit_id: str, visit, session: WalletSession, amoun
     close_session(teller, visit_id, session)
 
 
+# --- the desks' own tables and compensations -------------------------------------------------------
+
+
+def _desk_recovers(teller: Teller, visit_id: str, kind: str | None) -> Resolution | None:
+    """None when the visit is Rapyd's; else what the journey's desk did with it."""
+    prefix = desks.prefix_of(kind)
+    if prefix is None:
+        return None
+    try:
+        return desks.desk_for(teller, prefix).recover_visit(visit_id)
+    except desks.BackendNotConfigured as exc:
+        return Resolution(visit_id, f"left pending: {exc}", states.PENDING)
+
+
+def _desk_sends(teller: Teller, item: Any) -> bool:
+    """Send one outbox item of a journey; False when the item is Rapyd's. Raises a BackendError
+    when it was not acknowledged (the outbox postpones or escalates it)."""
+    prefix = desks.prefix_of(item.action)
+    if prefix is None:
+        return False
+    try:
+        desk_ = desks.desk_for(teller, prefix)
+    except desks.BackendNotConfigured as exc:
+        raise NeedsAPerson(str(exc)) from None
+    desk_.send(item)
+    return True
+
+
+def _desk_resolves(teller: Teller, visit_id: str, kind: str | None, *, cash_moved: bool, supervisor: str) -> str | None:
+    prefix = desks.prefix_of(kind)
+    if prefix is None:
+        return None
+    try:
+        return desks.desk_for(teller, prefix).resolve_suspect(visit_id, cash_moved=cash_moved, supervisor=supervisor)
+    except desks.BackendNotConfigured as exc:
+        raise TellerError("BACKEND_NOT_ENABLED", str(exc)) from None
+
+
 # --- a supervisor resolves a suspect visit ------------------------------------------------------
 
 
@@ -392,11 +411,17 @@ def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervis
     visit = journal.visit(visit_id)
     if visit is None or visit.state != states.SUSPECT or visit.resolution is not None:
         raise TellerError("NOT_SUSPECT", "That visit is not waiting for a supervisor.")
-    from kiosk.teller import journeys
-
-    other = journeys.resolve_suspect(teller, visit_id, visit.kind, cash_moved=cash_moved, supervisor=supervisor)
+    other = _desk_resolves(teller, visit_id, visit.kind, cash_moved=cash_moved, supervisor=supervisor)
     if other is not None:
         return other
+    return resolve_wallet_suspect(teller, visit_id, cash_moved=cash_moved, supervisor=supervisor)
+
+
+def resolve_wallet_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
+    """A supervisor's count of a suspect Rapyd wallet visit (checked as suspect by the caller)."""
+    journal = teller.journal
+    visit = journal.visit(visit_id)
+    assert visit is not None
     amount = parse_amount(visit.amount, visit.currency)
     applied = bool(visit.transaction_id)
     # Each resolution is one row that carries its whole effect (the cash counted into the
@@ -421,7 +446,7 @@ def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervis
             counted="cash not moved",
             supervisor=supervisor,
             summary={"resolution": "cash not moved"},
-            outbox=[] if _queued(teller, visit_id, "reverse") else [("reverse", {"idempotency": f"reverse-{visit_id}"})],
+            outbox=[] if desks.queued(teller, visit_id, "reverse") else [("reverse", {"idempotency": f"reverse-{visit_id}"})],
         )
         run_outbox(teller, force=True)
         return _state(teller, visit_id)

@@ -28,7 +28,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Collection, TypeVar
 
 from drivers.base import CashDrawer, DrawerOutcome, DrawerStatus, PrinterStatus, PrintOutcome, ReceiptPrinter
 from kiosk.backends.base import (
@@ -55,6 +55,7 @@ from kiosk.teller.shifts import Shifts
 from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind
 
 log = logging.getLogger("kiosk.teller")
+T = TypeVar("T")
 
 def mask_phone(phone: str) -> str:
     """Last four digits only: what screens and receipts may show."""
@@ -191,7 +192,7 @@ class Teller:
         #: called from the worker thread before each re-send: (attempt, pause, error)
         self.on_retry: ProgressCallback | None = None
         self._stop = threading.Event()
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
 
     # --- cash in the drawer ----------------------------------------------------------------
 
@@ -203,18 +204,18 @@ class Teller:
         return sorted(shift.float) if shift else []
 
     def open_shift(self, float_: dict[str, Money], *, source: str = "counted"):
-        with self._lock:
+        with self.lock:
             return self.shifts.open(float_, self.cashier, source=source)
 
     def shift_report(self):
-        with self._lock:
+        with self.lock:
             return self.shifts.report()
 
     def close_shift(self, counted: dict[str, Money], *, supervisor: str | None = None):
         """Blind close (see Shifts.close); the Z report is printed as well."""
-        with self._lock:
+        with self.lock:
             if supervisor and self.guard is not None and self._has_variance(counted):
-                self._approved(auth_actions.VARIANCE, supervisor=supervisor)
+                self.require_approval(auth_actions.VARIANCE, supervisor=supervisor)
             report = self.shifts.close(counted, self.cashier, supervisor=supervisor)
             self.print_report(report)
             return report
@@ -234,20 +235,21 @@ class Teller:
             pending=len(self.journal.compensations()),
         )
 
-    def settle_outbox(self) -> int:
-        """Send the compensations that are due (between visits); returns how many remain."""
+    def settle_outbox(self, backends: Collection[str] | None = None) -> int:
+        """Send the compensations that are due (between visits), only those of `backends` when
+        given (the back ends that answer); returns how many remain."""
         from kiosk.teller.recovery import run_outbox
 
-        with self._lock:
-            return run_outbox(self)
+        with self.lock:
+            return run_outbox(self, backends=backends)
 
     def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
         from kiosk.teller.recovery import resolve_suspect
 
         if not supervisor.strip():
             raise TellerError("SUPERVISOR_REQUIRED", "A supervisor must resolve this visit.")
-        with self._lock:
-            self._approved(auth_actions.RESOLVE, visit_id=visit_id, supervisor=supervisor)
+        with self.lock:
+            self.require_approval(auth_actions.RESOLVE, visit_id=visit_id, supervisor=supervisor)
             return resolve_suspect(self, visit_id, cash_moved=cash_moved, supervisor=supervisor.strip())
 
     # --- readiness -------------------------------------------------------------------------
@@ -273,7 +275,7 @@ class Teller:
         except BackendError as exc:
             return teller_error(exc).message
 
-    def _ensure_ready_for_cash(self) -> None:
+    def ensure_ready_for_cash(self) -> None:
         """Refuse before any money moves when the shift, an unresolved visit or the devices
         would not let the visit finish."""
         self.require_trusted_journal()
@@ -342,8 +344,8 @@ class Teller:
         code lives 30 s). Raises TellerError; a refused code leaves nothing open."""
         phone = check_phone(phone_text, self.phone_region)
         otp = check_otp(otp_text)
-        with self._lock:
-            self._ensure_ready_for_cash()
+        with self.lock:
+            self.ensure_ready_for_cash()
             visit = Visit(visit_id=str(uuid.uuid4()), phone_masked=mask_phone(phone))
             key = str(uuid.uuid4())
             self.journal.record(
@@ -404,7 +406,7 @@ class Teller:
         return amount
 
     def check_deposit(self, visit: Visit, currency: str, amount_text: str) -> Money:
-        self._expect(visit, Stage.SESSION_OPEN)
+        self.expect_stage(visit, Stage.SESSION_OPEN)
         try:
             return parse_amount(amount_text, currency)
         except MoneyError as exc:
@@ -415,32 +417,32 @@ class Teller:
 
         On return the visit is CASH_PENDING (drawer_outcome says whether the drawer opened)
         unless the host declined (FAILED, raises) or did not answer (UNRESOLVED, raises)."""
-        with self._lock:
-            self._expect(visit, Stage.SESSION_OPEN)
+        with self.lock:
+            self.expect_stage(visit, Stage.SESSION_OPEN)
             amount = self.check_withdrawal(visit, account_id, amount_text)
-            self._ensure_ready_for_cash()
-            self._within_limits(visit, amount)
+            self.ensure_ready_for_cash()
+            self.within_limits(visit, amount)
             visit.kind, visit.account, visit.amount = VisitKind.WITHDRAW, self._account(visit, account_id), amount
             receipt = self._move_money(
                 visit, lambda key: self.backend.withdraw(visit.session, account_id, amount, idempotency=key)
             )
             visit.transaction_id = receipt.transaction_id
-            self._open_drawer(visit)
+            self.open_drawer(visit)
             return visit
 
     def deposit(self, visit: Visit, currency: str, amount_text: str) -> Visit:
         """Credit the wallet for cash the cashier already holds, then open the drawer."""
-        with self._lock:
-            self._expect(visit, Stage.SESSION_OPEN)
+        with self.lock:
+            self.expect_stage(visit, Stage.SESSION_OPEN)
             amount = self.check_deposit(visit, currency, amount_text)
-            self._ensure_ready_for_cash()
-            self._within_limits(visit, amount)
+            self.ensure_ready_for_cash()
+            self.within_limits(visit, amount)
             account = visit.session.account_for(amount.currency) if visit.session else None
             visit.kind, visit.amount = VisitKind.DEPOSIT, amount
             visit.account = account or Account("", amount.currency, Money.zero(amount.currency))
             receipt = self._move_money(visit, lambda key: self.backend.deposit(visit.session, amount, idempotency=key))
             visit.transaction_id = receipt.transaction_id
-            self._open_drawer(visit)
+            self.open_drawer(visit)
             return visit
 
     def _move_money(self, visit: Visit, call: Callable[[str], object]):
@@ -464,7 +466,7 @@ class Teller:
         )
         self.journal.record(visit.visit_id, "HOST_SENT", idempotency=key)
         try:
-            receipt = self._send_settling(visit, call, key)
+            receipt = self.send_settling(visit.visit_id, lambda: call(key))
         except BackendError as exc:
             error = teller_error(exc)
             if exc.outcome_unknown:
@@ -487,25 +489,28 @@ class Teller:
         )
         return receipt
 
-    def _send_settling(self, visit: Visit, call: Callable[[str], object], key: str):
-        """Send; while the answer is unknown, re-send with the same idempotency value (the
-        host replays its first answer, so this cannot apply twice)."""
+    def send_settling(self, visit_id: str, call: Callable[[], T], *, record_retries: bool = True) -> T:
+        """Send; while the answer is unknown, re-send the same call (same idempotency value: the
+        host replays its first answer, so this cannot apply twice) within the retry policy.
+        Each re-send is journalled (HOST_RESENT) unless `record_retries` is off, and shown
+        through `on_retry`; `stop_waiting` ends the wait."""
         self._stop.clear()
 
         def retrying(attempt: int, pause: float, error: BackendError) -> None:
-            log.warning("visit %s: no answer (%s); re-sending with the same key", visit.visit_id[:8], error.code)
-            self.journal.record(visit.visit_id, "HOST_RESENT", attempt=attempt, code=error.code)
+            log.warning("visit %s: no answer (%s); re-sending with the same key", visit_id[:8], error.code)
+            if record_retries:
+                self.journal.record(visit_id, "HOST_RESENT", attempt=attempt, code=error.code)
             if self.on_retry is not None:
                 self.on_retry(attempt, pause, error)
 
-        return send_settling(lambda: call(key), self.retry, cancel=self._stop, on_retry=retrying)
+        return send_settling(call, self.retry, cancel=self._stop, on_retry=retrying)
 
     def stop_waiting(self) -> None:
         """The cashier stops waiting for an unanswered host call (from another thread). The
         visit is left unresolved and the outbox keeps settling it."""
         self._stop.set()
 
-    def _open_drawer(self, visit: Visit) -> None:
+    def open_drawer(self, visit: Visit) -> None:
         self.journal.record(visit.visit_id, "DRAWER_KICKED")
         outcome = self.drawer.open_drawer()
         step = {
@@ -530,8 +535,8 @@ class Teller:
 
     def confirm_cash(self, visit: Visit, *, by_hand: bool = False) -> Visit:
         """The cashier confirms the cash changed hands (paid out, or put in the drawer)."""
-        with self._lock:
-            self._expect(visit, Stage.CASH_PENDING)
+        with self.lock:
+            self.expect_stage(visit, Stage.CASH_PENDING)
             assert visit.amount and visit.kind
             delta = visit.amount.amount if visit.kind is VisitKind.DEPOSIT else -visit.amount.amount
             self.journal.record(
@@ -545,7 +550,7 @@ class Teller:
         """The cash outcome is unknown (drawer left open, nobody confirmed): a supervisor
         must count the drawer. The session stays open until then, so that a withdrawal found
         not paid out can still be reversed."""
-        with self._lock:
+        with self.lock:
             self.journal.record(visit.visit_id, "SUSPECT", reason=reason, summary={"state": journal_states.SUSPECT})
             visit.stage = Stage.SUSPECT
             return visit
@@ -556,22 +561,20 @@ class Teller:
 
         A cashier's choice to reverse needs a supervisor's approval (with sign-in on);
         `by_rule` is the headless visit's own rule (the drawer did not open, nobody there)."""
-        with self._lock:
-            self._expect(visit, Stage.CASH_PENDING)
+        with self.lock:
+            self.expect_stage(visit, Stage.CASH_PENDING)
             if visit.kind is not VisitKind.WITHDRAW:
                 raise TellerError("NOT_A_WITHDRAWAL", "Only a withdrawal can be reversed.")
             if not by_rule:
-                self._approved(auth_actions.REVERSE, visit_id=visit.visit_id)
+                self.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
             assert visit.amount and visit.account and visit.session
             key = str(uuid.uuid4())
             self.journal.record(visit.visit_id, "CASH_NOT_HANDED")
             self.journal.record(visit.visit_id, "REVERSAL_SENT", idempotency=key, transaction_id=visit.transaction_id)
             session, account_id, amount, txn = visit.session, visit.account.account_id, visit.amount, visit.transaction_id
             try:
-                receipt = self._send_settling(
-                    visit,
-                    lambda k: self.backend.reverse_withdrawal(session, account_id, amount, txn, idempotency=k),
-                    key,
+                receipt = self.send_settling(
+                    visit.visit_id, lambda: self.backend.reverse_withdrawal(session, account_id, amount, txn, idempotency=key)
                 )
             except BackendError as exc:
                 self.journal.record(
@@ -594,9 +597,9 @@ class Teller:
     def complete(self, visit: Visit) -> Visit:
         """Print the receipt and close the session. A receipt that did not print does not
         undo the visit: the cash moved; the cashier can reprint."""
-        with self._lock:
-            self._expect(visit, Stage.CASH_DONE)
-            self._print(visit, copy=False)
+        with self.lock:
+            self.expect_stage(visit, Stage.CASH_DONE)
+            self.print_visit_receipt(visit, copy=False)
             self._close_session(visit)
             self.journal.record(visit.visit_id, "COMPLETED", summary={"state": journal_states.COMPLETED})
             forget_when_done(self, visit.visit_id)
@@ -606,17 +609,17 @@ class Teller:
 
     def reprint(self, visit: Visit | None = None) -> PrintOutcome:
         """Print the last receipt again, marked COPY."""
-        with self._lock:
+        with self.lock:
             visit = visit or self.last_receipt_visit
             if visit is None or visit.receipt is None:
                 raise TellerError("NO_RECEIPT", "There is no receipt to reprint.")
-            self._approved(auth_actions.REPRINT)
-            return self._print(visit, copy=True)
+            self.require_approval(auth_actions.REPRINT)
+            return self.print_visit_receipt(visit, copy=True)
 
     def cancel(self, visit: Visit) -> Visit:
         """The cashier stops the visit before any money moved."""
-        with self._lock:
-            self._expect(visit, Stage.SESSION_OPEN)
+        with self.lock:
+            self.expect_stage(visit, Stage.SESSION_OPEN)
             self.journal.record(visit.visit_id, "CANCELLED", summary={"state": journal_states.ABANDONED})
             visit.stage = Stage.CANCELLED
             self._close_session(visit)
@@ -640,12 +643,12 @@ class Teller:
 
         return self.guard.limit_breach(amount, shift_turnover(self, amount.currency))
 
-    def _within_limits(self, visit: Visit, amount: Money) -> None:
+    def within_limits(self, visit: Visit, amount: Money) -> None:
         breach = self.limit_exceeded(amount)
         if breach:
-            self._approved(auth_actions.LIMIT, visit_id=visit.visit_id, why=breach)
+            self.require_approval(auth_actions.LIMIT, visit_id=visit.visit_id, why=breach)
 
-    def _approved(self, action: str, *, visit_id: str | None = None, supervisor: str | None = None, why: str = ""):
+    def require_approval(self, action: str, *, visit_id: str | None = None, supervisor: str | None = None, why: str = ""):
         """Use up the supervisor approval this step needs (none without sign-in)."""
         if self.guard is None:
             return None
@@ -668,7 +671,7 @@ class Teller:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _print(self, visit: Visit, *, copy: bool) -> PrintOutcome:
+    def print_visit_receipt(self, visit: Visit, *, copy: bool) -> PrintOutcome:
         assert visit.amount and visit.kind
         facts = ReceiptFacts(
             store_name=self.store_name,
@@ -710,7 +713,7 @@ class Teller:
             raise TellerError("NO_SUCH_ACCOUNT", "That account is not in the customer's wallet.") from None
 
     @staticmethod
-    def _expect(visit: Visit, stage: Stage) -> None:
+    def expect_stage(visit: Visit, stage: Stage) -> None:
         if visit.stage is not stage:
             raise TellerError(
                 "WRONG_STEP", f"This visit is {visit.stage.value.replace('_', ' ')}; that step is not possible now."

@@ -28,7 +28,8 @@ from textual.theme import BUILTIN_THEMES
 
 from kiosk import auth
 from kiosk.journal.store import JournalError
-from kiosk.teller import Stage, TellerError, VisitKind, journeys
+from kiosk.desks import base as journeys
+from kiosk.teller import Stage, TellerError, Visit, VisitKind
 from kiosk.teller.visit import journal_failure
 from kiosk.teller.teller import counted
 from kiosk.ui import auth as auth_ui
@@ -286,11 +287,12 @@ class KioskApp(App[None], inherit_bindings=False):
             backend = read("wallet service", teller.backend_health, "") if wallet_enabled else None
             health = read("devices", teller.device_health, None)
             cash = read("cash in the drawer", lambda: [teller.cash_in_drawer(c) for c in teller.drawer_currencies()], [])
-            if not backend and hasattr(teller, "settle_outbox"):
-                # Between visits: send the compensations that are due (reversals, closes).
-                read("outbox", teller.settle_outbox, 0)
-            attention = read("visits to resolve", teller.attention, None) if hasattr(teller, "attention") else None
             others = read("other back ends", lambda: journeys.health(teller), {})
+            # Between visits: send the compensations that are due (reversals, refunds, closes),
+            # each to its own back end when that one answers: a Rapyd outage stalls no refund.
+            answering = journeys.answering(teller, others, wallet=backend == "")
+            read("outbox", lambda: teller.settle_outbox(answering), 0)
+            attention = read("visits to resolve", teller.attention, None)
             result = m.StatusRead(backend, health, cash, problem=" ".join(problems), attention=attention, others=others)
             self.post_message(result)
 

@@ -28,7 +28,7 @@ def teller(demo):
 
 @pytest.fixture
 def desks(demo):
-    from kiosk.teller import journeys
+    from kiosk.desks import base as journeys
 
     t = demo.teller
     return {name: journeys.desk(t, name) for name in ("pospointe", "sdkfinance", "flexiti")}

@@ -22,6 +22,7 @@ from kiosk.ui.screens.approve import ApproveScreen
 from kiosk.ui.screens.signin import SignInScreen
 from kiosk.ui.screens.confirm import ConfirmQuestion
 from kiosk.ui.screens.journey import FormScreen, JourneyDrawerScreen, JourneyReceiptScreen, MenuScreen
+from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
 from tests.auth.helpers import PINS, make_guard
 from tests.journeys.test_errors import finish
 from tests.journeys.test_headless import running  # noqa: F401  (fixture)
@@ -62,12 +63,12 @@ def refused(call, *args, **kwargs) -> TellerError:
 
 
 def test_not_signed_in_is_refused_before_any_visit(guarded, desks, sims):
-    assert refused(desks["pospointe"].look_up, *RICH).code == "NOT_SIGNED_IN"
-    assert refused(desks["flexiti"].look_up, account_number="116574819").code == "NOT_SIGNED_IN"
-    assert refused(desks["sdkfinance"].sign_in, "anna.kowalska@example.com", "Wallet#2024a").code == "NOT_SIGNED_IN"
+    assert refused(desks["pospointe"].identify, CardEntry(*RICH)).code == "NOT_SIGNED_IN"
+    assert refused(desks["flexiti"].identify, AccountLookup(account_number="116574819")).code == "NOT_SIGNED_IN"
+    assert refused(desks["sdkfinance"].identify, WalletLogin("anna.kowalska@example.com", "Wallet#2024a")).code == "NOT_SIGNED_IN"
     assert refused(desks["pospointe"].close_batch).code == "NOT_SIGNED_IN"
     guarded.sign_in("ann", PINS["ann"])
-    visit = desks["pospointe"].look_up(*RICH)
+    visit = desks["pospointe"].identify(CardEntry(*RICH))
     assert guarded.teller.journal.visit(visit.visit_id).cashier == "ann"
     guarded.sign_out()
     assert refused(desks["pospointe"].move, visit, "redeem", "10").code == "NOT_SIGNED_IN"
@@ -78,7 +79,7 @@ def test_not_signed_in_is_refused_before_any_visit(guarded, desks, sims):
 def test_giftcard_redeem_over_the_limit_needs_a_supervisor(guarded, desks, sims, teller):
     desk = desks["pospointe"]
     guarded.sign_in("ann", PINS["ann"])
-    visit = desk.look_up(*RICH)
+    visit = desk.identify(CardEntry(*RICH))
     assert teller.limit_exceeded(Money(Decimal("60"), "USD"))
     error = refused(desk.move, visit, "redeem", "60")
     assert error.code == "NEEDS_SUPERVISOR" and auth.LIMIT in error.message
@@ -91,7 +92,7 @@ def test_giftcard_redeem_over_the_limit_needs_a_supervisor(guarded, desks, sims,
     assert sims.pospointe.card_balance(RICH[0]) == Decimal("40.00")
     assert teller.journal.visit(visit.visit_id).cashier == "ann"
     # Within the limit: no supervisor; the approval was used up.
-    other = desk.look_up("7012340000001043", "8146")
+    other = desk.identify(CardEntry("7012340000001043", "8146"))
     desk.move(other, "sell", "20")
     assert not guarded.has_approval(auth.LIMIT)
 
@@ -99,17 +100,17 @@ def test_giftcard_redeem_over_the_limit_needs_a_supervisor(guarded, desks, sims,
 def test_sdk_and_flexiti_limits(guarded, desks, sims, teller):
     guarded.sign_in("ann", PINS["ann"])
     sdk = desks["sdkfinance"]
-    anna = sdk.sign_in("anna.kowalska@example.com", "Wallet#2024a")
+    anna = sdk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
     eur = next(c for c in anna.details["coins"] if c.currency == "EUR")
-    assert refused(sdk.move, anna, "topup", eur.serial, "60").code == "NEEDS_SUPERVISOR"
+    assert refused(sdk.move, anna, "topup", "60", coin=eur.serial).code == "NEEDS_SUPERVISOR"
     assert "HOST_SENT" not in rows_of(teller, anna.visit_id)
     guarded.approve(auth.LIMIT, "max", PINS["max"], visit_id=anna.visit_id)
-    sdk.move(anna, "topup", eur.serial, "60")
+    sdk.move(anna, "topup", "60", coin=eur.serial)
     assert anna.stage is Stage.CASH_PENDING
     finish(teller, anna, sdk)
 
     fx = desks["flexiti"]
-    jane = fx.look_up(account_number="116574819")
+    jane = fx.identify(AccountLookup(account_number="116574819"))
     fx.verify(jane, "regular_purchase_bypass")
     assert refused(fx.move, jane, "deposit", "75").code == "NEEDS_SUPERVISOR"
     assert "HOST_SENT" not in rows_of(teller, jane.visit_id)
@@ -122,7 +123,7 @@ def test_sdk_and_flexiti_limits(guarded, desks, sims, teller):
 def test_giftcard_block_needs_the_named_supervisors_approval(guarded, desks, sims, teller):
     desk = desks["pospointe"]
     guarded.sign_in("ann", PINS["ann"])
-    visit = desk.look_up(*RICH)
+    visit = desk.identify(CardEntry(*RICH))
     error = refused(desk.set_blocked, visit, True, supervisor="sue", reason="reported stolen")
     assert error.code == "NEEDS_SUPERVISOR"
     assert "STATUS_SENT" not in rows_of(teller, visit.visit_id)
@@ -144,7 +145,7 @@ def test_giftcard_block_needs_the_named_supervisors_approval(guarded, desks, sim
 def test_flexiti_merchant_override_needs_a_supervisors_pin(guarded, desks, teller):
     desk = desks["flexiti"]
     guarded.sign_in("ann", PINS["ann"])
-    jane = desk.look_up(account_number="116574819")
+    jane = desk.identify(AccountLookup(account_number="116574819"))
     assert refused(desk.verify, jane, "merchant_override").code == "SUPERVISOR_REQUIRED"
     assert refused(desk.verify, jane, "merchant_override", supervisor="sue").code == "NEEDS_SUPERVISOR"
     assert "VERIFY_SENT" not in rows_of(teller, jane.visit_id) and not jane.details.get("pin")
@@ -162,23 +163,23 @@ def test_undo_needs_a_supervisor_with_sign_in(guarded, desks, sims, teller, demo
     guarded.sign_in("ann", PINS["ann"])
     demo.drawer.inject("drawer_jammed")
     desk = desks["pospointe"]
-    visit = desk.look_up(*RICH)
+    visit = desk.identify(CardEntry(*RICH))
     desk.move(visit, "redeem", "30")
     assert visit.drawer_outcome.value == "not_opened"
-    error = refused(desk.undo_redeem, visit)
+    error = refused(desk.undo, visit)
     assert error.code == "NEEDS_SUPERVISOR" and auth.REVERSE in error.message
     assert visit.stage is Stage.CASH_PENDING and "CASH_NOT_HANDED" not in rows_of(teller, visit.visit_id)
     assert sims.pospointe.card_balance(RICH[0]) == Decimal("70.00")  # nothing put back yet
     guarded.approve(auth.REVERSE, "sue", PINS["sue"], visit_id=visit.visit_id)
-    desk.undo_redeem(visit)
+    desk.undo(visit)
     assert visit.stage is Stage.REVERSED
     assert sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")
     assert not guarded.has_approval(auth.REVERSE)  # used up
 
     sdk = desks["sdkfinance"]
-    anna = sdk.sign_in("anna.kowalska@example.com", "Wallet#2024a")
+    anna = sdk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
     eur = next(c for c in anna.details["coins"] if c.currency == "EUR")
-    sdk.move(anna, "withdrawal", eur.serial, "40")
+    sdk.move(anna, "withdrawal", "40", coin=eur.serial)
     assert refused(sdk.undo, anna).code == "NEEDS_SUPERVISOR"
     assert "DECLINE_SENT" not in rows_of(teller, anna.visit_id)
     assert [r.status for r in sims.sdkfinance.requests()] != ["DECLINED"]
@@ -197,14 +198,14 @@ def test_headless_undo_when_the_drawer_did_not_open_is_by_rule(guarded, desks, s
     guarded.sign_in("ann", PINS["ann"])
     demo.drawer.inject("drawer_jammed")
     desk = desks["pospointe"]
-    visit = desk.look_up(*RICH)
+    visit = desk.identify(CardEntry(*RICH))
     desk.move(visit, "redeem", "30")
     assert refused(_settle_cash, teller, desk, visit, 1.0).code == "DRAWER_NOT_OPENED"
     assert visit.stage is Stage.REVERSED and sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")
     sdk = desks["sdkfinance"]
-    anna = sdk.sign_in("anna.kowalska@example.com", "Wallet#2024a")
+    anna = sdk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
     eur = next(c for c in anna.details["coins"] if c.currency == "EUR")
-    sdk.move(anna, "withdrawal", eur.serial, "40")
+    sdk.move(anna, "withdrawal", "40", coin=eur.serial)
     assert refused(_settle_cash, teller, sdk, anna, 1.0).code == "DRAWER_NOT_OPENED"
     assert anna.stage is Stage.REVERSED
     assert not [r for r in teller.journal.rows() if r.step == "APPROVED"]
@@ -213,10 +214,10 @@ def test_headless_undo_when_the_drawer_did_not_open_is_by_rule(guarded, desks, s
 def test_without_sign_in_nothing_changes(desks, sims, teller):
     assert teller.guard is None
     desk = desks["pospointe"]
-    visit = desk.look_up(*RICH)
+    visit = desk.identify(CardEntry(*RICH))
     desk.move(visit, "redeem", "60")  # no limits in the demo
     assert visit.stage is Stage.CASH_PENDING
-    other = desk.look_up("7012340000001027", "2694")
+    other = desk.identify(CardEntry("7012340000001027", "2694"))
     desk.set_blocked(other, True, supervisor="sam", reason="test")  # a name is enough
     assert sims.pospointe.card_status("7012340000001027") == "blocked"
 

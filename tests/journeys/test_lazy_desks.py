@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from kiosk.teller import journeys
+from kiosk.desks import base as journeys
 from kiosk.teller.desks import LazyDesk
 
 

@@ -13,8 +13,9 @@ from kiosk.journal.store import ABANDONED, COMPLETED, DECLINED, PENDING, REVERSE
 from kiosk.runtime import build_runtime, demo_settings
 from kiosk.sim.composite import CompositeSimulator
 from kiosk.sim.server import start_in_thread
-from kiosk.teller import journeys
+from kiosk.desks import base as journeys
 from kiosk.teller.recovery import recover
+from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
 
 
 class Crash(BaseException):
@@ -63,11 +64,7 @@ def run_and_crash(tmp_path, url, step, serve):
 
 def finish_cash(teller, visit, desk):
     teller.wait_for_drawer_close(visit, 2.0)
-    if hasattr(desk, "finish"):
-        desk.finish(visit)
-    else:
-        teller.confirm_cash(visit)
-        desk.complete(visit)
+    desk.finish(visit)
 
 
 GIFT_STEPS = ["CARD_LOOKUP_SENT", "CARD_FOUND", "BALANCE_CHECKED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED",
@@ -82,7 +79,7 @@ def test_gift_card_crash_after_every_step(world, tmp_path, step, action):
 
     def serve(teller):
         desk = journeys.desk(teller, "pospointe")
-        visit = desk.look_up(number, code)
+        visit = desk.identify(CardEntry(number, code))
         desk.move(visit, action, "20")
         finish_cash(teller, visit, desk)
 
@@ -118,7 +115,7 @@ def test_flexiti_crash_after_every_step(world, tmp_path, step, kind):
 
     def serve(teller):
         desk = journeys.desk(teller, "flexiti")
-        visit = desk.look_up(account_number="116574819")
+        visit = desk.identify(AccountLookup(account_number="116574819"))
         desk.verify(visit, "regular_purchase_bypass")
         desk.move(visit, kind, "30")
         finish_cash(teller, visit, desk)
@@ -151,9 +148,9 @@ def test_sdk_crash_after_every_step(world, tmp_path, step, flow):
 
     def serve(teller):
         desk = journeys.desk(teller, "sdkfinance")
-        visit = desk.sign_in(login, "Wallet#2024a")
+        visit = desk.identify(WalletLogin(login, "Wallet#2024a"))
         coin = next(c for c in visit.details["coins"] if c.currency == "EUR")
-        desk.move(visit, flow, coin.serial, "20")
+        desk.move(visit, flow, "20", coin=coin.serial)
         finish_cash(teller, visit, desk)
 
     after, visit = run_and_crash(tmp_path, url, step, serve)
@@ -183,13 +180,13 @@ def test_a_supervisor_resolves_suspect_visits_of_each_journey(world, tmp_path, c
 
     def gift(teller):
         desk = journeys.desk(teller, "pospointe")
-        visit = desk.look_up("7012340000001019", "7310")
+        visit = desk.identify(CardEntry("7012340000001019", "7310"))
         desk.move(visit, "redeem", "20")
 
     def sdk(teller):
         desk = journeys.desk(teller, "sdkfinance")
-        visit = desk.sign_in("anna.kowalska@example.com", "Wallet#2024a")
-        desk.move(visit, "withdrawal", next(c for c in visit.details["coins"] if c.currency == "EUR").serial, "20")
+        visit = desk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
+        desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details["coins"] if c.currency == "EUR").serial)
 
     for serve in (gift, sdk):
         runtime = start(tmp_path, url)
@@ -216,3 +213,71 @@ def test_a_supervisor_resolves_suspect_visits_of_each_journey(world, tmp_path, c
             assert eur.amount == Decimal("420.00") and eur.held == 0 and after.teller.cash_in_drawer("EUR").amount == 300
     finally:
         after.close()
+
+
+def _redeem(teller):
+    desk = journeys.desk(teller, "pospointe")
+    desk.move(desk.identify(CardEntry("7012340000001019", "7310")), "redeem", "20")
+
+
+def _sdk_withdrawal(teller):
+    desk = journeys.desk(teller, "sdkfinance")
+    visit = desk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
+    desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details["coins"] if c.currency == "EUR").serial)
+
+
+def stop_after_the_promise(tmp_path, url, serve, applied: str) -> None:
+    """Stop dead after the host applied the cash-out (`applied`), then stop the recovery dead
+    right after the CASH_NOT_HANDED row that promises its compensation."""
+    for step, run in ((applied, serve), ("CASH_NOT_HANDED", recover)):
+        runtime = start(tmp_path, url)
+        runtime.teller.journal.crash_hook = crash_after(step, lambda: (_ for _ in ()).throw(Crash()))
+        with pytest.raises(Crash):
+            run(runtime.teller)
+        runtime.close()
+
+
+@pytest.mark.parametrize(("serve", "applied", "compensation", "final"), [
+    (_redeem, "HOST_OK", "giftcard_refund", REVERSED),
+    (_sdk_withdrawal, "REQUEST_CREATED", "sdk_decline", DECLINED),
+])
+def test_a_desk_writes_a_step_and_its_compensation_in_one_commit(world, tmp_path, serve, applied, compensation, final):
+    """Applied at the host, stopped before the drawer opened: recovery writes CASH_NOT_HANDED with
+    the compensation it promises. A stop right after that row finds the compensation queued (the
+    same commit), and the next recovery sends it."""
+    sims, url = world
+    stop_after_the_promise(tmp_path, url, serve, applied)
+    third = start(tmp_path, url)
+    try:
+        (visit,) = third.teller.journal.visits()
+        assert [c.action for c in third.teller.journal.compensations()] == [compensation]
+        recover(third.teller)
+        assert third.teller.journal.visit(visit.visit_id).state == final
+        assert third.teller.journal.compensations() == []
+    finally:
+        third.close()
+
+
+def test_a_rapyd_outage_does_not_stall_a_gift_card_refund(world, tmp_path):
+    """The status worker sends each back end's outbox items when that back end answers: with
+    the Rapyd wallet down, a queued gift card refund is still sent; the wallet's item waits."""
+    sims, url = world
+    stop_after_the_promise(tmp_path, url, _redeem, "HOST_OK")  # the refund is queued, not sent
+    dead = demo_settings(tmp_path / "kiosk", url, drawer={"simulated_close_after": 0.05},
+                         rapyd={"base_url": "http://127.0.0.1:9", "timeout": 0.5})  # nothing listens there
+    third = build_runtime(dead, recover_on_start=False)
+    try:
+        teller = third.teller
+        (visit,) = teller.journal.visits()
+        teller.journal.enqueue("wallet-visit", "close_session", {})  # a wallet item: must wait for Rapyd
+        wallet = teller.backend_health() == ""
+        assert not wallet
+        answering = journeys.answering(teller, journeys.health(teller), wallet=wallet)
+        assert "pospointe" in answering and "rapyd" not in answering
+        assert teller.settle_outbox(answering) == 1
+        assert teller.journal.visit(visit.visit_id).state == REVERSED
+        assert sims.pospointe.card_balance("7012340000001019") == 250
+        (left,) = teller.journal.compensations()
+        assert left.action == "close_session" and left.attempts == 0
+    finally:
+        third.close()

@@ -31,7 +31,7 @@ TITLES = {"pospointe": "Gift card", "sdkfinance": "SDK.finance wallet", "flexiti
 
 def enabled_backends(app: Any) -> list[str]:
     """The back ends this till serves (backends.enabled), those whose desk could be built."""
-    from kiosk.teller import journeys
+    from kiosk.desks import base as journeys
 
     settings = getattr(app.runtime, "settings", None)
     wanted = list(getattr(getattr(settings, "backends", None), "enabled", None) or ["rapyd"])
@@ -39,7 +39,7 @@ def enabled_backends(app: Any) -> list[str]:
 
 
 def new_flow(app: Any, backend: str) -> Flow:
-    from kiosk.teller import journeys
+    from kiosk.desks import base as journeys
 
     return FLOWS[backend](app, journeys.desk(app.teller, backend))
 

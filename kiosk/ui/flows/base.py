@@ -119,7 +119,7 @@ class Flow:
         from kiosk.ui.auth import approved_or_ask
 
         visit, teller = self.visit, self.app.teller
-        over = teller.limit_exceeded(amount) if hasattr(teller, "limit_exceeded") else ""
+        over = teller.limit_exceeded(amount)
         return approved_or_ask(self.app, auth.LIMIT, retry=retry, why=over,
                                visit_id=visit.visit_id if visit is not None else None, needed=bool(over))
 
@@ -199,18 +199,11 @@ class Flow:
 
     def cash_done(self, by_hand: bool) -> None:
         """The drawer closed (or the cashier says the cash step is done): the receipt."""
-        visit, desk, teller = self.visit, self.desk, self.app.teller
+        visit, desk = self.visit, self.desk
         if visit is None or visit.stage is not Stage.CASH_PENDING:
             return
         self.progress("Printing the receipt")
-
-        def finish() -> Any:
-            if hasattr(desk, "finish"):
-                return desk.finish(visit, by_hand=by_hand)
-            teller.confirm_cash(visit, by_hand=by_hand)
-            return desk.complete(visit)
-
-        self.run("completed", finish, self.completed)
+        self.run("completed", lambda: desk.finish(visit, by_hand=by_hand), self.completed)
 
     def completed(self, visit: Any) -> None:
         columns = int(getattr(self.app.teller.printer, "columns", 42) or 42)
@@ -222,10 +215,7 @@ class Flow:
         visit, desk = self.visit, self.desk
         if visit is None or visit.stage is not Stage.CASH_PENDING:
             return
-        undo = getattr(desk, "undo_redeem", None) or getattr(desk, "undo", None)
-        if undo is None:
-            undo = desk.undo_payment  # Flexiti: nothing is undone at the host, it goes to a supervisor
-        else:
+        if desk.undo_needs_approval:  # Flexiti: nothing is undone at the host, it goes to a supervisor
             # A cashier's choice to undo: with sign-in on, a supervisor approves it first (the
             # desk takes the approval: auth.REVERSE), as for the wallet's reversal.
             from kiosk.ui.auth import approved_or_ask
@@ -233,7 +223,7 @@ class Flow:
             if not approved_or_ask(self.app, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
                 return
         self.progress("Undoing it: no cash was handed over", money=True)
-        self.run("undone", lambda: undo(visit), self.undone)
+        self.run("undone", lambda: desk.undo(visit), self.undone)
 
     def undone(self, visit: Any) -> None:
         self.visit = None

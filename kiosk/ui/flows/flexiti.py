@@ -9,6 +9,7 @@ from typing import Any, Callable
 from rich.text import Text
 
 from kiosk import auth
+from kiosk.desks.base import AccountLookup
 from kiosk.ui.flows.base import Flow
 from kiosk.ui.journey_messages import (
     AccountChosen, ActionChosen, AmountTyped, BackToMenu, Confirmed, EndVisit, FindAccount, FlowMessage,
@@ -33,13 +34,13 @@ class FlexitiFlow(Flow):
         if isinstance(message, FindAccount):
             number = message.account
             self.progress("Looking the customer up at Flexiti")
-            self.run("fx_found", lambda: self.desk.look_up(account_number=number), self.found)
+            self.run("fx_found", lambda: self.desk.identify(AccountLookup(account_number=number)), self.found)
         elif isinstance(message, ScanLicence):
             self.licence_form()
         elif isinstance(message, LicenceScanned):
             scan = message.scan.replace("\\n", "\n")
             self.progress("Reading the licence at Flexiti")
-            self.run("fx_found", lambda: self.desk.look_up(licence_scan=scan), self.found)
+            self.run("fx_found", lambda: self.desk.identify(AccountLookup(licence_scan=scan)), self.found)
         elif isinstance(message, AccountChosen):
             # May read the account at Flexiti (a search answers less than a look-up): a worker.
             visit, number = self.visit, message.account
@@ -156,7 +157,7 @@ class FlexitiFlow(Flow):
                     Key("escape", "End the visit", EndVisit)]
             self.app.show(MenuScreen(f"Flexiti · {account.name}", body, keys))
             return
-        from kiosk.teller.flexiti import FORMAT_WORDS
+        from kiosk.desks.flexiti import FORMAT_WORDS
 
         formats = desk.allowed_formats(visit)
         body.append("\nVerify the customer first. How?\n")

@@ -10,6 +10,7 @@ from rich.text import Text
 from kiosk import auth
 from kiosk.teller import TellerError
 from kiosk.ui import messages as m
+from kiosk.desks.base import CardEntry
 from kiosk.ui.flows.base import Flow
 from kiosk.ui.journey_messages import (
     ActionChosen, AmountTyped, BackToMenu, CardStatusTyped, CardTyped, ChangeCardStatus, CloseBatch, Confirmed, EndVisit,
@@ -88,7 +89,7 @@ class GiftCardFlow(Flow):
 
     def look_up(self, number: str, code: str) -> None:
         self.progress("Looking the card up")
-        self.run("gc_found", lambda: self.desk.look_up(number, code), self.found)
+        self.run("gc_found", lambda: self.desk.identify(CardEntry(number, code)), self.found)
 
     def found(self, visit: Any) -> None:
         self.visit = visit

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from rich.text import Text
 
+from kiosk.desks.base import WalletLogin
 from kiosk.ui.flows.base import Flow
 from kiosk.ui.journey_messages import (
     ActionChosen, AmountTyped, BackToMenu, CoinChosen, Confirmed, EndVisit, FlowMessage, WalletCode, WalletSignIn,
@@ -28,7 +29,7 @@ class SdkWalletFlow(Flow):
         if isinstance(message, WalletSignIn):
             self.progress("Signing the customer in")
             login, password = message.login, message.password
-            self.run("sdk_signed", lambda: self.desk.sign_in(login, password), self.signed_in)
+            self.run("sdk_signed", lambda: self.desk.identify(WalletLogin(login, password)), self.signed_in)
         elif isinstance(message, WalletCode):
             visit, code = self.visit, message.otp
             self.progress("Checking the code")
@@ -40,7 +41,7 @@ class SdkWalletFlow(Flow):
         elif isinstance(message, AmountTyped):
             visit, flow, serial, text = self.visit, self.flow, self.serial, message.text
             self.progress("Calculating the commission")
-            self.run("sdk_quote", lambda: self.desk.quote(visit, flow, serial, text), self.quoted)
+            self.run("sdk_quote", lambda: self.desk.quote(visit, flow, text, coin=serial), self.quoted)
         elif isinstance(message, Confirmed):
             self.move()
         else:
@@ -138,7 +139,7 @@ class SdkWalletFlow(Flow):
             info = f"Handed over in cash; the commission is taken from the wallet. Drawer holds {self.cash(coin.currency)}."
         verb = "Top up" if flow == "topup" else "Withdraw"
         self.amount_screen(f"{verb} · {coin.name or coin.currency} ({coin.currency})", info, coin.currency,
-                           lambda text: desk.check_amount(visit, flow, serial, text))
+                           lambda text: desk.check_amount(visit, flow, text, coin=serial))
 
     def quoted(self, quote: Any) -> None:
         self.quote = quote
@@ -155,4 +156,4 @@ class SdkWalletFlow(Flow):
         if quote is None or not self.within_limits(self.desk.cash_of(flow, quote), Confirmed):
             return  # over a limit: a supervisor approves first, then Confirmed comes again
         self.progress("Creating the request at the wallet", money=True)
-        self.run("move", lambda: self.desk.move(visit, flow, serial, quote.amount.plain()), self.moved)
+        self.run("move", lambda: self.desk.move(visit, flow, quote.amount.plain(), coin=serial), self.moved)

@@ -51,16 +51,14 @@ from kiosk.backends.sdkfinance import (
 from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.teller import journeys
-from kiosk.teller.journeys import JourneyVisit, finish, last_value, queue
-from kiosk.teller.retry import send_settling
+from kiosk.desks import base
+from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, WalletLogin, finish, last_value, promise, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
-    from kiosk.teller.recovery import Resolution
     from kiosk.teller.teller import Teller
 
-log = logging.getLogger("kiosk.teller.sdkwallet")
+log = logging.getLogger("kiosk.desks.sdkwallet")
 
 FLOWS: dict[str, tuple[str, VisitKind, str]] = {
     "topup": ("sdk_topup", VisitKind.DEPOSIT, "Wallet top-up (cash)"),
@@ -99,6 +97,7 @@ class SdkWalletDesk:
     prefix = "sdk"
     backend_name = "sdkfinance"
     title = "SDK.finance wallet"
+    undo_needs_approval = True
 
     def __init__(self, teller: Teller, client: SdkFinanceClient) -> None:
         self.teller = teller
@@ -116,10 +115,11 @@ class SdkWalletDesk:
 
     # --- signing the customer in ----------------------------------------------------------------------
 
-    def sign_in(self, login: str, password: str) -> JourneyVisit:
-        """SESSION_OPEN with the coins listed, or with details["otp_pending"] (type the code)."""
+    def identify(self, who: WalletLogin) -> JourneyVisit:
+        """Sign the customer in: SESSION_OPEN with the coins listed, or with
+        details["otp_pending"] (type the code: `confirm_otp`)."""
         journal = self.teller.journal
-        login = (login or "").strip()
+        login, password = (who.login or "").strip(), who.password
         if not login or not password:
             raise TellerError("SIGN_IN_INCOMPLETE", "Type the customer's login and password.")
         if foreign_digit(login):  # a phone login typed with another script's digits
@@ -127,7 +127,7 @@ class SdkWalletDesk:
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked=mask_login(login), journey="sdk",
                              backend=self.backend_name)
-        with self.teller._lock:
+        with self.teller.lock:
             journal.record(visit.visit_id, "SIGN_IN_SENT", login=mask_login(login),
                            summary={"kind": "sdk", "cashier": cashier})
             try:
@@ -152,8 +152,8 @@ class SdkWalletDesk:
         if not is_digits(otp, 4, 10):  # before anything is journalled or sent
             words = "has digits that are not 0-9" if foreign_digit(otp) else "is the 4 to 10 digits (0-9) the customer received"
             raise TellerError("OTP_FORMAT", f"The code {words}.", "Type it again.")
-        with self.teller._lock:
-            self.teller._expect(visit, Stage.SESSION_OPEN)
+        with self.teller.lock:
+            self.teller.expect_stage(visit, Stage.SESSION_OPEN)
             journal.record(visit.visit_id, "OTP_CONFIRM_SENT")
             try:
                 self.client.confirm_otp(visit.details.get("login", ""), otp)
@@ -174,17 +174,35 @@ class SdkWalletDesk:
         visit.details["coins"] = coins
         return coins
 
-    def coin(self, visit: JourneyVisit, serial: str) -> Coin:
-        found = next((c for c in visit.details.get("coins", []) if c.serial == serial), None)
+    def coin(self, visit: JourneyVisit, serial: str = "") -> Coin:
+        """The coin `serial`; '' is the one chosen for this visit (`choose_coin`), else the
+        first active one."""
+        coins = visit.details.get("coins", [])
+        serial = serial or visit.details.get("coin_serial") or next((c.serial for c in coins if c.active), "")
+        found = next((c for c in coins if c.serial == serial), None)
         if found is None:
             raise TellerError("NO_SUCH_ACCOUNT", "That coin is not in the customer's wallet.")
         return found
 
+    def choose_coin(self, visit: JourneyVisit, serial: str) -> Coin:
+        """The coin this visit's money moves on (the default of the amount verbs)."""
+        coin = self.coin(visit, serial)
+        visit.details["coin_serial"] = coin.serial
+        return coin
+
+    def actions(self, visit: JourneyVisit) -> list[str]:
+        """A top-up or a withdrawal, once the customer is signed in and has an active coin."""
+        if visit.details.get("otp_pending") or not any(c.active for c in visit.details.get("coins", [])):
+            return []
+        return list(FLOWS)
+
     # --- the money ----------------------------------------------------------------------------------------
 
-    def check_amount(self, visit: JourneyVisit, flow: str, serial: str, text: str) -> Money:
+    def check_amount(self, visit: JourneyVisit, flow: str, text: str, *, coin: str = "") -> Money:
+        """Validate a top-up or withdrawal of `text` on `coin` ('' = the visit's coin)."""
         if flow not in FLOWS:
             raise TellerError("WRONG_STEP", f"{flow!r} is not a wallet request.")
+        serial = coin
         coin = self.coin(visit, serial)
         if not coin.active:
             raise TellerError("COIN_INACTIVE", "That coin is blocked.", "Choose another coin.")
@@ -201,9 +219,10 @@ class SdkWalletDesk:
                                   "Offer a smaller amount.")
         return amount
 
-    def quote(self, visit: JourneyVisit, flow: str, serial: str, amount_text: str) -> Quote:
+    def quote(self, visit: JourneyVisit, flow: str, amount_text: str, *, coin: str = "") -> Quote:
         """The commission, calculated by the platform (nothing is created)."""
-        amount = self.check_amount(visit, flow, serial, amount_text)
+        serial = self.coin(visit, coin).serial
+        amount = self.check_amount(visit, flow, amount_text, coin=serial)
         try:
             if flow == "topup":
                 quote = self.client.topup_calculate(serial, amount)
@@ -211,10 +230,10 @@ class SdkWalletDesk:
                 quote = self.client.withdrawal_calculate(serial, amount)
         except BackendError as exc:
             raise wallet_error(exc) from None
-        coin = self.coin(visit, serial)
-        if flow == "withdrawal" and coin.available < quote.total:
+        found = self.coin(visit, serial)
+        if flow == "withdrawal" and found.available < quote.total:
             raise TellerError("INSUFFICIENT_FUNDS", f"With the commission of {quote.commission} the wallet needs "
-                              f"{quote.total}; the coin has {coin.available} available.", "Offer a smaller amount.")
+                              f"{quote.total}; the coin has {found.available} available.", "Offer a smaller amount.")
         visit.details["quote"] = quote
         return quote
 
@@ -224,40 +243,40 @@ class SdkWalletDesk:
         withdrawal hands over the amount. What the limits are checked against."""
         return quote.total if flow == "topup" else quote.amount
 
-    def move(self, visit: JourneyVisit, flow: str, serial: str, amount_text: str) -> JourneyVisit:
+    def move(self, visit: JourneyVisit, flow: str, amount_text: str, *, coin: str = "") -> JourneyVisit:
         """Create the request, then open the drawer (CASH_PENDING). It is accepted in `finish`,
         once the cash changed hands, or declined in `undo`."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             if visit.details.get("otp_pending"):
                 raise TellerError("OTP_PENDING", "Type the code the customer received first.")
             cashier = teller.require_cashier()
-            quote = self.quote(visit, flow, serial, amount_text)
-            teller._ensure_ready_for_cash()
+            chosen = self.coin(visit, coin)
+            quote = self.quote(visit, flow, amount_text, coin=chosen.serial)
+            teller.ensure_ready_for_cash()
             journey, direction, title = FLOWS[flow]
-            coin = self.coin(visit, serial)
             cash = self.cash_of(flow, quote)
             # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on):
             # on the cash that changes hands, before the request is created.
-            teller._within_limits(visit, cash)
+            teller.within_limits(visit, cash)
             reference = f"kiosk-{visit.visit_id}"
             visit.journey, visit.receipt_kind, visit.kind, visit.amount = journey, title, direction, cash
             from kiosk.backends.base import Account
 
-            visit.account = Account(coin.serial, f"{coin.name or coin.currency} ({coin.currency})", coin.amount)
+            visit.account = Account(chosen.serial, f"{chosen.name or chosen.currency} ({chosen.currency})", chosen.amount)
             journal.record(
                 visit.visit_id, "INTENT", kind=journey, amount=cash.plain(), currency=cash.currency,
                 guard=teller.cash_out_guard(cash) if direction is VisitKind.WITHDRAW else None,
                 wallet_amount=quote.amount.plain(), commission=quote.commission.plain(), total=quote.total.plain(),
-                coin=coin.serial, reference=reference,
-                summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": coin.serial,
+                coin=chosen.serial, reference=reference,
+                summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": chosen.serial,
                          "cashier": cashier},
             )
             journal.record(visit.visit_id, "HOST_SENT", reference=reference)
             create = self.client.topup_create if flow == "topup" else self.client.withdrawal_create
             try:
-                request_id = create(coin.serial, quote.amount, reference=reference)
+                request_id = create(chosen.serial, quote.amount, reference=reference)
             except OutcomeUnknown as exc:
                 journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
                 request_id = self._find(visit, flow, reference)
@@ -272,7 +291,7 @@ class SdkWalletDesk:
             visit.transaction_id = str(request_id)
             visit.details.update(request_id=request_id, flow=flow, commission=quote.commission,
                                  wallet_amount=quote.amount)
-            teller._open_drawer(visit)
+            teller.open_drawer(visit)
             return visit
 
     def _find(self, visit: JourneyVisit, flow: str, reference: str) -> int:
@@ -295,7 +314,7 @@ class SdkWalletDesk:
     def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
         """The cash changed hands: count it, accept the request, print the receipt."""
         teller = self.teller
-        with teller._lock:
+        with teller.lock:
             teller.confirm_cash(visit, by_hand=by_hand)
             self._accept(visit.visit_id, visit.details["flow"], visit.details["request_id"], live=True)
             teller.complete(visit)
@@ -308,8 +327,7 @@ class SdkWalletDesk:
         accept = self.client.topup_accept if flow == "topup" else self.client.withdrawal_accept
         try:
             if live:
-                teller._stop.clear()
-                done = send_settling(lambda: accept(request_id), teller.retry, cancel=teller._stop)
+                done = teller.send_settling(visit_id, lambda: accept(request_id), record_retries=False)
             else:
                 done = accept(request_id)
         except RequestAlreadySettled as exc:
@@ -321,8 +339,7 @@ class SdkWalletDesk:
             raise TellerError("NEEDS_A_PERSON", "The cash moved, but the wallet platform had already "
                               f"{exc.status.lower()} the request.", "Call a supervisor: the visit is in the journal.") from None
         except (OutcomeUnknown, HostUnreachable) as exc:
-            journal.record(visit_id, "ACCEPT_UNKNOWN", code=exc.code)
-            queue(teller, visit_id, "sdk_accept")
+            promise(teller, visit_id, "ACCEPT_UNKNOWN", "sdk_accept", code=exc.code)
             if live:
                 raise TellerError("ACCEPT_PENDING", "The cash moved; the wallet platform has not confirmed it yet.",
                                   "The kiosk keeps asking it; nothing else to do now.") from None
@@ -343,15 +360,15 @@ class SdkWalletDesk:
         (with sign-in on, auth.REVERSE); `by_rule` is the headless visit's own rule (the
         drawer did not open, nobody there)."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.CASH_PENDING)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.CASH_PENDING)
             if not by_rule:
-                teller._approved(auth_actions.REVERSE, visit_id=visit.visit_id)
+                teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             try:
                 self._decline(visit.visit_id, visit.details["flow"], visit.details["request_id"])
-            except BackendError:
-                queue(teller, visit.visit_id, "sdk_decline")
+            except BackendError as exc:
+                promise(teller, visit.visit_id, "DECLINE_FAILED", "sdk_decline", code=exc.code)
                 visit.stage = Stage.UNRESOLVED
                 raise TellerError("REVERSAL_FAILED", "The request could not be declined yet.",
                                   "Keep the cash in the drawer. The kiosk keeps trying.") from None
@@ -373,8 +390,8 @@ class SdkWalletDesk:
         journal.record(visit_id, "REQUEST_DECLINED", request_id=request_id, summary={"state": states.DECLINED})
 
     def cancel(self, visit: JourneyVisit) -> JourneyVisit:
-        with self.teller._lock:
-            self.teller._expect(visit, Stage.SESSION_OPEN)
+        with self.teller.lock:
+            self.teller.expect_stage(visit, Stage.SESSION_OPEN)
             self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
             visit.stage = Stage.CANCELLED
             self.client.sign_out_customer()
@@ -383,8 +400,6 @@ class SdkWalletDesk:
     # --- recovery ------------------------------------------------------------------------------------------
 
     def recover_visit(self, visit_id: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         teller, journal = self.teller, self.teller.journal
         rows = list(journal.rows(visit_id))
         steps = [r.step for r in rows]
@@ -420,20 +435,15 @@ class SdkWalletDesk:
         return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
 
     def _created_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         journal = self.teller.journal
         if journey in CASH_IN:  # the cashier may have taken the cash already: a count decides
             journal.record(visit_id, "SUSPECT", reason=f"top-up request made, {reason}: was the cash taken?",
                            summary={"state": states.SUSPECT})
             return Resolution(visit_id, "top-up made, drawer never opened: suspect", states.SUSPECT)
-        journal.record(visit_id, "CASH_NOT_HANDED", reason=reason)
-        queue(self.teller, visit_id, "sdk_decline")
+        promise(self.teller, visit_id, "CASH_NOT_HANDED", "sdk_decline", reason=reason)
         return Resolution(visit_id, "withdrawal made, no cash handed over: declined", states.PENDING)
 
     def send(self, item: Any) -> None:
-        from kiosk.teller.recovery import NeedsAPerson
-
         journal = self.teller.journal
         visit_id = item.visit_id
         rows = list(journal.rows(visit_id))
@@ -473,13 +483,12 @@ class SdkWalletDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if cash_moved:
-            journeys.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
-            queue(teller, visit_id, "sdk_accept")
+            base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor,
+                                    then="sdk_accept")
         else:
             journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
                            summary={"resolution": "cash not moved"})
-            journal.record(visit_id, "CASH_NOT_HANDED", reason="supervisor count")
-            queue(teller, visit_id, "sdk_decline")
+            promise(teller, visit_id, "CASH_NOT_HANDED", "sdk_decline", reason="supervisor count")
         run_outbox(teller, force=True)
         visit = journal.visit(visit_id)
         return visit.state if visit else states.SUSPECT
@@ -496,10 +505,8 @@ class SdkWalletDesk:
             stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():
-            self.teller._print(visit, copy=True)
+            self.teller.print_visit_receipt(visit, copy=True)
 
 
 def _needs_a_person(reason: str) -> BackendError:
-    from kiosk.teller.recovery import NeedsAPerson
-
     return NeedsAPerson(reason)

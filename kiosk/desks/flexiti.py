@@ -42,16 +42,14 @@ from kiosk.backends.flexiti import (
 from kiosk.digits import is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.teller import journeys
-from kiosk.teller.journeys import JourneyVisit, finish, queue
-from kiosk.teller.retry import send_settling
+from kiosk.desks import base
+from kiosk.desks.base import AccountLookup, JourneyVisit, NeedsAPerson, Resolution, finish, promise, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
-    from kiosk.teller.recovery import Resolution
     from kiosk.teller.teller import Teller
 
-log = logging.getLogger("kiosk.teller.flexiti")
+log = logging.getLogger("kiosk.desks.flexiti")
 
 # kind -> (journey, cash direction, receipt title)
 KINDS: dict[str, tuple[str, VisitKind, str]] = {
@@ -96,6 +94,7 @@ class FlexitiDesk:
     prefix = "flexiti"
     backend_name = "flexiti"
     title = "Flexiti"
+    undo_needs_approval = False  # no reversal call: an undone payment goes to a person
 
     def __init__(self, teller: Teller, client: FlexitiClient, *, formats: list[str] | None = None) -> None:
         self.teller = teller
@@ -115,17 +114,18 @@ class FlexitiDesk:
 
     # --- finding and verifying the customer --------------------------------------------------------
 
-    def look_up(self, *, account_number: str = "", licence_scan: str = "") -> JourneyVisit:
+    def identify(self, who: AccountLookup) -> JourneyVisit:
         """By account number, or by a driver's licence scan (several accounts: choose one)."""
         journal = self.teller.journal
-        number = "".join((account_number or "").split())
+        licence_scan = who.licence_scan
+        number = "".join((who.account_number or "").split())
         if not licence_scan and not is_digits(number, 1, 14):
             raise TellerError("ACCOUNT_FORMAT", "A Flexiti account number is 1 to 14 digits (0-9).", "Type it again.")
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         flow = self.client.new_flow()
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked="", journey="flexiti", backend=self.backend_name)
         by = "licence" if licence_scan else "account"
-        with self.teller._lock:
+        with self.teller.lock:
             journal.record(visit.visit_id, "CUSTOMER_LOOKUP_SENT", by=by, last4=_last4(number) if number else "",
                            reference_id=flow.reference_id, summary={"kind": "flexiti", "cashier": cashier})
             try:
@@ -199,11 +199,11 @@ class FlexitiDesk:
         if format == "security_question" and not (answer or "").strip():
             raise TellerError("ANSWER_REQUIRED", "Type the customer's answer to the security question.")
         flow: Flow = visit.details["flow"]
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             teller.require_cashier()
             if format == "merchant_override":
-                approval = teller._approved(auth_actions.OVERRIDE, visit_id=visit.visit_id, supervisor=supervisor,
+                approval = teller.require_approval(auth_actions.OVERRIDE, visit_id=visit.visit_id, supervisor=supervisor,
                                             why="A merchant override needs a supervisor.")
                 if approval is not None:
                     supervisor = approval.supervisor
@@ -259,6 +259,10 @@ class FlexitiDesk:
 
     # --- the money ------------------------------------------------------------------------------------
 
+    def actions(self, visit: JourneyVisit) -> list[str]:
+        """A deposit or an in-store payment, once the customer is verified (a PIN is held)."""
+        return list(KINDS) if visit.details.get("pin") else []
+
     def check_amount(self, visit: JourneyVisit, kind: str, text: str) -> Money:
         if kind not in KINDS:
             raise TellerError("WRONG_STEP", f"{kind!r} is not a Flexiti transaction.")
@@ -281,17 +285,17 @@ class FlexitiDesk:
         """The deposit or in-store payment, then the drawer. A wrong PIN leaves the visit open
         (a failed try: type the right one); other refusals end it."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             amount = self.check_amount(visit, kind, amount_text)
             pin = visit.details.get("pin")
             if not pin:
                 raise TellerError("NOT_VERIFIED", "The customer is not verified yet.", "Verify them first.")
             cashier = teller.require_cashier()
-            teller._ensure_ready_for_cash()
+            teller.ensure_ready_for_cash()
             # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on),
             # before anything is sealed or sent.
-            teller._within_limits(visit, amount)
+            teller.within_limits(visit, amount)
             journey, direction, title = KINDS[kind]
             account = self.account(visit)
             flow: Flow = visit.details["flow"]
@@ -312,14 +316,8 @@ class FlexitiDesk:
                 return self.client.transaction(kind, account.account_number, amount, pin, flow.request_id, key,  # type: ignore[arg-type]
                                                flow=flow)
 
-            def retrying(attempt: int, pause: float, error: BackendError) -> None:
-                journal.record(visit.visit_id, "HOST_RESENT", attempt=attempt, code=error.code)
-                if teller.on_retry is not None:
-                    teller.on_retry(attempt, pause, error)
-
-            teller._stop.clear()
             try:
-                result = send_settling(call, teller.retry, cancel=teller._stop, on_retry=retrying)
+                result = teller.send_settling(visit.visit_id, call)
             except WrongVerificationCode as exc:
                 journal.record(visit.visit_id, "PIN_REJECTED", code=exc.code)
                 visit.details["pin"] = None
@@ -329,8 +327,7 @@ class FlexitiDesk:
             except BackendError as exc:
                 error = flexiti_error(exc)
                 if exc.outcome_unknown:
-                    journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
-                    queue(teller, visit.visit_id, "flexiti_settle")
+                    promise(teller, visit.visit_id, "HOST_UNKNOWN", "flexiti_settle", code=exc.code)
                     visit.stage, visit.error = Stage.UNRESOLVED, error
                     raise error from None
                 journal.record(visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": states.DECLINED})
@@ -344,15 +341,16 @@ class FlexitiDesk:
             visit.transaction_id = result.transaction_id
             if result.available_credit is not None:
                 visit.details["available_after"] = result.available_credit
-            teller._open_drawer(visit)
+            teller.open_drawer(visit)
             return visit
 
-    def undo_payment(self, visit: JourneyVisit) -> JourneyVisit:
+    def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
         """The drawer did not open and no cash was handed over for an in-store payment. Flexiti
-        has no reversal call: the payment goes to a person (escalated), the visit stays suspect."""
+        has no reversal call: the payment goes to a person (escalated), the visit stays suspect
+        (so no supervisor approval is asked, whoever chose it: `by_rule` changes nothing)."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.CASH_PENDING)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.CASH_PENDING)
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             journal.record(visit.visit_id, "SUSPECT", reason="in-store payment applied, no cash handed over",
                            summary={"state": states.SUSPECT, "resolution": "cash not moved: Flexiti must cancel it"})
@@ -367,14 +365,17 @@ class FlexitiDesk:
             f"(transaction {visit.transaction_id}).",
         )
 
-    def complete(self, visit: JourneyVisit) -> JourneyVisit:
-        self.teller.complete(visit)
+    def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
+        """The cash changed hands: count it, print the receipt, forget the PIN."""
+        with self.teller.lock:
+            self.teller.confirm_cash(visit, by_hand=by_hand)
+            self.teller.complete(visit)
         visit.details.pop("pin", None)
         return visit
 
     def cancel(self, visit: JourneyVisit) -> JourneyVisit:
-        with self.teller._lock:
-            self.teller._expect(visit, Stage.SESSION_OPEN)
+        with self.teller.lock:
+            self.teller.expect_stage(visit, Stage.SESSION_OPEN)
             self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
             self.teller.journal.erase(visit.visit_id)
             visit.stage = Stage.CANCELLED
@@ -384,8 +385,6 @@ class FlexitiDesk:
     # --- recovery --------------------------------------------------------------------------------------
 
     def recover_visit(self, visit_id: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         teller, journal = self.teller, self.teller.journal
         rows = list(journal.rows(visit_id))
         steps = [r.step for r in rows]
@@ -413,8 +412,6 @@ class FlexitiDesk:
         return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
 
     def _applied_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         journal = self.teller.journal
         if journey in CASH_IN:
             journal.record(visit_id, "SUSPECT", reason=f"deposit applied, {reason}: was the cash kept?",
@@ -430,8 +427,6 @@ class FlexitiDesk:
         return Resolution(visit_id, "payment applied, no cash handed over: escalated", states.SUSPECT)
 
     def send(self, item: Any) -> None:
-        from kiosk.teller.recovery import NeedsAPerson
-
         journal = self.teller.journal
         visit_id = item.visit_id
         if item.action != "flexiti_settle":
@@ -463,7 +458,7 @@ class FlexitiDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if cash_moved:
-            return journeys.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
+            return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
         journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
                        summary={"resolution": "cash not moved: Flexiti must correct it"})
         journal.record(visit_id, "ESCALATED", action="flexiti correction",
@@ -482,4 +477,4 @@ class FlexitiDesk:
             stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():
-            self.teller._print(visit, copy=True)
+            self.teller.print_visit_receipt(visit, copy=True)

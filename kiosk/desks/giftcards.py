@@ -2,7 +2,7 @@
 redeem it for cash, block or unblock it (a supervisor's decision), and the day's batch.
 
 A visit: the cashier types (or a card / barcode reader types) the card number and security
-code -> `look_up` makes a token and reads the balance -> one action -> cash -> receipt.
+code -> `identify` makes a token and reads the balance -> one action -> cash -> receipt.
 
 Journal rows, in order (each before the side effect it names, or after its outcome):
 
@@ -60,15 +60,14 @@ from kiosk.backends.pospointe import (
 )
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.teller import journeys
-from kiosk.teller.journeys import JourneyVisit, finish, last_value, queue
+from kiosk.desks import base
+from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, promise, queue
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
-    from kiosk.teller.recovery import Resolution
     from kiosk.teller.teller import Teller
 
-log = logging.getLogger("kiosk.teller.giftcards")
+log = logging.getLogger("kiosk.desks.giftcards")
 
 MIN_LOAD = Decimal("1.00")
 MAX_LOAD = Decimal("500.00")
@@ -131,6 +130,7 @@ class GiftCardDesk:
     prefix = "giftcard"
     backend_name = "pospointe"
     title = "Gift card"
+    undo_needs_approval = True
 
     def __init__(
         self,
@@ -160,8 +160,9 @@ class GiftCardDesk:
 
     # --- the visit --------------------------------------------------------------------------------
 
-    def look_up(self, card_number: str, security_code: str) -> JourneyVisit:
+    def identify(self, who: CardEntry) -> JourneyVisit:
         """Tokenize the card and read its balance. The numbers are kept in memory only."""
+        card_number, security_code = who.number, who.code
         journal = self.teller.journal
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         try:
@@ -172,7 +173,7 @@ class GiftCardDesk:
             visit_id=str(uuid.uuid4()), phone_masked=f"card ****{card.last4}",
             journey="giftcard", backend=self.backend_name,
         )
-        with self.teller._lock:
+        with self.teller.lock:
             journal.record(
                 visit.visit_id, "CARD_LOOKUP_SENT", last4=card.last4,
                 summary={"kind": "giftcard", "cashier": cashier, "account_id": f"****{card.last4}"},
@@ -195,7 +196,7 @@ class GiftCardDesk:
 
     def refresh(self, visit: JourneyVisit) -> JourneyVisit:
         """Read the balance and status again (a read: always safe)."""
-        self.teller._expect(visit, Stage.SESSION_OPEN)
+        self.teller.expect_stage(visit, Stage.SESSION_OPEN)
         try:
             found = self._card(visit).balance()
         except BackendError as exc:
@@ -253,14 +254,14 @@ class GiftCardDesk:
         raises TellerError when the host declined (FAILED), or the outcome could not be
         settled (UNRESOLVED: do not move cash)."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             amount = self.check_amount(visit, action, amount_text)
             cashier = teller.require_cashier()
-            teller._ensure_ready_for_cash()
+            teller.ensure_ready_for_cash()
             # Over a per-visit / per-shift limit a supervisor must have approved (sign-in on),
             # checked before anything is sent (a redemption: on the amount asked for).
-            teller._within_limits(visit, amount)
+            teller.within_limits(visit, amount)
             journey, direction, title = ACTIONS[action]
             card = self._card(visit)
             try:
@@ -309,7 +310,7 @@ class GiftCardDesk:
             visit.amount, visit.transaction_id = cash, ref
             visit.details.update(balance=after, requested=amount, status="active")
             visit.account = Account("", f"Gift card ****{card.last4}", after)
-            teller._open_drawer(visit)
+            teller.open_drawer(visit)
             return visit
 
     def _settle_now(self, visit: JourneyVisit, card: CardVisit, before: Money, amount: Money, action: str):
@@ -330,8 +331,8 @@ class GiftCardDesk:
             journal.record(visit.visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
             self._end(visit, Stage.FAILED, error)
             raise error
-        journal.record(visit.visit_id, "HOST_UNRESOLVED", reason="balance moved by another amount or unreadable")
-        queue(self.teller, visit.visit_id, "giftcard_settle")
+        promise(self.teller, visit.visit_id, "HOST_UNRESOLVED", "giftcard_settle",
+                reason="balance moved by another amount or unreadable")
         error = TellerError(
             "OUTCOME_UNKNOWN",
             "The gift card server did not answer, and the card's balance does not tell what happened.",
@@ -341,7 +342,7 @@ class GiftCardDesk:
         self._forget_card(visit)
         raise error
 
-    def undo_redeem(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
+    def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
         """The drawer did not open and no cash was handed over: put the amount back on the card
         (a reload, settled by the balance like any other). Raises TellerError when it could
         not be confirmed: the outbox keeps trying.
@@ -350,18 +351,17 @@ class GiftCardDesk:
         (with sign-in on, auth.REVERSE); `by_rule` is the headless visit's own rule (the
         drawer did not open, nobody there)."""
         teller, journal = self.teller, self.teller.journal
-        with teller._lock:
-            teller._expect(visit, Stage.CASH_PENDING)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.CASH_PENDING)
             if visit.journey != "giftcard_redeem":
                 raise TellerError("NOT_A_WITHDRAWAL", "Only a redemption can be put back on the card.")
             if not by_rule:
-                teller._approved(auth_actions.REVERSE, visit_id=visit.visit_id)
+                teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
             journal.record(visit.visit_id, "CASH_NOT_HANDED")
             try:
                 self._refund(visit.visit_id, self._card(visit), visit.amount)
             except BackendError as exc:
-                journal.record(visit.visit_id, "REFUND_FAILED", code=exc.code)
-                queue(teller, visit.visit_id, "giftcard_refund")
+                promise(teller, visit.visit_id, "REFUND_FAILED", "giftcard_refund", code=exc.code)
                 visit.stage = Stage.UNRESOLVED
                 self._forget_card(visit)
                 raise TellerError(
@@ -402,16 +402,18 @@ class GiftCardDesk:
         self.teller.shifts.note_reversal(amount)
         journal.erase(visit_id)
 
-    def complete(self, visit: JourneyVisit) -> JourneyVisit:
-        """Receipt, then the visit ends (the teller's own completion: print, COMPLETED)."""
-        self.teller.complete(visit)
+    def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
+        """The cash changed hands: count it, print the receipt, forget the card."""
+        with self.teller.lock:
+            self.teller.confirm_cash(visit, by_hand=by_hand)
+            self.teller.complete(visit)
         self._forget_card(visit)
         return visit
 
     def cancel(self, visit: JourneyVisit) -> JourneyVisit:
         """The cashier ends the visit before any money moved (a balance enquiry ends here)."""
-        with self.teller._lock:
-            self.teller._expect(visit, Stage.SESSION_OPEN)
+        with self.teller.lock:
+            self.teller.expect_stage(visit, Stage.SESSION_OPEN)
             self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
             self._end(visit, Stage.CANCELLED, None)
             return visit
@@ -426,11 +428,11 @@ class GiftCardDesk:
                               "Ask a supervisor to type their name.")
         if not reason:
             raise TellerError("REASON_REQUIRED", "Say why the card is blocked or unblocked.", "Type a reason.")
-        with teller._lock:
-            teller._expect(visit, Stage.SESSION_OPEN)
+        with teller.lock:
+            teller.expect_stage(visit, Stage.SESSION_OPEN)
             cashier = teller.require_cashier()
             card = self._card(visit)
-            approval = teller._approved(auth_actions.CARD_STATUS, visit_id=visit.visit_id, supervisor=supervisor,
+            approval = teller.require_approval(auth_actions.CARD_STATUS, visit_id=visit.visit_id, supervisor=supervisor,
                                         why="Blocking or unblocking a gift card is a supervisor's decision.")
             if approval is not None:
                 supervisor = approval.supervisor
@@ -482,7 +484,7 @@ class GiftCardDesk:
 
     def close_batch(self) -> Batch:
         journal = self.teller.journal
-        with self.teller._lock:
+        with self.teller.lock:
             cashier = self.teller.require_cashier()
             journal.record(None, "GIFTCARD_BATCH_CLOSE_SENT", store_id=self.client.store_id, cashier=cashier)
             try:
@@ -530,8 +532,6 @@ class GiftCardDesk:
     # --- recovery (kiosk.teller.recovery hands these over) -------------------------------------------
 
     def recover_visit(self, visit_id: str) -> Resolution:
-        from kiosk.teller.recovery import Resolution
-
         teller, journal = self.teller, self.teller.journal
         rows = list(journal.rows(visit_id))
         has = {row.step for row in rows}.__contains__
@@ -555,8 +555,7 @@ class GiftCardDesk:
             return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
         if has("HOST_OK"):
             if journey == "giftcard_redeem":
-                journal.record(visit_id, "CASH_NOT_HANDED", reason="stopped before the drawer opened")
-                queue(teller, visit_id, "giftcard_refund")
+                promise(teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund", reason="stopped before the drawer opened")
                 return Resolution(visit_id, "redeemed, cash never paid out: to be put back on the card", states.PENDING)
             return finish(teller, visit_id, "card loaded, drawer never opened: suspect", states.SUSPECT, "SUSPECT")
         if has("HOST_DECLINED"):
@@ -574,8 +573,6 @@ class GiftCardDesk:
         return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
 
     def send(self, item: Any) -> None:
-        from kiosk.teller.recovery import NeedsAPerson
-
         journal = self.teller.journal
         visit_id = item.visit_id
         token = _token_from(journal.unseal(visit_id))
@@ -603,8 +600,8 @@ class GiftCardDesk:
             journal.record(visit_id, "HOST_OK", transaction_id=f"balance-{visit_id[:8]}", approved=cash.plain(),
                            settled=True, summary={"transaction_id": f"balance-{visit_id[:8]}", "amount": cash.plain()})
             if summary.kind == "giftcard_redeem":
-                journal.record(visit_id, "CASH_NOT_HANDED", reason="host answer settled after the visit ended")
-                journal.enqueue(visit_id, "giftcard_refund", {})
+                promise(self.teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund",
+                        reason="host answer settled after the visit ended")
             else:
                 journal.record(visit_id, "SUSPECT", reason="card loaded after the visit ended: was the cash kept?",
                                summary={"state": states.SUSPECT})
@@ -631,12 +628,11 @@ class GiftCardDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if cash_moved:
-            return journeys.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
+            return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
         if summary.kind == "giftcard_redeem":
             journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
                            summary={"resolution": "cash not moved"})
-            journal.record(visit_id, "CASH_NOT_HANDED", reason="supervisor count")
-            queue(teller, visit_id, "giftcard_refund")
+            promise(teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund", reason="supervisor count")
             run_outbox(teller, force=True)
             visit = journal.visit(visit_id)
             return visit.state if visit else states.SUSPECT
@@ -659,4 +655,4 @@ class GiftCardDesk:
             stage=Stage.CASH_DONE, journey=summary.kind, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():
-            self.teller._print(visit, copy=True)
+            self.teller.print_visit_receipt(visit, copy=True)
