@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from kiosk.teller.flexiti import FlexitiDesk
-from kiosk.teller.giftcards import GiftCardDesk
-from kiosk.teller.sdkwallet import SdkWalletDesk
+from kiosk.desks.flexiti import FlexitiDesk
+from kiosk.desks.giftcards import GiftCardDesk
+from kiosk.desks.sdkwallet import SdkWalletDesk
 from kiosk.ui import messages as m
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.error import ErrorScreen
