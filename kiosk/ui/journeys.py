@@ -166,6 +166,8 @@ class JourneysMixin:
         if backend == "rapyd":
             app.post_message(m.StartVisit())
             return
+        if app.no_shift():  # before the card, login or account is typed, let alone sent
+            return
         self.journey.clear()
         self.journey["backend"] = backend
         {"pospointe": self._gc_entry, "sdkfinance": self._sdk_sign_in_screen, "flexiti": self._fx_find}[backend]()
