@@ -7,6 +7,7 @@ whatever the font; the QR is drawn from the same module matrix the raster printo
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from drivers.base import ReceiptDocument
@@ -18,12 +19,18 @@ MARGIN = 2 * CELL_W
 QR_DOT = 6  # dots per QR module: at 180 dpi about 0.85 mm, readable by a phone
 
 
+@lru_cache(maxsize=2)
+def _font(size: int):
+    from PIL import ImageFont  # lazy: only receipt files need Pillow
+
+    return ImageFont.load_default(size=size)  # loaded once: it is most of an image's cost
+
+
 def receipt_image(document: ReceiptDocument, columns: int):
     """The receipt as a PIL image (mode "L": black on white paper)."""
-    from PIL import Image, ImageDraw, ImageFont  # lazy: only receipt files need Pillow
+    from PIL import Image, ImageDraw
 
-    font = ImageFont.load_default(size=CELL_H - 4)
-    big = ImageFont.load_default(size=2 * (CELL_H - 4))
+    font, big = _font(CELL_H - 4), _font(2 * (CELL_H - 4))
     rows: list = []  # (height, draw callback)
     for line in lay_out(document, columns):
         if line.qr is not None:
@@ -56,5 +63,5 @@ def receipt_image(document: ReceiptDocument, columns: int):
 
 
 def write_receipt_png(document: ReceiptDocument, columns: int, path: Path) -> Path:
-    receipt_image(document, columns).save(path, format="PNG", optimize=True)
+    receipt_image(document, columns).save(path, format="PNG")
     return path
