@@ -256,8 +256,9 @@ class ReceiptDocument:
     items: list[TextLine | QRCode | Rule | Feed] = field(default_factory=list)
     cut: bool = True
 
-    def text_lines(self) -> list[str]:
-        """A plain-text rendering (for screens, files and tests); QR shown by its payload."""
+    def text_lines(self, columns: int = 42) -> list[str]:
+        """A plain-text rendering (for tests and logs); QR shown by its payload, rules as wide
+        as the paper's `columns`. drivers.simulated.render lays lines out as printed."""
         out: list[str] = []
         for item in self.items:
             if isinstance(item, TextLine):
@@ -265,7 +266,7 @@ class ReceiptDocument:
             elif isinstance(item, QRCode):
                 out.append(f"[QR: {item.payload}]")
             elif isinstance(item, Rule):
-                out.append(item.char * 32)
+                out.append((item.char[:1] or "-") * columns)
             elif isinstance(item, Feed):
                 out.extend([""] * item.lines)
         return out

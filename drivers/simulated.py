@@ -36,21 +36,17 @@ from drivers.base import (
     DrawerOutcome,
     DrawerStatus,
     EventName,
-    Feed,
     Listeners,
     PowerState,
     PrinterCapabilities,
     PrinterStatus,
     PrintOutcome,
-    QRCode,
     ReceiptDocument,
-    Rule,
     StatusEvent,
     StatusListener,
-    TextLine,
     printer_events,
 )
-from drivers.escpos import wrap
+from drivers.paper import render
 
 PRINTER_FAULTS = frozenset({"paper_near_end", "paper_out", "paper_out_mid_receipt", "cover_open", "offline", "unplugged", "slow"})
 DRAWER_FAULTS = frozenset({"drawer_jammed", "drawer_left_open", "no_sensor", "unplugged", "slow"})
@@ -82,28 +78,6 @@ class _Faults:
             if fault not in self._known:
                 raise ValueError(f"unknown fault {fault!r}")
             self._active.discard(fault)
-
-
-def render(document: ReceiptDocument, columns: int) -> str:
-    """The receipt as the paper would show it: wrapped to the columns, QR by payload."""
-    lines: list[str] = []
-    for item in document.items:
-        if isinstance(item, TextLine):
-            width = columns // 2 if item.double else columns
-            for part in item.text.split("\n"):
-                for line in wrap(part, width):
-                    if item.align.value == "center":
-                        line = line.center(width).rstrip()
-                    elif item.align.value == "right":
-                        line = line.rjust(width)
-                    lines.append(line)
-        elif isinstance(item, QRCode):
-            lines.append(f"[QR: {item.payload}]")
-        elif isinstance(item, Rule):
-            lines.append((item.char[:1] or "-") * columns)
-        elif isinstance(item, Feed):
-            lines.extend([""] * item.lines)
-    return "\n".join(lines)
 
 
 class SimulatedPrinter(_Faults):

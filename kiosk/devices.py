@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.base import CashDrawer, PrintOutcome, ReceiptDocument, ReceiptPrinter
+from drivers.paper import render
+from drivers.receipt_image import write_receipt_png
 from kiosk.settings import Settings
 
 if TYPE_CHECKING:  # imported where the printer is built: a simulated till never loads the serial driver
@@ -21,7 +23,8 @@ log = logging.getLogger("kiosk.devices")
 
 
 class ReceiptArchive:
-    """A printer that also keeps each receipt as a text file (the demo's paper roll)."""
+    """A printer that also keeps each receipt as files (the demo's paper roll): a text file laid
+    out as the paper is, and a PNG image with the QR a customer can scan."""
 
     def __init__(self, printer: ReceiptPrinter, folder: Path) -> None:
         self._printer = printer
@@ -34,7 +37,12 @@ class ReceiptArchive:
     def print_receipt(self, document: ReceiptDocument) -> PrintOutcome:
         outcome = self._printer.print_receipt(document)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        (self.folder / f"receipt-{stamp}.txt").write_text("\n".join(document.text_lines()) + "\n", encoding="utf-8")
+        columns = getattr(self._printer, "columns", 42)
+        try:
+            (self.folder / f"receipt-{stamp}.txt").write_text(render(document, columns) + "\n", encoding="utf-8")
+            write_receipt_png(document, columns, self.folder / f"receipt-{stamp}.png")
+        except Exception:  # a copy on disk must never undo a print that happened
+            log.exception("receipt file not written in %s", self.folder)
         return outcome
 
 

@@ -1,8 +1,9 @@
 """The customer's receipt for a visit, as a printer-independent document.
 
 What is on it is decided here (store, terminal, time, kind, amount, account alias, masked
-phone, transaction id and its QR, cashier, COPY); how it is encoded is the printer driver's
-job. Nothing secret goes on it: no OTP, no token, no full phone number.
+phone, transaction id and its QR, cashier, COPY, a commission, a partial approval); how it is
+encoded is the printer driver's job. Nothing secret goes on it: no OTP, no token, no full phone
+number. Amounts are never signed: the title and the labels say which way the cash went.
 """
 
 from __future__ import annotations
@@ -28,6 +29,28 @@ class ReceiptFacts:
     transaction_id: str
     visit_id: str
     at: datetime
+    # SDK.finance: the commission the confirm screen showed, and what the wallet got or paid.
+    commission: Money | None = None
+    wallet_amount: Money | None = None
+    wallet_label: str = ""
+    requested: Money | None = None  # asked for, when the host approved less (gift card redeem)
+
+
+def facts_from_visit(visit: object) -> dict:
+    """The lines a journey adds to its receipt, from what its visit kept: a commission quote
+    (SDK.finance), the amount asked for when the host approved less (gift card redeem)."""
+    details = getattr(visit, "details", None) or {}
+    amount = getattr(visit, "amount", None)
+    extra: dict = {}
+    quote = details.get("quote")
+    if quote is not None and getattr(quote, "commission", None) is not None:
+        topup = getattr(getattr(visit, "kind", None), "value", "") == "deposit"  # cash in: a top-up
+        extra.update(commission=quote.commission, wallet_amount=quote.amount if topup else quote.total,
+                     wallet_label="To the wallet" if topup else "From the wallet")
+    requested = details.get("requested")
+    if requested is not None and amount is not None and requested != amount:
+        extra["requested"] = requested
+    return extra
 
 
 _TITLES = {"withdraw": "CASH WITHDRAWAL", "deposit": "CASH DEPOSIT"}
@@ -48,7 +71,8 @@ def build_receipt(facts: ReceiptFacts, *, columns: int = 42, copy: bool = False)
     for line in textwrap.wrap(facts.store_address, columns):
         items.append(TextLine(line, align=Align.CENTER))
     items.append(Rule())
-    items.append(TextLine(_TITLES.get(facts.kind, facts.kind.upper()), bold=True, double=True, align=Align.CENTER))
+    title = _TITLES.get(facts.kind, facts.kind.upper())
+    items.append(TextLine(title, bold=True, double=len(title) <= columns // 2, align=Align.CENTER))
     items.append(Feed())
     items += pair("Date", facts.at.strftime("%Y-%m-%d %H:%M:%S"))
     items += pair("Terminal", facts.terminal_id)
@@ -58,6 +82,12 @@ def build_receipt(facts: ReceiptFacts, *, columns: int = 42, copy: bool = False)
     items.append(Rule())
     # Double width halves the columns available for the amount line.
     items.append(TextLine(str(facts.amount), bold=True, double=len(str(facts.amount)) <= columns // 2, align=Align.CENTER))
+    if facts.requested is not None:
+        items.append(TextLine(f"Only {facts.amount.plain()} of {facts.requested.plain()} approved", bold=True, align=Align.CENTER))
+    if facts.commission is not None:
+        items += pair("Commission", str(facts.commission))
+    if facts.wallet_amount is not None:
+        items += pair(facts.wallet_label or "Wallet", str(facts.wallet_amount))
     items.append(Rule())
     items += pair("Transaction", facts.transaction_id)
     items.append(QRCode(facts.transaction_id))

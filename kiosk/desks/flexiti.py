@@ -122,6 +122,7 @@ class FlexitiDesk:
         if not licence_scan and not is_digits(number, 1, 14):
             raise TellerError("ACCOUNT_FORMAT", "A Flexiti account number is 1 to 14 digits (0-9).", "Type it again.")
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
+        self.teller.shifts.require_open()  # no shift, no visit: said before anything is sent
         flow = self.client.new_flow()
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked="", journey="flexiti", backend=self.backend_name)
         by = "licence" if licence_scan else "account"

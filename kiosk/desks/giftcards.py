@@ -165,6 +165,7 @@ class GiftCardDesk:
         card_number, security_code = who.number, who.code
         journal = self.teller.journal
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
+        self.teller.shifts.require_open()  # no shift, no visit: said before anything is sent
         try:
             card = CardVisit(self.client, card_number, security_code)
         except CardRejected as exc:

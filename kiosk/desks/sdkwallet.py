@@ -125,6 +125,7 @@ class SdkWalletDesk:
         if foreign_digit(login):  # a phone login typed with another script's digits
             raise TellerError("LOGIN_FORMAT", "The login has digits that are not 0-9.", f"Type it again: {FOREIGN_DIGITS}.")
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
+        self.teller.shifts.require_open()  # no shift, no visit: said before anything is sent
         visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked=mask_login(login), journey="sdk",
                              backend=self.backend_name)
         with self.teller.lock:

@@ -58,7 +58,8 @@ class ShiftReport:
     def lines(self) -> list[str]:
         out = [f"{self.kind} REPORT  shift opened {self.shift.opened_at[:19]} by {self.shift.cashier}"]
         for currency, t in sorted(self.totals.items()):
-            out.append(f"{currency}: float {t.float:.2f}  +deposits {t.deposits:.2f}  -withdrawals {t.withdrawals:.2f}")
+            # Amounts are unsigned, as on paper: the word says which way the cash went.
+            out.append(f"{currency}: float {t.float:.2f}  deposits {t.deposits:.2f}  withdrawals {t.withdrawals:.2f}")
             out.append(f"     reversed (not paid out) {t.reversed:.2f}  expected {t.expected:.2f}")
             if t.counted is not None:
                 out.append(f"     counted {t.counted:.2f}  variance {t.variance:+.2f}")
@@ -80,7 +81,7 @@ class ShiftReport:
         for currency, t in sorted(self.totals.items()):
             items.append(Rule())
             items.append(TextLine(currency, bold=True))
-            rows = [("Float", t.float), ("Deposits", t.deposits), ("Withdrawals", -t.withdrawals), ("Expected", t.expected)]
+            rows = [("Float", t.float), ("Deposits", t.deposits), ("Withdrawals", t.withdrawals), ("Expected", t.expected)]
             if t.reversed:
                 rows.insert(3, ("Reversed (not paid)", t.reversed))
             if t.counted is not None:

@@ -48,7 +48,8 @@ from kiosk.journal.store import Journal
 from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
 from kiosk.money import Money, MoneyError, parse_amount, parse_counts
 from kiosk.phone import PhoneError, to_e164
-from kiosk.receipts import ReceiptFacts, build_receipt
+from kiosk.receipts import ReceiptFacts, build_receipt, facts_from_visit
+from kiosk.teller.code_errors import code_refusal
 from kiosk.teller.recovery import close_session, forget_when_done
 from kiosk.teller.retry import ProgressCallback, RetryPolicy, send_settling
 from kiosk.teller.shifts import Shifts
@@ -361,7 +362,7 @@ class Teller:
                 # moved no money, so the customer simply reads a new code.
                 visit.session = self.backend.open_session(phone, otp, idempotency=key)
             except BackendError as exc:
-                error = teller_error(exc)
+                error = code_refusal(exc, teller_error(exc))  # wrong, expired, used code or unknown phone
                 self.journal.record(
                     visit.visit_id, "SESSION_REFUSED", code=error.code, summary={"state": journal_states.DECLINED}
                 )
@@ -685,6 +686,7 @@ class Teller:
             transaction_id=visit.transaction_id,
             visit_id=visit.visit_id,
             at=datetime.fromtimestamp(self.clock()).astimezone(),
+            **facts_from_visit(visit),  # a commission, a partial approval: what the journey kept
         )
         document = build_receipt(facts, columns=self.printer.columns, copy=copy)
         if not copy:

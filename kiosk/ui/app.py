@@ -193,6 +193,7 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def show_ready(self) -> None:
         self.visit, self.flow, self.choice, self.amount, self.phone = None, None, None, None, ""
+        self.code_problem = None
         self.show(self._broken_screen() or ReadyScreen(self.pos_id, self.status))
         self.refresh_status()
 
@@ -321,6 +322,8 @@ class KioskApp(App[None], inherit_bindings=False):
         if backend == "rapyd":
             self.post_message(m.StartVisit())
             return
+        if self.no_shift():  # before the card, login or account is typed, let alone sent
+            return
         self.flow = flows.new_flow(self, backend)
         self.flow.start()
 
@@ -368,8 +371,20 @@ class KioskApp(App[None], inherit_bindings=False):
             # No wallet at this till: Enter offers the back ends it does serve.
             self.post_message(ChooseBackend())
             return
+        if self.no_shift():
+            return
         self.phone = ""
         self.show(self._customer_screen())
+
+    def no_shift(self) -> bool:
+        """Checked when a visit starts, before the customer is asked for a code: with no shift
+        open, say so now (and offer to open one) rather than after the code was typed."""
+        try:
+            self.teller.shifts.require_open()
+        except TellerError as exc:
+            self.show(ErrorScreen(exc, [Way("o", "Open the shift", m.ShowShift), Way("escape", "Back to ready", m.BackToReady)]))
+            return True
+        return False
 
     @guarded
     def on_reprint(self, message: m.Reprint) -> None:
@@ -494,7 +509,8 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def _customer_screen(self) -> CustomerScreen:
         return CustomerScreen(
-            phone=self.phone, window=self.otp_window, demo=self.demo, region=getattr(self.teller, "phone_region", "")
+            phone=self.phone, window=self.otp_window, demo=self.demo, region=getattr(self.teller, "phone_region", ""),
+            problem=getattr(self, "code_problem", None),  # why the last code failed: said at the field that was wrong
         )
 
     @guarded
@@ -752,6 +768,7 @@ class KioskApp(App[None], inherit_bindings=False):
                 self.notify(text, severity="warning", timeout=8)
             return
         stage = message.visit.stage if message.visit else None
+        self.code_problem = message.error if message.step == "open" else None
         self.show(ErrorScreen(message.error, ways_forward(message.step, message.error.code, stage)))
 
     def on_unexpected_failure(self, message: m.UnexpectedFailure) -> None:

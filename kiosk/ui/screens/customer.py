@@ -2,8 +2,10 @@
 
 The phone is checked while it is typed (kiosk.phone: international, or national with
 teller.phone_region; digits 0-9 only, another script's digit is refused with a message); the
-code field is masked. The countdown shows how long the current code window lasts: a code typed in its
-last seconds may be dead by the time it arrives, so the cashier should wait for the next."""
+code field is masked. One countdown shows how long the current code stays valid: a code typed in
+its last seconds may be dead by the time it arrives, so it then says to ask for the next.
+After a refused code the screen says why under the field that was wrong, and puts the cursor
+there: the phone for a number the wallet does not know, the code otherwise."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from kiosk.teller import TellerError, check_otp, check_phone
+from kiosk.teller.code_errors import PHONE_CODES
 from kiosk.ui import messages as m
 from kiosk.ui.widgets.countdown import OtpCountdown
 from kiosk.ui.widgets.demo_panel import DemoPanel
@@ -29,8 +32,11 @@ class CustomerScreen(Screen):
         Binding("f2", "demo_fill", "Demo wallet", show=False),
     ]
 
-    def __init__(self, *, phone: str = "", window: int = 30, demo=None, region: str = "") -> None:
+    def __init__(
+        self, *, phone: str = "", window: int = 30, demo=None, region: str = "", problem: TellerError | None = None
+    ) -> None:
         super().__init__()
+        self.problem = problem  # why the last code did not open a session, if it did not
         self.phone = phone
         self.phone_region = region  # teller.phone_region: national numbers typed here are this region's
         self.hint = PHONE_HINT if not region else f"A {region} number, or another country's with + and its code"
@@ -66,9 +72,34 @@ class CustomerScreen(Screen):
             self.query_one("#otp", Input).focus()  # phone kept: only the new code is needed
         else:
             self.query_one("#phone", Input).focus()
+        if self.problem is not None:
+            self._show_problem(self.problem)
+
+    def _show_problem(self, error: TellerError) -> None:
+        """Say why under the field that was wrong, and put the cursor there."""
+        field = "phone" if error.code in PHONE_CODES else "otp"
+        if field == "otp":  # (the phone's hint keeps a phone problem by itself: _phone_problem)
+            msg = self.query_one("#otp-msg", Static)
+            msg.update(f"{error.message} {error.next_step}".strip())
+            msg.set_classes("hint -problem")
+        self.query_one(f"#{field}", Input).focus()
+
+    def _phone_problem(self, text: str) -> bool:
+        """The host's word on this very number stands until the number is changed."""
+        if self.problem is None or self.problem.code not in PHONE_CODES:
+            return False
+        if text != self.phone:
+            self.problem = None  # the cashier is correcting it: the live check speaks again
+            return False
+        msg = self.query_one("#phone-msg", Static)
+        msg.update(f"{self.problem.message} {self.problem.next_step}".strip())
+        msg.set_classes("hint -problem")
+        return True
 
     def _check_phone(self, text: str) -> str | None:
         msg = self.query_one("#phone-msg", Static)
+        if self._phone_problem(text):
+            return check_phone(text, self.phone_region)
         if not text.strip():
             msg.update(self.hint)
             msg.set_classes("hint")
@@ -97,7 +128,7 @@ class CustomerScreen(Screen):
         field = self.query_one("#phone", Input)
         phone = self._check_phone(field.value) if field.value.strip() else None
         field.password = bool(mask and phone)
-        if mask and phone:
+        if mask and phone and not self._phone_problem(field.value):
             valid = "Valid number" if self.phone_region else "Valid international number"
             self.query_one("#phone-msg", Static).update(f"{valid} ending {phone[-4:]}.")
 

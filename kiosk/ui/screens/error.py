@@ -20,6 +20,10 @@ from kiosk.ui.widgets.keybar import KeyBar
 TITLES = {
     "OTP_REJECTED": "Code not accepted",
     "INVALID_OTP": "Code not accepted",
+    "OTP_EXPIRED": "Code expired",
+    "OTP_USED": "Code already used",
+    "PHONE_UNKNOWN": "Phone number not known",
+    "NO_SHIFT": "No shift is open",
     "INVALID_PHONE": "Phone number not valid",
     "HOST_NO_ANSWER": "No answer from the wallet service",
     "HOST_UNREACHABLE": "Wallet service unreachable",
@@ -58,7 +62,8 @@ def ways_forward(step: str, code: str, stage: Stage | None) -> list[Way]:
         if code in ("HOST_UNREACHABLE", "AUTHENTICATION_FAILED"):
             return [ready]
         # The session was not opened: a new code (or a fixed printer) and try again.
-        return [Way("enter", "Try again: new code, phone kept", m.BackToCustomer), Way("escape", "Back to ready", m.BackToReady)]
+        again = "Try again: check the phone number" if code == "PHONE_UNKNOWN" else "Try again: new code, phone kept"
+        return [Way("enter", again, m.BackToCustomer), Way("escape", "Back to ready", m.BackToReady)]
     if step == "move" and stage is Stage.SESSION_OPEN:
         # Refused before anything was sent: the session is still open.
         cancel = Way("escape", "Cancel the visit", m.CancelVisit)

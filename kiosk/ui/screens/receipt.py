@@ -9,30 +9,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from drivers.base import Align, Feed, QRCode, ReceiptDocument, Rule, TextLine
+from drivers.base import ReceiptDocument
+from drivers.paper import render
 from kiosk.teller import Visit, VisitKind
 from kiosk.ui import messages as m
 from kiosk.ui.widgets.keybar import KeyBar
+from kiosk.ui.widgets.qr import qr_lines
 
 def receipt_preview(document: ReceiptDocument | None, columns: int = 42) -> str:
-    """The receipt as it looks on paper: lines aligned as printed, rules full width."""
+    """The receipt as it looks on paper: lines wrapped and aligned as printed, rules full
+    width, and its QR drawn (half blocks, as on the ready screen) so the customer can scan it."""
     if document is None:
         return "(no receipt)"
-    lines: list[str] = []
-    for item in document.items:
-        if isinstance(item, TextLine):
-            if item.align is Align.CENTER:
-                lines.append(item.text.center(columns).rstrip())
-            elif item.align is Align.RIGHT:
-                lines.append(item.text.rjust(columns))
-            else:
-                lines.append(item.text)
-        elif isinstance(item, Rule):
-            lines.append(item.char * columns)
-        elif isinstance(item, QRCode):
-            lines.append(f"[QR code: {item.payload}]".center(columns).rstrip())
-        elif isinstance(item, Feed):
-            lines.extend([""] * item.lines)
+    lines = render(document, columns, qr=qr_lines).split("\n")
     while lines and not lines[-1]:
         lines.pop()  # the feed before the cut is paper, not content
     return "\n".join(lines)

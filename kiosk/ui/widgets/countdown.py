@@ -1,8 +1,10 @@
-"""Seconds left in the current OTP window.
+"""The one code countdown: how long the code the customer's app shows now stays valid.
 
 The customer's code is valid for an absolute window (Rapyd: 30 s, aligned on the clock), so
-the time left is `window - now % window`, the same for every customer; near the end the
-cashier should ask for the next code rather than type a dying one."""
+the time left is `window - now % window`, the same for every customer. It says what to do:
+"Code valid 12 s more", then in the last seconds "Ask for the next code" (a code typed then
+may be dead by the time it arrives); when the window turns, the app shows a new code and the
+count starts again from the window's length."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import math
 
 from textual.widgets import Static
 
-ENDING = 6  # seconds: from here on the countdown turns to the warning colour
+ENDING = 5  # seconds: from here on the cashier should ask for the next code
 
 
 def seconds_left(now: float, window: int) -> int:
@@ -30,4 +32,10 @@ class OtpCountdown(Static):
     def tick(self) -> None:
         left = seconds_left(self.app.clock(), self.window)
         self.set_class(left <= ENDING, "-ending")
-        self.update(f"This code window ends in {left:>2} s")
+        self.update(countdown_words(left))
+
+
+def countdown_words(left: int) -> str:
+    if left <= ENDING:
+        return f"Ask for the next code ({left} s left)"
+    return f"Code valid {left} s more"

@@ -30,10 +30,6 @@ class DemoPanel(Static):
             text.append(f"{phone:<15} ", style="bold")
             text.append(f" {code} \n", style="reverse")
             text.append(f" {description[:29]}\n")
-        try:
-            left = self.demo.otp_seconds_left()
-            text.append(f"New codes in {max(0, int(left + 0.999))} s\n")
-        except Exception:
-            pass
+        # No countdown here: the form's one countdown says how long these codes last.
         text.append("F2 types the next wallet in", style="italic")
         self.update(text)
