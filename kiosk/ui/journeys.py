@@ -25,6 +25,7 @@ from kiosk.ui.journey_messages import ChooseBackend, JourneyFailed, JourneyReque
 from kiosk.ui.screens.error import ErrorScreen, NoticeScreen, Way
 from kiosk.ui.screens.journey import Field, FormScreen, JourneyDrawerScreen, JourneyReceiptScreen, Key, MenuScreen
 from kiosk.ui.screens.progress import ProgressScreen
+from kiosk.ui.widgets.amount_input import will_move
 
 log = logging.getLogger("kiosk.ui.journeys")
 
@@ -349,10 +350,10 @@ class JourneysMixin:
         app: Any = self
 
         def words(text: str) -> str:
-            return f"{check(text)}: press Enter to continue."
+            return will_move(app, check(text))
 
-        app.show(FormScreen(title, [Field("amount", f"Amount, in {currency}", "e.g. 20 or 12.50", restrict=r"[0-9.]*",
-                                          max_length=16, check=words)], "amount", info=info, back="menu"))
+        app.show(FormScreen(title, [Field("amount", f"Amount, in {currency}", currency=currency, check=words)],
+                            "amount", info=info, back="menu"))
 
     # ================================ gift cards (POSPointe) =========================================
 
@@ -379,8 +380,7 @@ class JourneysMixin:
 
         app.show(FormScreen(
             "Gift card · card number and security code",
-            [Field("card", "Card number (type it, or swipe / scan the card)", "12 to 19 digits", restrict=r"[0-9 \-]*",
-                   max_length=23),
+            [Field("card", "Card number (type it, or swipe / scan the card)", "12 to 19 digits", card=True),
              Field("code", "Security code (on the back of the card)", "3 to 8 digits", password=True, restrict=r"[0-9]*",
                    max_length=8)],
             "card", keys=[Key("f3", "Day's batch", "batch")], side=side, side_title="Demo gift cards",
