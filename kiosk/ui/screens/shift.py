@@ -27,8 +27,7 @@ _LAYOUT = """
 #count-rows { height: auto; max-height: 1fr; }
 .count-row { height: 3; }
 .count-row .count-ccy { width: 6; padding: 1 1 0 1; text-style: bold; }
-.count-row AmountInput { width: 24; }
-.count-row .hint { width: 1fr; padding: 1 1 0 1; }
+.count-row .hint { width: 1fr; }
 #count-totals { padding: 0 1; height: auto; }
 """
 
@@ -93,6 +92,11 @@ class CountForm(Static):
         self.show_totals()
 
     def on_mount(self) -> None:
+        # Inline: the app's stylesheet (Input, .hint) outranks a widget's DEFAULT_CSS.
+        for field in self.query(AmountInput):
+            field.styles.width = 24
+        for msg in self.query(".count-row .hint"):
+            msg.styles.padding = (1, 1, 0, 1)
         self.show_totals()
         if self.currencies:
             self.field(self.currencies[0]).focus()
@@ -142,7 +146,7 @@ class _CountScreen(Screen):
         form = self.query_one(CountForm)
         if event.input.id and event.input.id.startswith("count-"):
             following = form.next_empty(event.input.id)
-            if following is not None:
+            if following is not None and following is not event.input:
                 following.focus()
                 return None
         return form.check()
