@@ -6,8 +6,6 @@ Regenerate after an intended change: .venv/bin/pytest tests/ui/test_entry_snapsh
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from kiosk.money import amount_style
@@ -16,6 +14,7 @@ from kiosk.ui.screens.shift import CloseShiftScreen, OpenShiftScreen
 from tests.ui.fakes import fake_runtime
 from tests.ui.helpers import wait_until
 from tests.ui.snapshot_app import SnapshotKiosk, frozen
+from tests.ui.test_snapshots import utc  # noqa: F401  (autouse: clock times on screen in UTC)
 
 SCENES = ("amount_de_DE", "amount_refused", "open_shift", "close_shift_missing")
 
@@ -30,15 +29,6 @@ class EntryKiosk(SnapshotKiosk):
             return screen
         currencies = self.teller.drawer_currencies()
         return OpenShiftScreen(currencies) if self.scene == "open_shift" else CloseShiftScreen(currencies)
-
-
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
