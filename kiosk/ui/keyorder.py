@@ -13,8 +13,9 @@ walked from the field up to the app, waiting at each step until that widget's qu
 empty. A key's bindings run only when the key has bubbled up to the app (Input's Enter posts
 Input.Submitted to the field then), so the marker walks again from the field until a walk
 finds nothing left to wait for: whatever the key caused (Input.Submitted, a `focus()` sent to
-the app's queue) is handled by then. A normal typist never waits on this (a key settles in a
-few milliseconds); a lost marker holds keys back for SETTLE_LIMIT at most."""
+the app's queue) is handled by then. A character the focused field takes itself moves no
+focus and needs no marker: the next key follows it at once. A normal typist never waits on
+this; a lost marker holds keys back for SETTLE_LIMIT at most."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
 from textual.widget import Widget
+from textual.widgets import Input
 
 # Longer than any key's own work on a loaded till; if the marker has not come back by then
 # (its widget was removed with it still queued), the next key goes anyway.
@@ -41,6 +43,17 @@ class _Marker:
     start: Widget | None  # the widget the key went to
     walks: int = 1
     waited: bool = False  # this walk found something to wait for
+
+
+def _stays_in(target: Widget, event: events.Key | events.Paste) -> bool:
+    """A character or a paste that the focused field takes itself: it moves no focus and
+    bubbles nowhere, so the next key may follow it at once (a stripe's 80 characters do not
+    wait on each other; only its Enter does)."""
+    if not isinstance(target, Input):
+        return False
+    if isinstance(event, events.Paste):
+        return True
+    return event.is_printable and target.check_consume_key(event.key, event.character)
 
 
 class InOrderKeys(App):
@@ -61,16 +74,18 @@ class InOrderKeys(App):
         await super().on_event(event)
 
     async def _let_next_key_out(self) -> None:
-        if not self._held_keys:
-            self._key_out = 0
+        while self._held_keys:
+            event = self._held_keys.popleft()
+            target = self.focused or self.screen
+            await super().on_event(event)  # Textual's own routing: priority bindings, then the focus
+            if _stays_in(target, event):
+                continue  # queued on that field behind the keys before it: nothing to wait for
+            self._keys_let_out += 1
+            number = self._key_out = self._keys_let_out
+            self.set_timer(SETTLE_LIMIT, lambda: self._settled(number))
+            self._follow(target, _Marker(number, target), 0)
             return
-        event = self._held_keys.popleft()
-        self._keys_let_out += 1
-        number = self._key_out = self._keys_let_out
-        target = self.focused or self.screen
-        await super().on_event(event)  # Textual's own routing: priority bindings, then the focus
-        self.set_timer(SETTLE_LIMIT, lambda: self._settled(number))
-        self._follow(target, _Marker(number, target), 0)
+        self._key_out = 0
 
     def _follow(self, pump: MessagePump, marker: _Marker, waits: int) -> None:
         """The marker's step at `pump`: wait behind its queue, then go up to its parent."""
