@@ -174,3 +174,115 @@ def parse_counts(text: str, *, allow_zero: bool = True) -> dict[str, Money]:
             raise MoneyError(f"{money.currency} is given twice")
         counts[money.currency] = money
     return counts
+
+
+# --- amounts as the cashier types them on this till ------------------------------------------
+# The decimal separator and the currency's look come from CLDR (babel), for the till's locale
+# (teller.locale): '12,50' is twelve and a half on a de_DE or fr_CA till and is refused on an
+# en_GB one, never read as 1250. Scripts (`kiosk txn --amount`) keep the locale-free '12.50'.
+
+DEFAULT_LOCALE = "en"  # a decimal point, as `kiosk txn --amount` and the settings files write it
+
+
+@dataclass(frozen=True, slots=True)
+class AmountStyle:
+    """How amounts are typed and shown on this till: its locale's decimal and group symbols."""
+
+    locale: str
+    decimal: str
+    group: str
+
+    def show(self, money: Money) -> str:
+        """The amount in the currency's format for this locale, e.g. '£12.50' or '12,50 €'."""
+        from babel.numbers import format_currency
+
+        digits = MINOR_UNITS[money.currency]
+        pattern = None if digits else "¤#,##0"  # CLDR has ISK/VND with decimals; the money has none
+        return format_currency(money.amount, money.currency, format=pattern, locale=self.locale,
+                               currency_digits=True, decimal_quantization=True)
+
+    def typed(self, plain: str) -> str:
+        """'12.50' as the cashier types it on this till ('12,50' on de_DE)."""
+        return plain.replace(".", self.decimal)
+
+    def example(self, currency: str) -> str:
+        """The placeholder of an amount field: 'e.g. 20 or 12,50'."""
+        digits = MINOR_UNITS[check_currency(currency)]
+        return f"e.g. 20 or 12{self.decimal}{'5' + '0' * (digits - 1)}" if digits else "e.g. 20 or 1500"
+
+
+def amount_style(locale: str = "", region: str = "") -> AmountStyle:
+    """The style of `locale` ('de_DE', 'fr-CA'); empty: the likeliest locale of `region`
+    (teller.phone_region, e.g. 'DE' -> de_DE), else DEFAULT_LOCALE. Raises MoneyError for a
+    locale CLDR does not know."""
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    name = (locale or "").strip().replace("-", "_")
+    if not name:
+        name = f"und_{region.strip().upper()}" if region.strip() else DEFAULT_LOCALE
+    try:
+        parsed = Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise MoneyError(f"'{locale}' is not a locale this kiosk knows, e.g. en_GB, de_DE or fr_CA.") from None
+    return AmountStyle(str(parsed), get_decimal_symbol(parsed), get_group_symbol(parsed))
+
+
+def _max_whole_digits() -> int:
+    return len(str(int(MAX_AMOUNT)))
+
+
+def typed_refusal(text: str, currency: str, style: AmountStyle) -> str:
+    """Why the field cannot hold `text` (what the cashier's key would make of it), in a full
+    sentence; '' when it can. Checked on every key and paste, so a key is refused, never dropped."""
+    currency = check_currency(currency)
+    places = MINOR_UNITS[currency]
+    if foreign_digit(text):
+        return f"That key typed a digit that is not 0-9: {FOREIGN_DIGITS} (check the keyboard layout)."
+    for ch in text:
+        if ch in "0123456789" or (ch == style.decimal and places):
+            continue
+        if ch in "-−–":
+            return "An amount cannot be negative: type it without a minus sign."
+        if ch == "+":
+            return "Type the amount without a plus sign."
+        if ch == style.decimal or (ch in ".," and not places):
+            return f"{currency} amounts have no decimal places. Type whole units only."
+        if ch == style.group or ch in ".,'’ \u00a0\u202f":
+            return (f"Type the amount without thousands separators. On this till '{style.decimal}' "
+                    "separates the decimals.")
+        shown = f"'{ch}'" if ch.isprintable() else f"U+{ord(ch):04X}"
+        return f"The key {shown} cannot be part of an amount: type the digits 0-9" + (
+            f" and '{style.decimal}' before the decimals." if places else ".")
+    whole, _, decimals = text.partition(style.decimal) if places else (text, "", "")
+    if style.decimal in decimals:
+        return f"An amount has one decimal separator ('{style.decimal}') at most. Type the amount again."
+    if len(decimals) > places:
+        return f"At most {places} decimal places. Type the amount again."
+    if len(whole.lstrip("0")) > _max_whole_digits() or len(whole) > _max_whole_digits() + 2:
+        return f"That is too long for an amount: at most {style.show(Money(MAX_AMOUNT, currency))}."
+    return ""
+
+
+def read_typed(text: str, currency: str, style: AmountStyle, *, allow_zero: bool = False) -> Money:
+    """The amount the field's text means on this till; MoneyError (a full sentence) otherwise."""
+    refusal = typed_refusal(text, currency, style)
+    if refusal:
+        raise MoneyError(refusal)
+    plain = typed_plain(text, style)
+    if not plain.strip(". "):
+        raise MoneyError("Type the amount first.")
+    if Decimal(plain) > MAX_AMOUNT:  # the text is digits and one point here
+        raise MoneyError(f"The largest amount is {style.show(Money(MAX_AMOUNT, currency))}.")
+    money = parse_amount(plain, currency, allow_zero=True)
+    if money.amount == 0 and not allow_zero:
+        raise MoneyError("The amount must be more than zero.")
+    return money
+
+
+def typed_plain(text: str, style: AmountStyle) -> str:
+    """The field's text with a decimal point ('12,50' -> '12.50'), as the teller's checks and
+    `kiosk txn --amount` take it; '12,' -> '12', ',5' -> '0.5'."""
+    plain = text.replace(style.decimal, ".") if style.decimal != "." else text
+    plain = f"0{plain}" if plain.startswith(".") else plain  # ',50' is 0.50
+    return plain[:-1] if plain.endswith(".") else plain

@@ -172,6 +172,11 @@ class TellerSettings(_Section):
     # ISO 3166 region (e.g. GB) whose national phone numbers the cashier may type without the
     # country code; empty: every number is typed in international form (+44...).
     phone_region: str = ""
+    # The till's locale (CLDR name, e.g. en_GB, de_DE, fr_CA): the decimal separator the
+    # cashier types in amount fields and how amounts are shown. Empty: the likeliest locale
+    # of phone_region (DE -> de_DE), else "en" (a decimal point). `kiosk txn --amount` and
+    # the settings files always take a decimal point, whatever the locale.
+    locale: str = ""
 
     @field_validator("phone_region")
     @classmethod
@@ -179,6 +184,16 @@ class TellerSettings(_Section):
         from kiosk.phone import check_region
 
         return check_region(value)
+
+    @field_validator("locale")
+    @classmethod
+    def _check_locale(cls, value: str) -> str:
+        from kiosk.money import MoneyError, amount_style
+
+        try:
+            return amount_style(value).locale if value.strip() else ""
+        except MoneyError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("opening_float", mode="before")
     @classmethod

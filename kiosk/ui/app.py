@@ -29,6 +29,7 @@ from textual.theme import BUILTIN_THEMES
 from kiosk import auth
 from kiosk.journal.store import JournalError
 from kiosk.desks import base as journeys
+from kiosk.money import AmountStyle, amount_style
 from kiosk.teller import Stage, TellerError, Visit, VisitKind
 from kiosk.teller.visit import journal_failure
 from kiosk.teller.teller import counted
@@ -37,6 +38,7 @@ from kiosk.ui import messages as m
 from kiosk.ui import flows
 from kiosk.ui.flows.base import Flow
 from kiosk.ui.journey_messages import ChooseBackend, DeskAnswered, DeskFailed, FlowMessage, StartJourney
+from kiosk.ui.keyorder import InOrderKeys
 from kiosk.ui.screens.accounts import AccountsScreen
 from kiosk.ui.screens.amount import AmountScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -81,6 +83,11 @@ def guarded(handler):
     return wrapper
 
 
+def _amount_style(settings: Any) -> AmountStyle:
+    teller = getattr(settings, "teller", None)
+    return amount_style(getattr(teller, "locale", "") or "", getattr(teller, "phone_region", "") or "")
+
+
 @dataclasses.dataclass
 class Choice:
     """What the cashier picked on the accounts screen."""
@@ -90,7 +97,7 @@ class Choice:
     currency: str
 
 
-class KioskApp(App[None], inherit_bindings=False):
+class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
     # Absolute: a relative CSS_PATH is resolved beside a subclass's module, not this one.
     CSS_PATH = Path(__file__).with_name("kiosk.tcss")
     TITLE = "Cash point"
@@ -117,6 +124,7 @@ class KioskApp(App[None], inherit_bindings=False):
         settings = getattr(runtime, "settings", None)
         self.title = str(getattr(getattr(settings, "store", None), "name", "") or self.TITLE)
         self.host_timeout = float(getattr(getattr(settings, "rapyd", None), "timeout", 10.0))
+        self.amount_style = _amount_style(settings)  # the till's decimal separator (teller.locale)
         self.drawer_wait = drawer_wait or float(
             getattr(getattr(settings, "teller", None), "drawer_close_timeout", 120.0)
         )
@@ -423,7 +431,11 @@ class KioskApp(App[None], inherit_bindings=False):
 
     @guarded
     def on_shift_shown(self, message: m.ShiftShown) -> None:
-        self.show(OpenShiftScreen() if message.lines is None else ShiftReportScreen(message.lines, closed=False))
+        # The count form's rows: the drawer's currencies, or at the open the configured float's.
+        drawer = self.teller.drawer_currencies()
+        floated = sorted(getattr(getattr(getattr(self.runtime, "settings", None), "teller", None), "opening_float", {}) or {})
+        self.show(OpenShiftScreen(drawer or floated) if message.lines is None
+                  else ShiftReportScreen(message.lines, closed=False, currencies=drawer or floated))
 
     @guarded
     def on_open_shift(self, message: m.OpenShift) -> None:

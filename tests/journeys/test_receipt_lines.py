@@ -4,6 +4,7 @@ screen showed, and a gift-card redeem the card server approved only in part."""
 from __future__ import annotations
 
 from drivers.paper import render
+from kiosk.desks.base import CardEntry, WalletLogin
 from tests.journeys.test_errors import finish
 
 
@@ -13,11 +14,11 @@ def paper(teller, visit) -> str:
 
 def test_an_sdk_withdrawal_receipt_carries_the_commission(desks, sims, teller):
     desk = desks["sdkfinance"]
-    tom = desk.sign_in("+447700900777", "Wallet#2024b")
+    tom = desk.identify(WalletLogin("+447700900777", "Wallet#2024b"))
     desk.confirm_otp(tom, sims.sdkfinance.pending_otp("+447700900777"))
     gbp = next(c for c in tom.details["coins"] if c.currency == "GBP")
     quote = desk.quote(tom, "withdrawal", gbp.serial, "20")
-    desk.move(tom, "withdrawal", gbp.serial, "20")
+    desk.move(tom, "withdrawal", "20", coin=gbp.serial)
     finish(teller, tom, desk)
     text = paper(teller, tom)
     assert f"Commission {quote.commission}" in text  # what the confirm screen showed: 0.60 GBP
@@ -26,7 +27,7 @@ def test_an_sdk_withdrawal_receipt_carries_the_commission(desks, sims, teller):
 
 def test_a_partial_redeem_is_marked_on_the_receipt(desks, teller):
     desk = desks["pospointe"]
-    visit = desk.look_up("7012340000001027", "2694")  # holds 7.35
+    visit = desk.identify(CardEntry("7012340000001027", "2694"))  # holds 7.35
     desk.move(visit, "redeem", "20.00")
     finish(teller, visit, desk)
     assert "Only 7.35 of 20.00 approved" in paper(teller, visit)

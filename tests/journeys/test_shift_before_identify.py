@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
 from kiosk.teller import TellerError
 
 
@@ -18,10 +19,10 @@ class NothingSent:
 @pytest.mark.parametrize(
     "backend, identify",
     [
-        ("pospointe", lambda desk: desk.look_up("7012340000001001", "4821")),
-        ("sdkfinance", lambda desk: desk.sign_in("+447700900777", "Wallet#2024b")),
-        ("flexiti", lambda desk: desk.look_up(account_number="116574819")),
-        ("flexiti", lambda desk: desk.look_up(licence_scan="@ANSI 636012 DL DAQ123")),
+        ("pospointe", lambda desk: desk.identify(CardEntry("7012340000001001", "4821"))),
+        ("sdkfinance", lambda desk: desk.identify(WalletLogin("+447700900777", "Wallet#2024b"))),
+        ("flexiti", lambda desk: desk.identify(AccountLookup(account_number="116574819"))),
+        ("flexiti", lambda desk: desk.identify(AccountLookup(licence_scan="@ANSI 636012 DL DAQ123"))),
     ],
 )
 def test_no_shift_is_said_before_anything_is_sent(desks, teller, monkeypatch, backend, identify):

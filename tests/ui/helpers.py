@@ -55,3 +55,11 @@ def screen_words(pilot: Pilot) -> str:
 def widget_words(pilot: Pilot, selector: str) -> str:
     """One widget's text, whitespace collapsed (independent of how the screen wraps it)."""
     return " ".join(str(pilot.app.screen.query_one(selector).render()).split())
+
+
+async def count_drawer(pilot: Pilot, amounts: dict[str, str]) -> None:
+    """Type a count into the shift's per-currency form, row by row (kiosk.ui.screens.shift)."""
+    for currency, amount in amounts.items():
+        pilot.app.screen.query_one(f"#count-{currency}").focus()
+        await pilot.pause()
+        await fill(pilot, amount)

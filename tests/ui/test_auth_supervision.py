@@ -12,7 +12,7 @@ from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.screens.shift import CloseShiftScreen, ShiftReportScreen
 from kiosk.ui.screens.supervisor import SupervisorScreen
 from tests.auth.helpers import PINS, steps
-from tests.ui.helpers import fill, screen_words, wait_for_screen, wait_until
+from tests.ui.helpers import count_drawer, fill, screen_words, wait_for_screen, wait_until
 from tests.ui.test_auth_signin import till  # noqa: F401  (fixture)
 from tests.ui.fakes import ALICE
 
@@ -35,7 +35,7 @@ async def test_close_with_a_variance_is_approved_by_the_named_supervisor(till) -
         await wait_for_screen(pilot, ShiftReportScreen)
         await pilot.press("c")
         await wait_for_screen(pilot, CloseShiftScreen)
-        await fill(pilot, "GBP 90 EUR 50")
+        await count_drawer(pilot, {"EUR": "50", "GBP": "90"})
         await pilot.press("enter")
         await wait_until(pilot, lambda: "supervisor must approve" in screen_words(pilot), what="variance refusal")
         await pilot.press("tab")

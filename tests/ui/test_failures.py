@@ -63,9 +63,11 @@ async def test_amount_over_balance_or_drawer_cash_is_refused_under_the_field(wor
         await pilot.pause()
         assert "The drawer holds" in screen_words(pilot) and "cannot pay out" in screen_words(pilot)
         app.screen.query_one("#amount", Input).clear()
+        await pilot.pause()  # the cleared field's own check first
         await fill(pilot, "12.345")
         await pilot.pause()
-        assert "at most 2 decimal places" in screen_words(pilot)
+        assert "At most 2 decimal places. Type the amount again." in screen_words(pilot)
+        assert app.screen.query_one("#amount", Input).value == ""  # refused whole, not cut to 12.34
         # Esc, Esc: back to the accounts, then the visit is cancelled and the session closed.
         await pilot.press("escape")
         await wait_for_screen(pilot, AccountsScreen)

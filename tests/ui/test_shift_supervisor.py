@@ -13,7 +13,7 @@ from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.screens.shift import CloseShiftScreen, OpenShiftScreen, ShiftReportScreen
 from kiosk.ui.screens.supervisor import SupervisorScreen
-from tests.ui.helpers import fill, screen_dump, screen_words, wait_for_screen, wait_until
+from tests.ui.helpers import count_drawer, fill, screen_dump, screen_words, wait_for_screen, wait_until
 from tests.ui.journey import at_ready
 
 SIZE = (80, 24)
@@ -54,7 +54,7 @@ async def test_open_report_and_blind_close(tmp_path) -> None:
             await pilot.press("c")
             await wait_for_screen(pilot, CloseShiftScreen)
             assert "200.00" not in screen_dump(pilot)  # blind: no expected figure shown
-            await fill(pilot, "GBP 190 EUR 50")
+            await count_drawer(pilot, {"EUR": "50", "GBP": "190"})
             await pilot.press("enter")
             await wait_until(pilot, lambda: "supervisor must approve" in screen_words(pilot), what="variance refusal")
             assert teller.shifts.current is not None

@@ -23,6 +23,7 @@ from kiosk.ui.screens.confirm import ConfirmQuestion
 from kiosk.ui.screens.error import ErrorScreen, NoticeScreen, Way
 from kiosk.ui.screens.journey import Field, FormScreen, JourneyDrawerScreen, JourneyReceiptScreen
 from kiosk.ui.screens.progress import ProgressScreen
+from kiosk.ui.widgets.amount_input import will_move
 
 log = logging.getLogger("kiosk.ui.flows")
 
@@ -93,11 +94,12 @@ class Flow:
 
     def amount_screen(self, title: str, info: str | Text, currency: str, check: Callable[[str], Any]) -> None:
         """The amount, checked by the desk as it is typed; Enter posts AmountTyped."""
-        def words(text: str) -> str:
-            return f"{check(text)}: press Enter to continue."
+        app = self.app
 
-        self.app.show(FormScreen(title, [Field("amount", f"Amount, in {currency}", "e.g. 20 or 12.50", restrict=r"[0-9.]*",
-                                               max_length=16, check=words)],
+        def words(text: str) -> str:
+            return will_move(app, check(text))
+
+        self.app.show(FormScreen(title, [Field("amount", f"Amount, in {currency}", currency=currency, check=words)],
                                  lambda values: AmountTyped(values["amount"]), info=info, back=BackToMenu))
 
     def pin_next(self) -> str:

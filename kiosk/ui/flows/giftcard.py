@@ -78,8 +78,7 @@ class GiftCardFlow(Flow):
 
         self.app.show(FormScreen(
             "Gift card · card number and security code",
-            [Field("card", "Card number (type it, or swipe / scan the card)", "12 to 19 digits", restrict=r"[0-9 \-]*",
-                   max_length=23),
+            [Field("card", "Card number (type it, or swipe / scan the card)", "12 to 19 digits", card=True),
              Field("code", "Security code (on the back of the card)", "3 to 8 digits", password=True, restrict=r"[0-9]*",
                    max_length=8)],
             lambda v: CardTyped(v.get("card", ""), v.get("code", "")),

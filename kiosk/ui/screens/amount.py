@@ -1,5 +1,6 @@
-"""Amount: the cashier types the amount; the teller checks it on every keystroke (balance,
-cash in the drawer, the currency's decimals) and the reason shows under the field."""
+"""Amount: the cashier types the amount in the till's locale (AmountInput refuses, with the
+reason, a key that cannot be part of it); the teller checks it on every keystroke (balance,
+cash in the drawer) and the reason, or the amount that will move, shows under the field."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from kiosk.money import Money
+from kiosk.money import Money, MoneyError, read_typed
 from kiosk.teller import TellerError, VisitKind
 from kiosk.ui import messages as m
-from kiosk.ui.widgets.digits_input import DigitsInput
+from kiosk.ui.widgets.amount_input import AmountInput, till_style, will_move
 from kiosk.ui.widgets.keybar import KeyBar
 
 
@@ -49,16 +50,16 @@ class AmountScreen(Screen):
             facts = f"The wallet has no {self.currency} account yet: this deposit opens one."
         yield Static(facts, id="amount-facts", classes="label")
         yield Static(f"Amount to {verb.lower()}, in {self.currency}", classes="label")
-        yield DigitsInput(self.amount, placeholder="e.g. 20 or 12.50", id="amount", max_length=16, restrict=r"[0-9.]*")
+        yield AmountInput(till_style(self.app).typed(self.amount), currency=self.currency, id="amount")
         yield Static("", id="amount-msg", classes="hint")
         yield KeyBar([("Enter", "Continue"), ("Esc", "Back to accounts")])
 
     def on_mount(self) -> None:
-        field = self.query_one("#amount", Input)
+        field = self.query_one("#amount", AmountInput)
         field.cursor_position = len(field.value)
         field.focus()
-        if self.amount:
-            self._check(self.amount)
+        if field.value:
+            self._check(field.value)
 
     def _check(self, text: str) -> Money | None:
         msg = self.query_one("#amount-msg", Static)
@@ -66,12 +67,16 @@ class AmountScreen(Screen):
             msg.update("")
             return None
         try:
-            amount = self.check(text)
+            amount = self.check(read_typed(text, self.currency, till_style(self.app)).plain())
+        except MoneyError as exc:
+            msg.update(str(exc))
+            msg.set_classes("hint -problem")
+            return None
         except TellerError as exc:
             msg.update(f"{exc.message} {exc.next_step}".strip())
             msg.set_classes("hint -problem")
             return None
-        msg.update(f"{amount}: press Enter to continue.")
+        msg.update(will_move(self.app, amount))
         msg.set_classes("hint -ok")
         return amount
 

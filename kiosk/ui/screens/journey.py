@@ -20,9 +20,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from kiosk.money import MoneyError, read_typed
 from kiosk.teller import TellerError
 from kiosk.ui.screens.drawer import DrawerScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.ui.widgets.amount_input import AmountInput
+from kiosk.ui.widgets.card_input import CardInput
 from kiosk.ui.widgets.digits_input import DigitsInput
 from kiosk.ui.widgets.keybar import KeyBar
 
@@ -38,6 +41,11 @@ class Field:
     value: str = ""
     # Checks the text on every change: returns words to show (ok) or raises TellerError.
     check: Callable[[str], str] | None = None
+    # An amount in this currency: an AmountInput, and `check` and the request get its text
+    # with a decimal point whatever the till's locale.
+    currency: str = ""
+    # A card number: a CardInput, which also takes a stripe reader's or a scanner's burst.
+    card: bool = False
 
 
 @dataclass
@@ -128,9 +136,14 @@ class FormScreen(Screen):
                     yield Static(self.info, id="form-info", classes="label")
                 for f in self.fields:
                     yield Static(f.label, classes="label")
-                    kind = DigitsInput if f.restrict else Input  # restricted fields hold numbers
-                    yield kind(f.value, placeholder=f.placeholder, id=f.id, password=f.password, restrict=f.restrict,
-                               max_length=f.max_length)
+                    if f.currency:
+                        yield AmountInput(f.value, currency=f.currency, id=f.id)
+                    elif f.card:
+                        yield CardInput(f.value, placeholder=f.placeholder, id=f.id)
+                    else:
+                        kind = DigitsInput if f.restrict else Input  # restricted fields hold numbers
+                        yield kind(f.value, placeholder=f.placeholder, id=f.id, password=f.password,
+                                   restrict=f.restrict, max_length=f.max_length)
                     yield Static("", id=f"{f.id}-msg", classes="hint")
             if self.side is not None:
                 yield Static(id="form-side", classes="panel")
@@ -167,8 +180,15 @@ class FormScreen(Screen):
         if not text.strip():
             msg.update("")
             return False
+        widget = self.query_one(f"#{f.id}", Input)
         try:
+            if isinstance(widget, AmountInput):  # what the till's locale makes of it, in the field's words
+                text = read_typed(widget.value, widget.currency, widget.style).plain()
             words = f.check(text)
+        except MoneyError as exc:
+            msg.update(str(exc))
+            msg.set_classes("hint -problem")
+            return False
         except TellerError as exc:
             msg.update(f"{exc.message} {exc.next_step}".strip())
             msg.set_classes("hint -problem")
@@ -176,6 +196,11 @@ class FormScreen(Screen):
         msg.update(words)
         msg.set_classes("hint -ok")
         return True
+
+    def _text(self, f: Field) -> str:
+        """What the field holds; an amount with a decimal point, as the teller takes it."""
+        widget = self.query_one(f"#{f.id}", Input)
+        return widget.amount_text if isinstance(widget, AmountInput) else widget.value
 
     def on_input_changed(self, event: Input.Changed) -> None:
         f = next((f for f in self.fields if f.id == event.input.id), None)
@@ -185,7 +210,7 @@ class FormScreen(Screen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         ids = [f.id for f in self.fields]
-        values = {f.id: self.query_one(f"#{f.id}", Input).value for f in self.fields}
+        values = {f.id: self._text(f) for f in self.fields}
         current = event.input.id if event.input.id in ids else ids[-1]
         field_ = self.fields[ids.index(current)]
         if not values[current].strip():

@@ -24,11 +24,14 @@ class DigitsInput(Input):
 
     def restricted(self) -> None:
         super().restricted()
-        if not foreign_digit(self._offered):
-            return
+        if foreign_digit(self._offered):
+            self.say_problem(f"That key typed a digit that is not 0-9: {FOREIGN_DIGITS} (check the keyboard layout).")
+
+    def say_problem(self, text: str) -> None:
+        """Show why a key was refused, under the field."""
         try:
             msg = self.screen.query_one(f"#{self._message_id or f'{self.id}-msg'}", Static)
         except NoMatches:
             return
-        msg.update(f"That key typed a digit that is not 0-9: {FOREIGN_DIGITS} (check the keyboard layout).")
+        msg.update(text)
         msg.set_classes("hint -problem")
