@@ -17,7 +17,7 @@ from kiosk.backends.sdkfinance import Quote
 from kiosk.devices import ReceiptArchive
 from kiosk.money import Money
 from kiosk.receipts import ReceiptFacts, build_receipt, facts_from_visit
-from kiosk.teller.journeys import JourneyVisit
+from kiosk.desks.base import JourneyVisit
 from kiosk.teller.visit import VisitKind
 
 TXN = "6f1c2b7e-3d4a-4e8f-9b0c-1a2b3c4d5e6f"
