@@ -9,19 +9,8 @@ import sys
 from pathlib import Path
 
 import grimp
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# Cycles being removed this round by the helpers who own those files (issue 11); the lead
-# deletes this list, the xfail and the test below it once the merged code has none.
-BEING_REMOVED = {
-    frozenset({"kiosk.cli", "kiosk.journeys_cli"}),  # core
-    frozenset({"kiosk.teller.journeys", "kiosk.teller.recovery"}),  # core
-    frozenset({"kiosk.ui.auth", "kiosk.ui.screens.ready"}),  # ui
-    frozenset({"kiosk.sim.control", "kiosk.sim.rapyd"}),  # simsdk
-}
-
 
 def test_every_import_contract_is_kept() -> None:
     lint = Path(sys.executable).with_name("lint-imports")
@@ -34,7 +23,10 @@ def import_cycles() -> list[list[str]]:
     """Every strongly connected component of more than one module in the import graph of
     kiosk and drivers (Tarjan's algorithm). An import inside a function counts: it runs.
     One under `if TYPE_CHECKING:` does not: it never runs, and it is how a module names a type
-    it takes from a module that imports it."""
+    it takes from a module that imports it. (The one such loop today: kiosk.desks.base and
+    kiosk.teller.recovery name `Teller` for their annotations, and kiosk.teller.teller imports the
+    recovery engine, which dispatches to the desks. The import-linter layer contract, which
+    does count those imports, keeps teller and desks as siblings that may import each other.)"""
     graph = grimp.build_graph("kiosk", "drivers", exclude_type_checking_imports=True, cache_dir=None)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -71,15 +63,6 @@ def _chain(cycle: list[str]) -> str:
     return " <-> ".join(cycle)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cycles being removed by their owners this round: " + "; ".join(_chain(sorted(c)) for c in BEING_REMOVED),
-)
 def test_no_import_cycles() -> None:
     cycles = import_cycles()
     assert not cycles, "import cycles (each line one strongly connected set of modules):\n" + "\n".join(map(_chain, cycles))
-
-
-def test_no_import_cycle_beyond_those_being_removed() -> None:
-    new = [c for c in import_cycles() if frozenset(c) not in BEING_REMOVED]
-    assert not new, "new import cycles:\n" + "\n".join(map(_chain, new))

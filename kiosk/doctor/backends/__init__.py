@@ -6,34 +6,12 @@ without moving money. One module per back end says what is particular to it."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from kiosk.doctor.backends.backend import Backend
 from kiosk.doctor.config import _check_credentials, _check_url, credential_name
 from kiosk.doctor.report import FAIL, OK, SKIP, Report, _check
-
-
-@dataclass(frozen=True)
-class Backend:
-    """What the doctor needs to know of one back end."""
-
-    name: str  # its name in backends.enabled, and its settings section
-    title: str  # in the report's messages
-    check: str  # the report's check name for its connection
-    url_check: str  # ... for its base URL
-    required: tuple[str, ...]  # settings it cannot work without (besides its secrets)
-    secrets: tuple[str, ...]  # its secret settings, also read from the credential store
-    production: str  # its production base URL, for the advice
-    clear_text_risk: str  # what travels in clear over http://
-    credentials_fix: str  # what to do when its credentials are refused
-    # (section settings, timeout, connect_timeout, transport) -> the back end's client
-    make_client: Callable[[Any, float, float, Any], Any]
-    probe: str = "its health check"  # what the OK line says answered
-    accepted: str = "credentials accepted"
-    health_checks_credentials: bool = False  # health() already signs the request (Rapyd's echo)
-    checks: dict[str, str] = field(default_factory=dict)  # report names for settings (default: the back end's)
-    required_ok: bool = False  # an OK line per required setting, with its value
 
 
 def backends(settings: Any) -> list[Backend]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.doctor.backends import Backend
+from kiosk.doctor.backends.backend import Backend
 
 
 def _client(s: Any, timeout: float, connect_timeout: float, transport: Any) -> Any:
