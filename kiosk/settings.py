@@ -32,6 +32,7 @@ from pydantic_settings import (
 from pydantic_settings import SettingsError as SourceError
 
 from kiosk.money import Money, MoneyError, parse_amount
+from kiosk.pins import normalise_pin
 
 ENV_PREFIX = "KIOSK_"
 
@@ -122,8 +123,6 @@ class RapydSettings(_Section):
     @field_validator("pin_sha256", mode="before")
     @classmethod
     def _parse_pins(cls, value: Any) -> list[str]:
-        from kiosk.backends.pinning import normalise_pin
-
         if isinstance(value, str):
             value = _from_text(value.replace(";", ","), list)
         if not isinstance(value, list) or not all(isinstance(pin, str) for pin in value):

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kiosk.backends.base import BackendError, BusinessError, HostUnreachable
 from kiosk.backends.wire import LOOPBACK
@@ -24,7 +24,7 @@ from kiosk.backends.wire import LOOPBACK
 #: httpx exceptions raised before a byte of the request left: nothing can have been applied.
 UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.UnsupportedProtocol)
 
-_M = TypeVar("_M")
+_M = TypeVar("_M", bound=BaseModel)
 
 LIBRARY_LOGGERS = ("httpx", "httpcore")
 
@@ -197,7 +197,7 @@ class HttpClientBase:
     def _validated(self, call: str, model: type[_M], value: Any, what_came: str) -> _M:
         """`value` read as `model`, or the call's "answer could not be read" error."""
         try:
-            return model.model_validate(value)  # type: ignore[attr-defined, no-any-return]
+            return model.model_validate(value)
         except ValidationError:
             failure = self._garbled(call, what_came)
         raise failure  # outside the except block: ValidationError text may echo host data

@@ -15,8 +15,6 @@ optional certificate pinning on top of it, and a clock check before anything is 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
 import ssl
@@ -24,28 +22,11 @@ import time
 from typing import Any, Callable
 
 from kiosk.backends.base import AuthenticationFailed
+from kiosk.pins import normalise_pin
 
 BUILD_YEAR = 2026  # a clock showing an earlier year is certainly wrong
 SIGNING_WINDOW = 60.0  # seconds: Rapyd refuses a request timestamped further off than this
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-
-
-def normalise_pin(text: str) -> str:
-    """A pin as 64 lower-case hex digits, from hex (colons allowed) or base64."""
-    raw = (text or "").strip().removeprefix("sha256/").replace(":", "")
-    if len(raw) == 64:
-        try:
-            bytes.fromhex(raw)
-            return raw.lower()
-        except ValueError:
-            pass
-    try:
-        digest = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        digest = b""
-    if len(digest) == 32:
-        return digest.hex()
-    raise ValueError("a pin is the SHA-256 of the certificate's public key (or the certificate): 64 hex digits or base64")
 
 
 def certificate_pins(der: bytes) -> set[str]:

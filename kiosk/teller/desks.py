@@ -8,6 +8,7 @@ that serves a Rapyd visit, like most starts of the kiosk, never touches the othe
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 from kiosk.desks import base as journeys
@@ -39,7 +40,7 @@ def attach_desks(teller: Teller, settings: Settings) -> list[Callable[[], None]]
         if name == "rapyd":
             continue
         require(settings, *NEEDS[name])
-        desk = LazyDesk(name, lambda name=name: _build(name, teller, settings))
+        desk = LazyDesk(name, partial(_build, name, teller, settings))
         journeys.attach(teller, desk)
         closers.append(desk.close)
     return closers
@@ -83,32 +84,32 @@ def _build(name: str, teller: Teller, settings: Settings) -> Any:
         from kiosk.desks.giftcards import GiftCardDesk
 
         s = settings.pospointe
-        client = PosPointeClient(
+        cards = PosPointeClient(
             s.base_url, s.user or "", _secret(s.password), store_id=s.store_id or "", franchisee_id=s.franchisee_id or "",
             currency=s.currency, timeout=s.timeout, connect_timeout=s.connect_timeout,
             transport=secure_transport(s.base_url),
         )
-        return GiftCardDesk(teller, client, confirm_after=s.settle_confirm_after)
+        return GiftCardDesk(teller, cards, confirm_after=s.settle_confirm_after)
     if name == "flexiti":
         from kiosk.backends.flexiti import FlexitiClient
         from kiosk.desks.flexiti import FlexitiDesk
 
         f = settings.flexiti
-        client = FlexitiClient(
+        lender = FlexitiClient(
             f.base_url, f.client_id or "", _secret(f.client_secret), timeout=f.timeout, connect_timeout=f.connect_timeout,
             refresh_margin=f.refresh_margin, location_id=f.location_id or None, employee_id=f.employee_id or None,
             transport=secure_transport(f.base_url),
         )
-        return FlexitiDesk(teller, client, formats=list(f.verify_formats))
+        return FlexitiDesk(teller, lender, formats=list(f.verify_formats))
     if name == "sdkfinance":
         from kiosk.backends.sdkfinance import SdkFinanceClient
         from kiosk.desks.sdkwallet import SdkWalletDesk
 
         k = settings.sdkfinance
-        client = SdkFinanceClient(
+        wallet = SdkFinanceClient(
             k.base_url, timeout=k.timeout, connect_timeout=k.connect_timeout,
             cash_point_login=k.cash_point_login, cash_point_password=_secret(k.cash_point_password),
             coin_field=k.coin_field, transport=secure_transport(k.base_url),
         )
-        return SdkWalletDesk(teller, client)
+        return SdkWalletDesk(teller, wallet)
     raise ValueError(f"unknown back end {name!r}")

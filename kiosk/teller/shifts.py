@@ -84,7 +84,7 @@ class ShiftReport:
             rows = [("Float", t.float), ("Deposits", t.deposits), ("Withdrawals", t.withdrawals), ("Expected", t.expected)]
             if t.reversed:
                 rows.insert(3, ("Reversed (not paid)", t.reversed))
-            if t.counted is not None:
+            if t.counted is not None and t.variance is not None:  # the variance exists once counted
                 rows += [("Counted", t.counted), ("Variance", t.variance)]
             for label, value in rows:
                 text = f"{value:.2f}"

@@ -29,7 +29,7 @@ from textual.theme import BUILTIN_THEMES
 from kiosk import auth
 from kiosk.journal.store import JournalError
 from kiosk.desks import base as journeys
-from kiosk.money import AmountStyle, amount_style
+from kiosk.money import AmountStyle, Money, amount_style
 from kiosk.teller import Stage, TellerError, Visit, VisitKind
 from kiosk.teller.visit import journal_failure
 from kiosk.teller.teller import counted
@@ -139,7 +139,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         self.visit: Any = None
         self.flow: Flow | None = None
         self.choice: Choice | None = None
-        self.amount = None
+        self.amount: Money | None = None
+        self.code_problem: TellerError | None = None  # why the last code failed
         self.busy = ""  # the teller step a worker is running now ('' when idle)
         self.status: m.StatusRead | None = None
         self._status_running = False
@@ -510,7 +511,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
             return
         from kiosk.ui.screens.approve import ask_approval
 
-        ask_approval(self, auth.RESEAL, then=lambda supervisor: supervisor and reseal(supervisor))
+        ask_approval(self, auth.RESEAL, then=lambda supervisor: reseal(supervisor) if supervisor else None)
 
     @guarded
     def on_done(self, message: m.Done) -> None:

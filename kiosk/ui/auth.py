@@ -67,7 +67,7 @@ def sign_out(app: Any) -> None:
     guard = guard_of(app)
     if guard is None or gate_up(app):
         return
-    if getattr(app, "visit", None) is not None or getattr(app, "busy", ""):
+    if getattr(app, "visit", None) is not None or bool(getattr(app, "busy", "")):
         app.notify("Finish the visit first.", severity="warning")
         return
     guard.sign_out()

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from textual import events
 from textual.app import App
+from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.widget import Widget
 from textual.widgets import Input
@@ -103,7 +104,8 @@ class InOrderKeys(App):
             marker.waited = True
             self._send(pump, marker, waits + 1)
         else:
-            self._send(pump.parent or self, marker, 0)
+            parent = pump.parent if isinstance(pump, DOMNode) else None
+            self._send(parent or self, marker, 0)
 
     def _send(self, pump: MessagePump, marker: _Marker, waits: int) -> None:
         if not pump.call_later(self._follow, pump, marker, waits):  # closed meanwhile (screen switched)

@@ -15,6 +15,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from kiosk.teller import DeviceHealth, TellerError, Visit
+    from kiosk.teller.teller import Attention
     from kiosk.money import Money
 
 
@@ -112,7 +113,7 @@ class StatusRead(Message):
     health: DeviceHealth | None
     cash: list[Money]
     problem: str = ""  # a reading that failed altogether
-    attention: object | None = None  # kiosk.teller.teller.Attention
+    attention: Attention | None = None
     others: dict[str, str] | None = None  # other back ends: title -> '' or what is wrong
 
 
@@ -221,7 +222,7 @@ class ShowSupervisor(Message):
 
 @dataclass(eq=False)
 class AttentionRead(Message):
-    attention: object  # kiosk.teller.teller.Attention
+    attention: Attention
 
 
 @dataclass(eq=False)

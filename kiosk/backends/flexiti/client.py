@@ -392,10 +392,12 @@ class FlexitiClient(HttpClientBase):
         access = document.get("access_token")
         refresh = document.get("refresh_token")
         lifetime = document.get("expires_in")
-        try:
-            seconds = float(lifetime) if not isinstance(lifetime, bool) else -1.0
-        except (TypeError, ValueError):
-            seconds = -1.0
+        seconds = -1.0  # missing, a boolean, or not a number: unreadable
+        if isinstance(lifetime, (int, float, str)) and not isinstance(lifetime, bool):
+            try:
+                seconds = float(lifetime)
+            except ValueError:
+                pass
         if not isinstance(access, str) or not _TOKEN.match(access) or not 0 < seconds <= 86400 * 30:
             raise HostUnreachable("Flexiti's token answer could not be read; nothing was sent for the customer.")
         self._access = SecretStr(access)

@@ -138,6 +138,7 @@ WHAT: dict[str, str] = {
 }
 _REFRESH_MARGIN = 30.0  # renew a token this long before the platform's expiresAt
 _REFERENCE = re.compile(r"^[\x21-\x7e]{1,255}$")
+_STATUSES: dict[str, Status] = {"PENDING": "PENDING", "ACCEPTED": "ACCEPTED", "DECLINED": "DECLINED"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,9 +217,7 @@ class SdkFinanceClient(HttpClientBase):
         """Sign the cash point in: AuthenticationFailed when its login is refused or is not a
         cash point's. Moves no money, but leaves a token at the platform: for `kiosk doctor`,
         not for a check that runs every few seconds (that is `health`)."""
-        result = self.sign_in_cash_point()
-        assert isinstance(result, SignedIn)  # a cash point with two-factor sign-in is refused above
-        return result
+        return self.sign_in_cash_point()
 
     # -- signing in -----------------------------------------------------------------------------
 
@@ -228,7 +227,9 @@ class SdkFinanceClient(HttpClientBase):
             self._cash_point = _identity(login or "", password)
         if self._cash_point is None:
             raise AuthenticationFailed("No cash-point login is configured for the SDK.finance back end.")
-        return self._sign_in_identity("cash_point", self._cash_point)
+        result = self._sign_in_identity("cash_point", self._cash_point)
+        assert isinstance(result, SignedIn)  # a cash point with two-factor sign-in is refused there
+        return result
 
     def sign_in(self, login: str, password: str | SecretStr) -> SignedIn | OtpRequired:
         """The customer's sign-in: SignedIn, or OtpRequired when a code was sent to them."""
@@ -433,8 +434,8 @@ class SdkFinanceClient(HttpClientBase):
             wire = WireRequest.model_validate(item)
         except ValidationError:
             wire = None
-        status = wire.status.upper() if wire is not None else ""
-        if wire is None or status not in ("PENDING", "ACCEPTED", "DECLINED"):
+        status = _STATUSES.get(wire.status.upper()) if wire is not None else None
+        if wire is None or status is None:
             raise self._garbled(call, "a request record is malformed")
         currency = currency_of(wire.currency)
         money: list[Money | None] = []

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.doctor.config import _check_credentials, _check_url, credential_name
 from kiosk.doctor.backends.backend import Backend
+from kiosk.doctor.config import _check_credentials, _check_url, credential_name
 from kiosk.doctor.report import FAIL, OK, SKIP, Report, _check
 
 

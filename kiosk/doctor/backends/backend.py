@@ -1,4 +1,6 @@
-"""What the doctor needs to know of one back end: each back end's module declares one."""
+"""What the doctor needs to know of one back end: each back end's module fills one in. A module
+of its own, below the package's checks, so the back ends' modules need not import the package
+that imports them."""
 
 from __future__ import annotations
 

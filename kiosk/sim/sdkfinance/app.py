@@ -44,6 +44,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from kiosk.sim import currencies, envelope
 from kiosk.sim.bodylimit import MAX_BODY_BYTES, BodyLimit
@@ -285,7 +286,7 @@ class SdkFinanceSimulator(FaultSwitchboard):
             self._seed_demo()
         if seed_demo and self.books.meta("demo_admin_seeded") is None:  # books from before the role
             self._seed_demo_admin()
-        self.app = Starlette(
+        self.app: ASGIApp = Starlette(
             routes=[
                 *control.routes(self, CONTROL_PATH),
                 Route(BASE_PATH + "/{path:path}", self._api,

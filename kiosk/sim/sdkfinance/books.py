@@ -370,8 +370,9 @@ class Books(SqliteBooks):
         description: str | None, bank_id: str | None, now: float,
     ) -> Request:
         with self.transaction():
-            row = self._one("SELECT MAX(request_id) FROM requests")
-            request_id = max(FIRST_REQUEST_ID, (row[0] or 0) + 1)
+            row = self._one("SELECT MAX(request_id) FROM requests")  # one row, NULL when there are none
+            highest = row[0] if row is not None else None
+            request_id = max(FIRST_REQUEST_ID, (highest or 0) + 1)
             self._run(
                 "INSERT INTO requests (request_id, kind, user_id, coin_serial, currency, amount, commission,"
                 " total, status, description, bank_id, created_at) VALUES (?,?,?,?,?,?,?,?,'PENDING',?,?,?)",
@@ -387,7 +388,8 @@ class Books(SqliteBooks):
         return None if row is None else self._request(row)
 
     def requests(self, kind: str | None = None, user_id: str | None = None) -> list[Request]:
-        sql, args = "SELECT * FROM requests WHERE 1=1", []
+        sql = "SELECT * FROM requests WHERE 1=1"
+        args: list[str] = []
         if kind is not None:
             sql, args = sql + " AND kind = ?", [*args, kind]
         if user_id is not None:

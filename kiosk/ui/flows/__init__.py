@@ -4,6 +4,7 @@ visit (`app.visit`), and hands every kiosk.ui.journey_messages.FlowMessage to th
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -48,6 +49,6 @@ def chooser(backends: list[str]) -> MenuScreen:
     body = Text("Choose the system that serves this customer.\n\n")
     for n in backends:
         body.append(f"{NAMES[n]}\n")
-    keys = [Key(KEYS[n], SHORT[n], lambda n=n: StartJourney(n)) for n in backends]
+    keys = [Key(KEYS[n], SHORT[n], partial(StartJourney, n)) for n in backends]
     keys.append(Key("escape", "Back to ready", m.BackToReady))
     return MenuScreen("New visit · which back end?", body, keys)

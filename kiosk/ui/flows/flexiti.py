@@ -4,6 +4,7 @@ payment paid out in cash."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 from rich.text import Text
@@ -72,7 +73,7 @@ class FlexitiFlow(Flow):
     def side(self) -> Callable[[], Text] | None:
         demo = getattr(self.app.runtime, "demo", None)
         accounts = list(getattr(demo, "flexiti_accounts", []) or [])
-        if not accounts:
+        if demo is None or not accounts:
             return None
 
         def side() -> Text:
@@ -139,7 +140,7 @@ class FlexitiFlow(Flow):
             for i, a in enumerate(accounts):
                 body.append(f"{i + 1}  {a.name} ····{a.account_number[-4:]}\n")
             keys = [Key(str(i + 1), f"{a.name} ····{a.account_number[-4:]}",
-                        lambda number=a.account_number: AccountChosen(number)) for i, a in enumerate(accounts)]
+                        partial(AccountChosen, a.account_number)) for i, a in enumerate(accounts)]
             keys.append(Key("escape", "End the visit", EndVisit))
             self.app.show(MenuScreen("Flexiti · which account?", body, keys))
             return
@@ -163,7 +164,7 @@ class FlexitiFlow(Flow):
         body.append("\nVerify the customer first. How?\n")
         for i, f in enumerate(formats):
             body.append(f"{i + 1}  {FORMAT_WORDS[f]}\n")
-        keys = [Key(str(i + 1), FORMAT_WORDS[f], lambda f=f: VerifyWith(f)) for i, f in enumerate(formats)]
+        keys = [Key(str(i + 1), FORMAT_WORDS[f], partial(VerifyWith, f)) for i, f in enumerate(formats)]
         keys.append(Key("escape", "End the visit", EndVisit))
         self.app.show(MenuScreen(f"Flexiti · verify {account.name}", body, keys, side=self.side(), side_title="Demo"))
 

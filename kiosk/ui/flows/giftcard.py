@@ -3,6 +3,7 @@ the amount, the confirm question, and the day's batch."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -102,7 +103,7 @@ class GiftCardFlow(Flow):
         keys = []
         for action in self.desk.actions(visit):
             key, label = LABELS[action]
-            keys.append(Key(key, label, lambda action=action: ActionChosen(action)))
+            keys.append(Key(key, label, partial(ActionChosen, action)))
         if status == "blocked":
             keys.append(Key("u", "Unblock (supervisor)", lambda: ChangeCardStatus(False)))
         elif status in ("active", "inactive"):

@@ -3,6 +3,7 @@ asks for one), picks a coin, tops it up or withdraws cash; the commission is quo
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 from rich.text import Text
@@ -50,7 +51,7 @@ class SdkWalletFlow(Flow):
     def side(self) -> Callable[[], Text] | None:
         demo = getattr(self.app.runtime, "demo", None)
         logins = list(getattr(demo, "sdk_logins", []) or [])
-        if not logins:
+        if demo is None or not logins:
             return None
 
         def side() -> Text:
@@ -112,7 +113,7 @@ class SdkWalletFlow(Flow):
             state = "" if coin.active else "  (blocked)"
             body.append(f"{i + 1}  {coin.name or coin.currency:<16} {coin.amount}  available {coin.available}{state}\n")
             if coin.active:
-                keys.append(Key(str(i + 1), f"{coin.currency}", lambda serial=coin.serial: CoinChosen(serial)))
+                keys.append(Key(str(i + 1), f"{coin.currency}", partial(CoinChosen, coin.serial)))
         if not coins:
             body.append("The wallet has no coins.")
         keys.append(Key("escape", "End the visit", EndVisit))

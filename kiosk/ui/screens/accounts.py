@@ -70,7 +70,8 @@ class AccountsScreen(Screen):
         accounts = self.query_one(OptionList)
         if accounts.highlighted is None:
             return None
-        return self.rows[accounts.get_option_at_index(accounts.highlighted).id]
+        chosen = accounts.get_option_at_index(accounts.highlighted).id
+        return None if chosen is None else self.rows[chosen]
 
     def action_choose(self, kind: str) -> None:
         current = self._current()

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from drivers.base import DrawerOutcome
 from kiosk.teller import Visit, VisitKind
 from kiosk.ui import messages as m
+from kiosk.ui.clock import till_now
 from kiosk.ui.widgets.keybar import KeyBar
 
 
@@ -65,7 +66,7 @@ class DrawerScreen(Screen):
 
     def on_mount(self) -> None:
         if self.waiting:
-            self.started = self.app.clock()
+            self.started = till_now(self)
             self.tick()
             self.timer = self.set_interval(1.0, self.tick)
         elif not self.not_opened:
@@ -73,7 +74,7 @@ class DrawerScreen(Screen):
 
     def tick(self) -> None:
         if self.waiting:
-            elapsed = int(self.app.clock() - self.started)
+            elapsed = int(till_now(self) - self.started)
             self.query_one("#drawer-wait", Static).update(
                 f"Waiting for the drawer to close: {elapsed} s (at most {self.bound:.0f} s)"
             )

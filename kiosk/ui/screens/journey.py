@@ -296,7 +296,7 @@ class JourneyDrawerScreen(DrawerScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query(".title").first().update(self.journey_title)
+        self.query(".title").first(Static).update(self.journey_title)
         if self.not_opened and self.not_opened_text:
             self.query_one("#drawer-instruction", Static).update(self.not_opened_text)
 
@@ -310,6 +310,6 @@ class JourneyReceiptScreen(ReceiptScreen):
     def on_mount(self) -> None:
         super().on_mount()
         if self.journey_title:
-            self.query(".title").first().update(self.journey_title)
+            self.query(".title").first(Static).update(self.journey_title)
         if self.done_text:
-            self.query(".big").first().update(self.done_text)
+            self.query(".big").first(Static).update(self.done_text)

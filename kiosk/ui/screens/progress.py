@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from kiosk.ui import messages as m
+from kiosk.ui.clock import till_now
 from kiosk.ui.widgets.keybar import KeyBar
 
 # ASCII: the Linux console font has no braille spinner glyphs.
@@ -36,15 +37,15 @@ class ProgressScreen(Screen):
         yield KeyBar([("", "Please wait: no key is needed")], id="progress-keys")
 
     def on_mount(self) -> None:
-        self.started = self.app.clock()
+        self.started = till_now(self)
         self.tick()
         self.set_interval(0.25, self.tick)
 
     def tick(self) -> None:
         # The frame follows the clock (not a counter) so a frozen clock freezes the picture.
-        spin = SPINNER[int(self.app.clock() * 4) % len(SPINNER)]
+        spin = SPINNER[int(till_now(self) * 4) % len(SPINNER)]
         self.query_one("#progress-what", Static).update(f"{spin} {self.what}...")
-        elapsed = int(self.app.clock() - self.started)
+        elapsed = int(till_now(self) - self.started)
         bound = f" (at most about {self.bound:.0f} s)" if self.bound else ""
         self.query_one("#progress-time", Static).update(f"{elapsed} s{bound}")
 

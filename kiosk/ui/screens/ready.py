@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from kiosk.ui import messages as m
+from kiosk.ui.clock import till_now
 from kiosk.ui.screens.approve import guard_of
 from kiosk.ui.widgets.keybar import KeyBar
 from kiosk.ui.widgets.qr import QRCodeView
@@ -115,7 +116,7 @@ class ReadyScreen(Screen):
             text.append("Ready for the next customer.\n", style="bold green")
         else:
             text.append("Fix the problem above before serving.\n", style="bold yellow")
-        checked = datetime.fromtimestamp(self.app.clock()).strftime("%H:%M:%S")
+        checked = datetime.fromtimestamp(till_now(self)).strftime("%H:%M:%S")
         text.append(f"Checked at {checked}")
         panel.update(text)
 

@@ -112,7 +112,9 @@ class CountForm(Static):
                 words.append(f"Not counted yet: {', '.join(missing)}. Type 0 for a currency the drawer does not hold.")
             if wrong:
                 words.append(f"Check the amount for {', '.join(wrong)}.")
-            self.screen.show_problem(" ".join(words))
+            screen = self.screen
+            if isinstance(screen, _CountScreen):  # the only screens with a count form
+                screen.show_problem(" ".join(words))
             self.field(problem[0]).focus()
             return None
         return " ".join(f"{ccy} {money.plain()}" for ccy, money in amounts.items())
@@ -230,6 +232,7 @@ class CloseShiftScreen(_CountScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        counted: str | None
         if not self.currencies:
             counted = self.query_one("#counted", Input).value
             if not counted.strip():

@@ -12,6 +12,8 @@ import math
 
 from textual.widgets import Static
 
+from kiosk.ui.clock import till_now
+
 ENDING = 5  # seconds: from here on the cashier should ask for the next code
 
 
@@ -30,7 +32,7 @@ class OtpCountdown(Static):
         self.set_interval(0.5, self.tick)
 
     def tick(self) -> None:
-        left = seconds_left(self.app.clock(), self.window)
+        left = seconds_left(till_now(self), self.window)
         self.set_class(left <= ENDING, "-ending")
         self.update(countdown_words(left))
 
