@@ -37,6 +37,7 @@ from kiosk.runtime import build_runtime, demo_settings
 from kiosk.sim.composite import CompositeSimulator
 from kiosk.sim.server import start_in_thread
 from kiosk.teller.recovery import recover, resolve_suspect
+from kiosk.teller.visit import TellerError
 from tests.e2e.test_crash_every_desk import JOURNEYS
 from tests.teller.test_money_properties import Crash, _crash
 
@@ -111,6 +112,19 @@ TABLES = {journey.id: journey for journey in JOURNEYS}
 assert set(DRIVES) == set(TABLES), "every journey of the kill-at-every-step table is driven here"
 CURRENCIES = ("GBP", "USD", "EUR", "CAD")
 
+
+# One-shot host faults on a visit's money call (kind -> HTTP status). The wallet and Flexiti
+# re-send with the same idempotency key, so each ends as the clean run (COMPLETED row); the gift
+# card server and SDK.finance find a lost answer by looking the card / request up (COMPLETED),
+# and take a 503 before applying as final: the visit is declined, nothing moved.
+FAULTS = {"drop_after_apply": None, "error_before_apply": 503, "error_after_apply": 500}
+MONEY_CALL = {  # journey -> (simulator, its fault-catalogue operation for the money call)
+    "wallet-withdraw": ("rapyd", "withdraw"), "wallet-deposit": ("rapyd", "deposit"),
+    "giftcard-redeem": ("pospointe", "redeem"), "giftcard-reload": ("pospointe", "reload"),
+    "giftcard-sell": ("pospointe", "sell"), "sdk-withdraw": ("sdkfinance", "withdrawal_create"),
+    "sdk-deposit": ("sdkfinance", "topup_create"), "flexiti-payment": ("flexiti", "transaction"),
+    "flexiti-deposit": ("flexiti", "transaction"),
+}
 
 def crash_points(journey_id: str) -> list[str | None]:
     return [None, *TABLES[journey_id].steps]  # None: served to the end
@@ -224,6 +238,35 @@ class DeskMachine(RuleBasedStateMachine):
             self.restart()
         self.expect(visit_id, journey, key, step or "COMPLETED")
 
+    @precondition(lambda self: not any(v.waits for v in self.visits.values()))  # else CASH_LOCKED
+    @rule(journey=st.sampled_from(sorted(DRIVES)), fault=st.sampled_from(sorted(FAULTS)))
+    def visit_meets_a_host_fault(self, journey: str, fault: str) -> None:
+        """The host fails once on the visit's money call: the visit ends as FAULTS says, the
+        movement applied once or not at all, with nothing left for recovery."""
+        drive = DRIVES[journey]
+        simulator, operation = MONEY_CALL[journey]
+        getattr(self.sims, simulator).inject_fault(fault, operation=operation, count=1, status=FAULTS[fault])
+        before = {v.visit_id for v in self.teller.journal.visits()}
+        who, key = drive.new_customer(self.sims)
+        self.trace.append(f"{journey} fault={fault}")
+        desk = self.desk(drive.backend)
+        visit = desk.identify(who)
+        drive.prepare(desk, visit)
+        try:
+            desk.move(visit, drive.action, AMOUNT)
+        except TellerError as exc:
+            assert exc.code == "NOT_APPLIED", (journey, fault, exc.code)
+        else:
+            self.teller.wait_for_drawer_close(visit, 2.0)
+            desk.finish(visit)
+        getattr(self.sims, simulator).clear_faults()
+        (visit_id,) = [v.visit_id for v in self.teller.journal.visits() if v.visit_id not in before]
+        if fault == "error_before_apply" and drive.backend in ("pospointe", "sdkfinance"):
+            self.expect(visit_id, journey, key, TABLES[journey].steps[0])  # nothing moved...
+            self.visits[visit_id].state = "declined"  # ...and the host said so
+        else:
+            self.expect(visit_id, journey, key, "COMPLETED")
+
     @rule()
     def restart_between_visits(self) -> None:
         """A restart with nothing unfinished: recovery changes nothing."""
@@ -319,6 +362,6 @@ def test_every_desk_ends_each_crash_point_as_its_table_says(server):
     DeskMachine.holder, DeskMachine.url = server
     run_state_machine_as_test(
         DeskMachine,
-        settings=settings(max_examples=8, stateful_step_count=8, deadline=None,
+        settings=settings(max_examples=15, stateful_step_count=8, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow]),
     )
