@@ -49,8 +49,13 @@ CUSTOMERS = (JANE, OLIVER, MARIA, AMELIA, NOOR)
 CURRENCIES = ("GBP", "EUR")
 FLOATS = {"GBP": Decimal("500.00"), "EUR": Decimal("300.00")}
 
-CLIENT_TIMEOUT = 0.5  # the read timeout of the kiosk's client in this test
-HANG = 0.6  # how long a timeout_after_apply fault holds its answer: past the client's timeout
+# The read timeout of the kiosk's client in this test. The model says "no fault armed: the host
+# answers", so this must hold on a loaded machine too: at 0.5 s, a session open under `-n 2` on
+# two shared cores sometimes went unanswered in time (HOST_NO_ANSWER with no fault armed, or a
+# close timed out yet applied, so the reversal queued behind it met a closed session and was
+# escalated), failing the test for the machine's load, not the kiosk's behaviour.
+CLIENT_TIMEOUT = 2.0
+HANG = 2.1  # how long a timeout_after_apply fault holds its answer: past the client's timeout
 
 # Drawer / printer situations a visit can meet, and what the cashier does about them.
 DRAWER_MODES = ("normal", "normal", "normal", "jammed_reverse", "jammed_by_hand", "left_open", "no_sensor", "paper_out_mid_receipt")
