@@ -30,6 +30,7 @@ from kiosk.backends.base import (
     OtpRejected,
     OutcomeUnknown,
     HostReceipt,
+    WalletSession,
 )
 from kiosk.backends.pinning import ClockWrong
 from kiosk.desks.base import PhoneLogin, Resolution
@@ -211,7 +212,7 @@ class RapydDesk:
             teller.expect_stage(visit, Stage.SESSION_OPEN)
             amount = self.check_withdrawal(visit, account_id, amount_text)
             visit.kind, visit.account, visit.amount = VisitKind.WITHDRAW, self._account(visit, account_id), amount
-            session = visit.session
+            session = self._session(visit)
             return self._move_money(visit, lambda key: teller.backend.withdraw(session, account_id, amount, idempotency=key))
 
     def deposit(self, visit: Visit, currency: str, amount_text: str) -> Visit:
@@ -223,7 +224,7 @@ class RapydDesk:
             account = visit.session.account_for(amount.currency) if visit.session else None
             visit.kind, visit.amount = VisitKind.DEPOSIT, amount
             visit.account = account or Account("", amount.currency, Money.zero(amount.currency))
-            session = visit.session
+            session = self._session(visit)
             return self._move_money(visit, lambda key: teller.backend.deposit(session, amount, idempotency=key))
 
     def _move_money(self, visit: Visit, call: Callable[[str], HostReceipt]) -> Visit:
@@ -389,6 +390,12 @@ class RapydDesk:
         if account is None:
             raise TellerError("NO_SUCH_ACCOUNT", f"The wallet has no {currency} account.")
         return account.account_id
+
+    @staticmethod
+    def _session(visit: Visit) -> WalletSession:
+        if visit.session is None:
+            raise TellerError("WRONG_STEP", "This visit has no wallet session open.")
+        return visit.session
 
     @staticmethod
     def _account(visit: Visit, account_id: str) -> Account:

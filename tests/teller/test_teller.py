@@ -258,3 +258,18 @@ def test_unreachable_host_moves_nothing(stack, tmp_path):
     assert caught.value.code == "HOST_UNREACHABLE"
     assert wallet_desk(dead.teller).health()
     dead.journal.close()
+
+
+def test_the_wallet_journey_is_the_rapyd_desks_and_the_till_keeps_its_services(stack):
+    """One Rapyd desk per till, and no wallet verb left on (or forwarded through) the till."""
+    teller = stack.teller
+    assert wallet_desk(teller) is wallet_desk(teller) and wallet_desk(teller).teller is teller
+    wallet_verbs = ("begin_visit", "check_withdrawal", "check_deposit", "withdraw", "deposit",
+                    "reverse_withdrawal", "cancel", "backend_health")
+    assert [verb for verb in wallet_verbs if hasattr(teller, verb)] == []
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
+    assert wallet_desk(teller).actions(visit) == ["withdraw", "deposit"]
+    wallet_desk(teller).move(visit, "withdraw", "10", currency="gbp")
+    stack.drawer.close_drawer()
+    wallet_desk(teller).finish(visit)
+    assert visit.stage is Stage.COMPLETED and stack.steps(visit.visit_id)[-3:] == ["RECEIPT_PRINTED", "SESSION_CLOSED", "COMPLETED"]
