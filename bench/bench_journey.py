@@ -41,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk.sim import rapyd as sim  # noqa: E402
 from kiosk.sim.server import start_in_thread  # noqa: E402
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 
 ROUNDS = 15
 
@@ -201,11 +203,11 @@ def bench_headless(tmp: Path) -> None:
             phone = fresh_phone(simulator, 2 * n + 1)
             otp = simulator.current_otp(phone)
             started = time.perf_counter()
-            visit = teller.begin_visit(phone, otp)
-            teller.withdraw(visit, visit.session.account_for("GBP").account_id, "10")
+            visit = wallet_desk(teller).identify(PhoneLogin(phone, otp))
+            wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, "10")
             teller.wait_for_drawer_close(visit, 5.0)
             teller.confirm_cash(visit)
-            teller.complete(visit)
+            wallet_desk(teller).complete(visit)
             whole.append(time.perf_counter() - started)
     print("Headless withdrawal (teller: login, withdraw, drawer, receipt, logout, 13 journal rows)")
     print(f"  kiosk teller        {summary(whole)}   {ratio(whole, floor)}")

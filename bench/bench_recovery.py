@@ -29,6 +29,8 @@ from kiosk.journal.store import Journal, crash_after, fold_visit, row_mac  # noq
 from kiosk.runtime import derive_journal_key  # noqa: E402
 from kiosk.sim import rapyd as sim  # noqa: E402
 from kiosk.sim.server import start_in_thread  # noqa: E402
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 
 MAC_KEY = derive_journal_key(sim.DEMO_SECRET_KEY)  # what tests.stack's teller signs with
 STEPS = [
@@ -108,15 +110,15 @@ def main() -> None:
                 simulator.add_wallet(phone, {"GBP": "1000.00"})
                 stack.journal.crash_hook = crash_after(step, crash)
                 try:
-                    visit = stack.teller.begin_visit(phone, simulator.current_otp(phone))
+                    visit = wallet_desk(stack.teller).identify(PhoneLogin(phone, simulator.current_otp(phone)))
                     if kind == "withdraw":
-                        stack.teller.withdraw(visit, visit.session.account_for("GBP").account_id, "10")
+                        wallet_desk(stack.teller).withdraw(visit, visit.session.account_for("GBP").account_id, "10")
                     else:
-                        stack.teller.deposit(visit, "GBP", "10")
+                        wallet_desk(stack.teller).deposit(visit, "GBP", "10")
                     stack.drawer.close_drawer()
                     stack.teller.wait_for_drawer_close(visit, 2)
                     stack.teller.confirm_cash(visit)
-                    stack.teller.complete(visit)
+                    wallet_desk(stack.teller).complete(visit)
                 except Crash:
                     unfinished += 1
                     stack.drawer.close_drawer()  # the cashier shuts it; the visit stays unfinished

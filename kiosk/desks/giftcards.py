@@ -348,7 +348,7 @@ class GiftCardDesk:
         (a reload, settled by the balance like any other). Raises TellerError when it could
         not be confirmed: the outbox keeps trying.
 
-        As Teller.reverse_withdrawal: a cashier's choice to undo needs a supervisor's approval
+        As RapydDesk.undo: a cashier's choice to undo needs a supervisor's approval
         (with sign-in on, auth.REVERSE); `by_rule` is the headless visit's own rule (the
         drawer did not open, nobody there)."""
         teller, journal = self.teller, self.teller.journal

@@ -357,7 +357,7 @@ class SdkWalletDesk:
     def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
         """No cash changed hands (the drawer did not open): decline the request.
 
-        As Teller.reverse_withdrawal: a cashier's choice to undo needs a supervisor's approval
+        As RapydDesk.undo: a cashier's choice to undo needs a supervisor's approval
         (with sign-in on, auth.REVERSE); `by_rule` is the headless visit's own rule (the
         drawer did not open, nobody there)."""
         teller, journal = self.teller, self.teller.journal

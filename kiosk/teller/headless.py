@@ -1,11 +1,13 @@
-"""One visit without a screen (`kiosk txn`): the same teller calls the UI makes, in order,
-with the cashier's decisions taken by rule."""
+"""One wallet visit without a screen (`kiosk txn`): the same desk and till calls the UI makes,
+in order, with the cashier's decisions taken by rule."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from drivers.base import DrawerOutcome
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import RapydDesk, wallet_desk
 from kiosk.journal.store import JournalError
 from kiosk.money import MoneyError, parse_amount
 from kiosk.teller.teller import Teller
@@ -24,27 +26,28 @@ def serve_visit(
         "transaction_id": "",
     }
     visit: Visit | None = None
+    desk = wallet_desk(teller)
     try:
         # The amount is the cashier's too: refused before the visit begins, so a typo leaves
         # nothing in the journal and opens no wallet session (the phone and code are checked
-        # first thing in begin_visit).
+        # first thing in identify).
         try:
             parse_amount(amount, currency)
         except MoneyError as exc:
             raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
-        visit = teller.begin_visit(phone, otp)
+        visit = desk.identify(PhoneLogin(phone, otp))
         if kind == "withdraw":
             account = visit.session.account_for(currency.upper()) if visit.session else None
             if account is None:
-                teller.cancel(visit)
+                desk.cancel(visit)
                 raise TellerError("NO_SUCH_ACCOUNT", f"The wallet has no {currency.upper()} account.")
-            teller.withdraw(visit, account.account_id, amount)
+            desk.withdraw(visit, account.account_id, amount)
         else:
-            teller.deposit(visit, currency, amount)
+            desk.deposit(visit, currency, amount)
         result["amount"] = visit.amount.plain() if visit.amount else amount
         result["transaction_id"] = visit.transaction_id
-        _settle_cash(teller, visit, drawer_close_timeout)
-        teller.complete(visit)
+        _settle_cash(desk, visit, drawer_close_timeout)
+        desk.complete(visit)
         result["status"] = "completed"
         result["visit_id"] = visit.visit_id
         if visit.print_outcome is not None:
@@ -53,7 +56,7 @@ def serve_visit(
         if visit is not None:
             result["visit_id"] = visit.visit_id
             if visit.stage is Stage.SESSION_OPEN:  # refused before any money moved
-                teller.cancel(visit)
+                desk.cancel(visit)
         result["error"] = {"code": exc.code, "message": exc.message}
     except JournalError as exc:
         failure = journal_failure(exc)
@@ -63,13 +66,14 @@ def serve_visit(
     return result
 
 
-def _settle_cash(teller: Teller, visit: Visit, timeout: float) -> None:
+def _settle_cash(desk: RapydDesk, visit: Visit, timeout: float) -> None:
     """Headless, nobody can say "handed over by hand": a drawer that did not open means a
     withdrawal's cash stayed in the drawer (reverse it); a deposit's cash is in hand
     (recorded as put away by hand). A drawer left open leaves the cash outcome unknown."""
+    teller = desk.teller
     if visit.drawer_outcome is DrawerOutcome.NOT_OPENED:
         if visit.kind is not None and visit.kind.value == "withdraw":
-            teller.reverse_withdrawal(visit, by_rule=True)  # no cashier chose it: nobody there
+            desk.undo(visit, by_rule=True)  # no cashier chose it: nobody there
             raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; the withdrawal was reversed.")
         teller.confirm_cash(visit, by_hand=True)
         return

@@ -1,14 +1,14 @@
-"""The teller: serves one customer's visit at a time, UI-free.
+"""The teller: the till's own services, UI-free, that every desk (kiosk.desks: the Rapyd
+wallet, gift cards, SDK.finance, Flexiti) serves its visits with.
 
-It drives the wallet back end, the cash drawer and the receipt printer, and writes a journal
-row before every side effect and after its outcome, so that a crash at any point leaves a
-record from which recovery can tell what happened (DESIGN.md's recovery table).
+It keeps the journal (a row before every side effect and after its outcome, so that a crash
+at any point leaves a record from which recovery can tell what happened: DESIGN.md's recovery
+table), the cash drawer, the receipt printer, the shift, readiness, limits and approvals,
+the settling of unanswered host calls, and the outbox.
 
 Invariants kept here:
-- a withdrawal never exceeds the account balance the host reported, nor the cash in the
-  drawer for that currency; both are checked before anything is sent;
-- the wallet session is closed when the visit ends, whatever happened (a visit left
-  unresolved or suspect keeps it until settled, so that a reversal stays possible);
+- no cash-out is promised more than the drawer holds (checked again inside the journal
+  transaction that records the intent);
 - an outcome that is not known is recorded as unknown, never guessed: a host call that got
   no answer is re-sent with the same idempotency value, and if that cannot settle it the
   outbox keeps settling it (recovery.py); cash whose movement is unknown makes the visit
@@ -25,32 +25,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Collection, TypeVar
 
 from drivers.base import CashDrawer, DrawerOutcome, DrawerStatus, PrinterStatus, PrintOutcome, ReceiptPrinter
-from kiosk.backends.base import (
-    Account,
-    AuthenticationFailed,
-    BackendError,
-    HostUnreachable,
-    InsufficientFunds,
-    OtpRejected,
-    OutcomeUnknown,
-    WalletBackend,
-)
+from kiosk.backends.base import BackendError, WalletBackend
 from kiosk import auth as auth_actions
-from kiosk.backends.pinning import ClockWrong
 from kiosk.journal import store as journal_states
 from kiosk.journal.store import Journal
 from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
-from kiosk.money import Money, MoneyError, parse_amount, parse_counts
+from kiosk.money import Money, MoneyError, parse_counts
 from kiosk.phone import PhoneError, to_e164
 from kiosk.receipts import ReceiptFacts, build_receipt, facts_from_visit
-from kiosk.teller.code_errors import code_refusal
-from kiosk.teller.recovery import close_session, forget_when_done
+from kiosk.teller.recovery import forget_when_done
 from kiosk.teller.retry import ProgressCallback, RetryPolicy, send_settling
 from kiosk.teller.shifts import Shifts
 from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind
@@ -112,48 +100,6 @@ class Attention:
     suspects: list
     escalated: list
     pending: int
-
-
-# The teller's error messages for each back-end refusal: what happened and what to do now.
-_HOST_MESSAGES: dict[type[BackendError], tuple[str, str, str]] = {
-    ClockWrong: (  # before AuthenticationFailed, of which it is a kind
-        "CLOCK_WRONG",
-        "The terminal's clock is wrong, so the wallet service would refuse it: nothing was sent.",
-        "Call IT support to set the clock (NTP); then try again.",
-    ),
-    OtpRejected: (
-        "OTP_REJECTED",
-        "The wallet did not accept the code: it is wrong, expired or already used.",
-        "Ask the customer for a new code from the app and enter it again.",
-    ),
-    InsufficientFunds: (
-        "INSUFFICIENT_FUNDS",
-        "The customer's account does not hold enough for this withdrawal.",
-        "Offer a smaller amount.",
-    ),
-    AuthenticationFailed: (
-        "AUTHENTICATION_FAILED",
-        "The wallet service refused this terminal's credentials or clock.",
-        "Call IT support: check the access key, secret key and the terminal's clock.",
-    ),
-    HostUnreachable: (
-        "HOST_UNREACHABLE",
-        "The wallet service cannot be reached. Nothing was charged.",
-        "Check the network and try again in a minute.",
-    ),
-    OutcomeUnknown: (
-        "OUTCOME_UNKNOWN",
-        "The wallet service did not answer in time.",
-        "Do not hand over or take cash. The kiosk will settle it with the wallet service.",
-    ),
-}
-
-
-def teller_error(exc: BackendError) -> TellerError:
-    for kind, (code, message, next_step) in _HOST_MESSAGES.items():
-        if isinstance(exc, kind):
-            return TellerError(code, message, next_step)
-    return TellerError("DECLINED", f"The wallet service declined: {exc.message}", "Tell the customer; no money moved.")
 
 
 class Teller:
@@ -268,14 +214,6 @@ class Teller:
     def printer_ready(self) -> bool:
         return self.printer.check_health().ready
 
-    def backend_health(self) -> str:
-        """'' when the back end answers its echo, else plain words why not."""
-        try:
-            self.backend.echo()
-            return ""
-        except BackendError as exc:
-            return teller_error(exc).message
-
     def ensure_ready_for_cash(self) -> None:
         """Refuse before any money moves when the shift, an unresolved visit or the devices
         would not let the visit finish."""
@@ -317,15 +255,20 @@ class Teller:
         journal, so no two visits can both be promised the same notes."""
 
         def guard() -> None:
-            cash = self.shifts.committed_cash(amount.currency)
-            if cash < amount:
-                raise TellerError(
-                    "NOT_ENOUGH_CASH",
-                    f"The drawer holds {cash}; it cannot pay out {amount}.",
-                    "Offer a smaller amount, or another currency.",
-                )
+            self.require_cash(amount, committed=True)
 
         return guard
+
+    def require_cash(self, amount: Money, *, committed: bool = False) -> None:
+        """Refuse a cash-out the drawer cannot pay (`committed`: as the journal's committed rows
+        count it, inside the transaction that promises the notes)."""
+        cash = self.shifts.committed_cash(amount.currency) if committed else self.cash_in_drawer(amount.currency)
+        if cash < amount:
+            raise TellerError(
+                "NOT_ENOUGH_CASH",
+                f"The drawer holds {cash}; it cannot pay out {amount}.",
+                "Offer a smaller amount, or another currency.",
+            )
 
     def reseal_journal(self, supervisor: str, reason: str = "") -> str:
         """A supervisor accepts a journal that failed its check (after counting the drawer):
@@ -338,157 +281,7 @@ class Teller:
         self.shifts = Shifts(self.journal)
         return found
 
-    # --- the visit -------------------------------------------------------------------------
-
-    def begin_visit(self, phone_text: str, otp_text: str) -> Visit:
-        """Identify the customer and open the wallet session (as late as possible: the
-        code lives 30 s). Raises TellerError; a refused code leaves nothing open."""
-        phone = check_phone(phone_text, self.phone_region)
-        otp = check_otp(otp_text)
-        with self.lock:
-            self.ensure_ready_for_cash()
-            visit = Visit(visit_id=str(uuid.uuid4()), phone_masked=mask_phone(phone))
-            key = str(uuid.uuid4())
-            self.journal.record(
-                visit.visit_id,
-                "SESSION_OPEN_SENT",
-                phone_ref=self.journal.phone_ref(phone),
-                phone_last4=phone[-4:],
-                idempotency=key,
-                summary={"cashier": self.cashier},
-            )
-            try:
-                # A login is not re-sent: its code is single-use, and an unanswered login
-                # moved no money, so the customer simply reads a new code.
-                visit.session = self.backend.open_session(phone, otp, idempotency=key)
-            except BackendError as exc:
-                error = code_refusal(exc, teller_error(exc))  # wrong, expired, used code or unknown phone
-                self.journal.record(
-                    visit.visit_id, "SESSION_REFUSED", code=error.code, summary={"state": journal_states.DECLINED}
-                )
-                if exc.outcome_unknown:
-                    error = TellerError(
-                        "HOST_NO_ANSWER",
-                        "The wallet service did not answer. No money moved.",
-                        "Ask the customer for a new code and try again.",
-                    )
-                raise error from None
-            # The row carries, sealed, what recovery needs to finish or compensate this visit
-            # after a crash; erased once the session is closed and nothing is left to do.
-            self.journal.record(
-                visit.visit_id,
-                "SESSION_OPENED",
-                operation_id=visit.session.operation_id,
-                accounts=[[a.account_id, a.currency] for a in visit.session.accounts],
-                seal={"token_id": visit.session.token_id, "operation_id": visit.session.operation_id, "phone": phone},
-            )
-            return visit
-
-    def check_withdrawal(self, visit: Visit, account_id: str, amount_text: str) -> Money:
-        """Validate a withdrawal without moving anything (for the amount screen)."""
-        account = self._account(visit, account_id)
-        try:
-            amount = parse_amount(amount_text, account.currency)
-        except MoneyError as exc:
-            raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
-        if account.balance < amount:
-            raise TellerError(
-                "INSUFFICIENT_FUNDS",
-                f"The account holds {account.balance}; {amount} is more than that.",
-                "Offer a smaller amount.",
-            )
-        cash = self.cash_in_drawer(account.currency)
-        if cash < amount:
-            raise TellerError(
-                "NOT_ENOUGH_CASH",
-                f"The drawer holds {cash}; it cannot pay out {amount}.",
-                "Offer a smaller amount, or another currency.",
-            )
-        return amount
-
-    def check_deposit(self, visit: Visit, currency: str, amount_text: str) -> Money:
-        self.expect_stage(visit, Stage.SESSION_OPEN)
-        try:
-            return parse_amount(amount_text, currency)
-        except MoneyError as exc:
-            raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
-
-    def withdraw(self, visit: Visit, account_id: str, amount_text: str) -> Visit:
-        """Debit the wallet, then open the drawer for the cashier to pay out.
-
-        On return the visit is CASH_PENDING (drawer_outcome says whether the drawer opened)
-        unless the host declined (FAILED, raises) or did not answer (UNRESOLVED, raises)."""
-        with self.lock:
-            self.expect_stage(visit, Stage.SESSION_OPEN)
-            amount = self.check_withdrawal(visit, account_id, amount_text)
-            self.ensure_ready_for_cash()
-            self.within_limits(visit, amount)
-            visit.kind, visit.account, visit.amount = VisitKind.WITHDRAW, self._account(visit, account_id), amount
-            receipt = self._move_money(
-                visit, lambda key: self.backend.withdraw(visit.session, account_id, amount, idempotency=key)
-            )
-            visit.transaction_id = receipt.transaction_id
-            self.open_drawer(visit)
-            return visit
-
-    def deposit(self, visit: Visit, currency: str, amount_text: str) -> Visit:
-        """Credit the wallet for cash the cashier already holds, then open the drawer."""
-        with self.lock:
-            self.expect_stage(visit, Stage.SESSION_OPEN)
-            amount = self.check_deposit(visit, currency, amount_text)
-            self.ensure_ready_for_cash()
-            self.within_limits(visit, amount)
-            account = visit.session.account_for(amount.currency) if visit.session else None
-            visit.kind, visit.amount = VisitKind.DEPOSIT, amount
-            visit.account = account or Account("", amount.currency, Money.zero(amount.currency))
-            receipt = self._move_money(visit, lambda key: self.backend.deposit(visit.session, amount, idempotency=key))
-            visit.transaction_id = receipt.transaction_id
-            self.open_drawer(visit)
-            return visit
-
-    def _move_money(self, visit: Visit, call: Callable[[str], object]):
-        assert visit.kind and visit.amount and visit.account is not None
-        key = str(uuid.uuid4())
-        self.journal.record(
-            visit.visit_id,
-            "INTENT",
-            guard=self.cash_out_guard(visit.amount) if visit.kind is VisitKind.WITHDRAW else None,
-            kind=visit.kind.value,
-            account_id=visit.account.account_id,
-            amount=visit.amount.plain(),
-            currency=visit.amount.currency,
-            idempotency=key,
-            summary={
-                "kind": visit.kind.value,
-                "amount": visit.amount.plain(),
-                "currency": visit.amount.currency,
-                "account_id": visit.account.account_id,
-            },
-        )
-        self.journal.record(visit.visit_id, "HOST_SENT", idempotency=key)
-        try:
-            receipt = self.send_settling(visit.visit_id, lambda: call(key))
-        except BackendError as exc:
-            error = teller_error(exc)
-            if exc.outcome_unknown:
-                visit.stage, visit.error = Stage.UNRESOLVED, error
-                # The outbox keeps re-sending with the same key until the host says; the
-                # session stays open so that an applied withdrawal can still be reversed.
-                self.journal.record(
-                    visit.visit_id, "HOST_UNKNOWN", code=exc.code, outbox=[("settle", {"idempotency": key})]
-                )
-                raise error from None
-            self.journal.record(
-                visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": journal_states.DECLINED}
-            )
-            visit.stage, visit.error = Stage.FAILED, error
-            self._close_session(visit)
-            raise error from None
-        self.journal.record(
-            visit.visit_id, "HOST_OK", transaction_id=receipt.transaction_id,
-            summary={"transaction_id": receipt.transaction_id},
-        )
-        return receipt
+    # --- settling a host call, the drawer, the cash ----------------------------------------
 
     def send_settling(self, visit_id: str, call: Callable[[], T], *, record_retries: bool = True) -> T:
         """Send; while the answer is unknown, re-send the same call (same idempotency value: the
@@ -556,52 +349,19 @@ class Teller:
             visit.stage = Stage.SUSPECT
             return visit
 
-    def reverse_withdrawal(self, visit: Visit, *, by_rule: bool = False) -> Visit:
-        """No cash was handed over (drawer did not open, customer left): give the money
-        back to the wallet. Raises TellerError when the host could not confirm it.
-
-        A cashier's choice to reverse needs a supervisor's approval (with sign-in on);
-        `by_rule` is the headless visit's own rule (the drawer did not open, nobody there)."""
-        with self.lock:
-            self.expect_stage(visit, Stage.CASH_PENDING)
-            if visit.kind is not VisitKind.WITHDRAW:
-                raise TellerError("NOT_A_WITHDRAWAL", "Only a withdrawal can be reversed.")
-            if not by_rule:
-                self.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
-            assert visit.amount and visit.account and visit.session
-            key = str(uuid.uuid4())
-            self.journal.record(visit.visit_id, "CASH_NOT_HANDED")
-            self.journal.record(visit.visit_id, "REVERSAL_SENT", idempotency=key, transaction_id=visit.transaction_id)
-            session, account_id, amount, txn = visit.session, visit.account.account_id, visit.amount, visit.transaction_id
-            try:
-                receipt = self.send_settling(
-                    visit.visit_id, lambda: self.backend.reverse_withdrawal(session, account_id, amount, txn, idempotency=key)
-                )
-            except BackendError as exc:
-                self.journal.record(
-                    visit.visit_id, "REVERSAL_FAILED", code=exc.code, outbox=[("reverse", {"idempotency": key})]
-                )
-                visit.stage = Stage.UNRESOLVED
-                raise TellerError(
-                    "REVERSAL_FAILED",
-                    "The withdrawal could not be reversed yet.",
-                    "Keep the cash in the drawer. The kiosk will retry; a supervisor can settle it.",
-                ) from None
-            self.journal.record(
-                visit.visit_id, "REVERSED", reversal_id=receipt.transaction_id, summary={"state": journal_states.REVERSED}
-            )
-            self.shifts.note_reversal(amount)
-            visit.stage = Stage.REVERSED
-            self._close_session(visit)
-            return visit
-
     def complete(self, visit: Visit) -> Visit:
-        """Print the receipt and close the session. A receipt that did not print does not
-        undo the visit: the cash moved; the cashier can reprint."""
+        """Print the receipt of a visit whose cash was confirmed, and record it COMPLETED. A
+        receipt that did not print does not undo the visit: the cash moved; the cashier can
+        reprint. (A desk that holds a host session closes it between the two.)"""
         with self.lock:
             self.expect_stage(visit, Stage.CASH_DONE)
             self.print_visit_receipt(visit, copy=False)
-            self._close_session(visit)
+            return self.record_completed(visit)
+
+    def record_completed(self, visit: Visit) -> Visit:
+        """The visit's last row: COMPLETED, its sealed details forgotten, its receipt the one
+        a reprint prints."""
+        with self.lock:
             self.journal.record(visit.visit_id, "COMPLETED", summary={"state": journal_states.COMPLETED})
             forget_when_done(self, visit.visit_id)
             visit.stage = Stage.COMPLETED
@@ -616,15 +376,6 @@ class Teller:
                 raise TellerError("NO_RECEIPT", "There is no receipt to reprint.")
             self.require_approval(auth_actions.REPRINT)
             return self.print_visit_receipt(visit, copy=True)
-
-    def cancel(self, visit: Visit) -> Visit:
-        """The cashier stops the visit before any money moved."""
-        with self.lock:
-            self.expect_stage(visit, Stage.SESSION_OPEN)
-            self.journal.record(visit.visit_id, "CANCELLED", summary={"state": journal_states.ABANDONED})
-            visit.stage = Stage.CANCELLED
-            self._close_session(visit)
-            return visit
 
     # --- who may: sign-in, limits and supervisor approvals (rules in kiosk.auth) ------------
 
@@ -701,18 +452,6 @@ class Teller:
         self.journal.record(visit.visit_id, step, copy=copy)
         visit.print_outcome = outcome
         return outcome
-
-    def _close_session(self, visit: Visit) -> None:
-        """Always log out of the wallet session; one that cannot be closed now goes to the
-        outbox. Never raises."""
-        if visit.session is not None:
-            close_session(self, visit.visit_id, visit.session)
-
-    def _account(self, visit: Visit, account_id: str) -> Account:
-        try:
-            return visit.session.account(account_id) if visit.session else None  # type: ignore[return-value]
-        except KeyError:
-            raise TellerError("NO_SUCH_ACCOUNT", "That account is not in the customer's wallet.") from None
 
     @staticmethod
     def expect_stage(visit: Visit, stage: Stage) -> None:

@@ -29,6 +29,8 @@ from textual.theme import BUILTIN_THEMES
 from kiosk import auth
 from kiosk.journal.store import JournalError
 from kiosk.desks import base as journeys
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from kiosk.money import AmountStyle, Money, amount_style
 from kiosk.teller import Stage, TellerError, Visit, VisitKind
 from kiosk.teller.visit import journal_failure
@@ -294,7 +296,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
                 return default
 
             # None: this till has no Rapyd wallet (backends.enabled), so there is nothing to ask.
-            backend = read("wallet service", teller.backend_health, "") if wallet_enabled else None
+            backend = read("wallet service", wallet_desk(teller).health, "") if wallet_enabled else None
             health = read("devices", teller.device_health, None)
             cash = read("cash in the drawer", lambda: [teller.cash_in_drawer(c) for c in teller.drawer_currencies()], [])
             others = read("other back ends", lambda: journeys.health(teller), {})
@@ -539,7 +541,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
             return
         self.phone = message.phone
         phone, otp = message.phone, message.otp
-        self.run_teller("open", lambda: m.SessionOpened(self.teller.begin_visit(phone, otp)))
+        wallet = wallet_desk(self.teller)
+        self.run_teller("open", lambda: m.SessionOpened(wallet.identify(PhoneLogin(phone, otp))))
         # A session usually opens in a few milliseconds: the progress screen is shown only
         # if it has not by then, rather than composed, drawn and dropped on every visit
         # while the call competes with it for the interpreter. Meanwhile the customer
@@ -579,12 +582,13 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         visit, choice, teller = self.visit, self.choice, self.teller
         assert visit is not None and choice is not None
         account = next((a for a in visit.accounts if a.account_id == choice.account_id), None)
+        wallet = wallet_desk(teller)
         if choice.kind is VisitKind.WITHDRAW:
             def check(text: str):
-                return teller.check_withdrawal(visit, choice.account_id, text)
+                return wallet.check_withdrawal(visit, choice.account_id, text)
         else:
             def check(text: str):
-                return teller.check_deposit(visit, choice.currency, text)
+                return wallet.check_deposit(visit, choice.currency, text)
         return AmountScreen(
             kind=choice.kind,
             currency=choice.currency,
@@ -635,12 +639,13 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         ):
             return
         bound = self.money_bound()
+        wallet = wallet_desk(teller)
         if choice.kind is VisitKind.WITHDRAW:
             self.show(ProgressScreen(f"Withdrawing {amount} from the customer's wallet", bound=bound, money=True))
-            self.run_teller("move", lambda: m.MoneyMoved(teller.withdraw(visit, choice.account_id, amount.plain())))
+            self.run_teller("move", lambda: m.MoneyMoved(wallet.withdraw(visit, choice.account_id, amount.plain())))
         else:
             self.show(ProgressScreen(f"Depositing {amount} into the customer's wallet", bound=bound, money=True))
-            self.run_teller("move", lambda: m.MoneyMoved(teller.deposit(visit, choice.currency, amount.plain())))
+            self.run_teller("move", lambda: m.MoneyMoved(wallet.deposit(visit, choice.currency, amount.plain())))
 
     @guarded
     def on_money_moved(self, message: m.MoneyMoved) -> None:
@@ -670,11 +675,10 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
             self.flow.cash_done(message.by_hand)
             return
         self.show(ProgressScreen("Printing the receipt and closing the session", bound=None))
-        by_hand = message.by_hand
+        by_hand, wallet = message.by_hand, wallet_desk(teller)
 
         def finish() -> Message:
-            teller.confirm_cash(visit, by_hand=by_hand)
-            return m.VisitCompleted(teller.complete(visit))
+            return m.VisitCompleted(wallet.finish(visit, by_hand=by_hand))
 
         self.run_teller("cash", finish)
 
@@ -695,7 +699,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         if not auth_ui.approved_or_ask(self, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
             return
         self.show(ProgressScreen("Reversing the withdrawal", bound=self.money_bound(), money=True))
-        self.run_teller("reverse", lambda: m.VisitReversed(teller.reverse_withdrawal(visit)))
+        wallet = wallet_desk(teller)
+        self.run_teller("reverse", lambda: m.VisitReversed(wallet.undo(visit)))
 
     @guarded
     def on_visit_reversed(self, message: m.VisitReversed) -> None:
@@ -736,8 +741,10 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
             return
         self.show(ProgressScreen("Cancelling: closing the customer's session", bound=self.host_timeout))
 
+        wallet = wallet_desk(teller)
+
         def cancel() -> Message:
-            teller.cancel(visit)
+            wallet.cancel(visit)
             return m.VisitCancelled()
 
         self.run_teller("cancel", cancel)
@@ -844,7 +851,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         if visit is None or visit.stage is not Stage.SESSION_OPEN:
             self.exit()
             return
-        cancel = self.teller.cancel if flow is None else flow.desk.cancel
+        cancel = wallet_desk(self.teller).cancel if flow is None else flow.desk.cancel
         bound = self.host_timeout
         self.busy = "quit"
         self.show(ProgressScreen("Closing the customer's session, then the kiosk", bound=bound))

@@ -10,6 +10,8 @@ from kiosk import auth
 from kiosk.auth.limits import Limits
 from kiosk.money import Money
 from kiosk.teller import Stage, TellerError
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.auth.helpers import PINS, make_guard, steps
 from tests.ui.fakes import ALICE, fake_runtime
 
@@ -26,18 +28,18 @@ def till(tmp_path):
 
 def serve(runtime, amount="20"):
     teller = runtime.teller
-    visit = teller.begin_visit(ALICE, "123456")
-    teller.withdraw(visit, "acc-a-gbp", amount)
+    visit = wallet_desk(teller).identify(PhoneLogin(ALICE, "123456"))
+    wallet_desk(teller).withdraw(visit, "acc-a-gbp", amount)
     return visit
 
 
 def test_no_visit_without_a_signed_in_cashier(till):
     runtime, guard = till
     with pytest.raises(TellerError) as caught:
-        runtime.teller.begin_visit(ALICE, "123456")
+        wallet_desk(runtime.teller).identify(PhoneLogin(ALICE, "123456"))
     assert caught.value.code == "NOT_SIGNED_IN"
     guard.sign_in("ann", PINS["ann"])
-    visit = runtime.teller.begin_visit(ALICE, "123456")
+    visit = wallet_desk(runtime.teller).identify(PhoneLogin(ALICE, "123456"))
     assert runtime.teller.journal.visit(visit.visit_id).cashier == "ann"
 
 
@@ -45,13 +47,13 @@ def test_over_the_limit_needs_a_supervisor(till):
     runtime, guard = till
     teller = runtime.teller
     guard.sign_in("ann", PINS["ann"])
-    visit = teller.begin_visit(ALICE, "123456")
+    visit = wallet_desk(teller).identify(PhoneLogin(ALICE, "123456"))
     assert "per-visit limit" in teller.limit_exceeded(Money(Decimal("60"), "GBP"))
     with pytest.raises(TellerError) as caught:
-        teller.withdraw(visit, "acc-a-gbp", "60")
+        wallet_desk(teller).withdraw(visit, "acc-a-gbp", "60")
     assert caught.value.code == "NEEDS_SUPERVISOR" and visit.stage is Stage.SESSION_OPEN
     guard.approve(auth.LIMIT, "sue", PINS["sue"], visit_id=visit.visit_id)
-    teller.withdraw(visit, "acc-a-gbp", "60")
+    wallet_desk(teller).withdraw(visit, "acc-a-gbp", "60")
     assert visit.stage is Stage.CASH_PENDING
     approved = [d for s, d in steps(teller.journal) if s == "APPROVED"]
     assert approved[0]["cashier"] == "ann" and approved[0]["supervisor"] == "sue"
@@ -63,12 +65,12 @@ def test_reverse_needs_a_supervisor_unless_by_rule(till):
     runtime.drawer.fail_open = True
     visit = serve(runtime)
     with pytest.raises(TellerError) as caught:
-        runtime.teller.reverse_withdrawal(visit)
+        wallet_desk(runtime.teller).undo(visit)
     assert caught.value.code == "NEEDS_SUPERVISOR"
     guard.approve(auth.REVERSE, "max", PINS["max"], visit_id=visit.visit_id)
-    assert runtime.teller.reverse_withdrawal(visit).stage is Stage.REVERSED
+    assert wallet_desk(runtime.teller).undo(visit).stage is Stage.REVERSED
     other = serve(runtime)
-    assert runtime.teller.reverse_withdrawal(other, by_rule=True).stage is Stage.REVERSED
+    assert wallet_desk(runtime.teller).undo(other, by_rule=True).stage is Stage.REVERSED
 
 
 def test_reprint_needs_a_supervisor(till):
@@ -77,7 +79,7 @@ def test_reprint_needs_a_supervisor(till):
     guard.sign_in("ann", PINS["ann"])
     visit = serve(runtime)
     teller.confirm_cash(visit)
-    teller.complete(visit)
+    wallet_desk(teller).complete(visit)
     with pytest.raises(TellerError) as caught:
         teller.reprint()
     assert caught.value.code == "NEEDS_SUPERVISOR"

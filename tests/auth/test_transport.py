@@ -151,7 +151,7 @@ def test_clock_check_year_and_server_date():
 
 
 def test_the_teller_says_the_clock_is_wrong():
-    from kiosk.teller.teller import teller_error
+    from kiosk.desks.rapyd import teller_error
 
     error = teller_error(ClockWrong("The terminal's clock is 120 s behind."))
     assert error.code == "CLOCK_WRONG" and "clock" in error.message

@@ -13,6 +13,8 @@ from drivers.drawer import PrinterKickDrawer
 from drivers.emulator import PrinterEmulator
 from drivers.printer import EscPosPrinter
 from kiosk.teller import Stage, TellerError
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.stack import JANE, SimulatorServer, build_stack
 
 
@@ -41,9 +43,9 @@ def stack(server, tmp_path, emulator):
 
 
 def serve_withdrawal(stack, amount="10"):
-    visit = stack.teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(stack.teller).identify(PhoneLogin(JANE, stack.otp()))
     account = next(a for a in visit.accounts if a.currency == "GBP")
-    stack.teller.withdraw(visit, account.account_id, amount)
+    wallet_desk(stack.teller).withdraw(visit, account.account_id, amount)
     return visit
 
 
@@ -52,7 +54,7 @@ def test_withdrawal_opens_the_drawer_waits_and_prints(stack, emulator):
     assert visit.drawer_outcome is DrawerOutcome.OPENED and len(emulator.kicks) == 1
     assert stack.teller.wait_for_drawer_close(visit, 3.0) is True
     stack.teller.confirm_cash(visit)
-    stack.teller.complete(visit)
+    wallet_desk(stack.teller).complete(visit)
     assert visit.print_outcome is PrintOutcome.PRINTED
     assert emulator.wait_for_receipts(1, timeout=5)
     receipt = emulator.receipts[-1]
@@ -66,7 +68,7 @@ def test_withdrawal_opens_the_drawer_waits_and_prints(stack, emulator):
 def test_printer_faults_stop_the_visit_before_money_moves(stack, emulator, fault):
     emulator.inject(fault)
     with pytest.raises(TellerError) as caught:
-        stack.teller.begin_visit(JANE, stack.otp())
+        wallet_desk(stack.teller).identify(PhoneLogin(JANE, stack.otp()))
     assert caught.value.code == "PRINTER_NOT_READY"
     assert stack.simulator.balance(JANE, "GBP") == Decimal("189.00")
 
@@ -75,7 +77,7 @@ def test_jammed_drawer_is_reported_and_the_withdrawal_reversed(stack, emulator):
     emulator.inject("drawer_jammed")
     visit = serve_withdrawal(stack)
     assert visit.drawer_outcome is DrawerOutcome.NOT_OPENED
-    stack.teller.reverse_withdrawal(visit)
+    wallet_desk(stack.teller).undo(visit)
     assert visit.stage is Stage.REVERSED
     assert stack.simulator.balance(JANE, "GBP") == Decimal("189.00")
 
@@ -93,7 +95,7 @@ def test_paper_running_out_mid_receipt_is_unknown_then_reprinted_as_copy(stack, 
     stack.teller.wait_for_drawer_close(visit, 3.0)
     stack.teller.confirm_cash(visit)
     emulator.inject("paper_out_mid_receipt", after_lines=4)
-    stack.teller.complete(visit)
+    wallet_desk(stack.teller).complete(visit)
     assert visit.print_outcome in (PrintOutcome.UNKNOWN, PrintOutcome.NOT_PRINTED)
     assert visit.stage is Stage.COMPLETED  # the cash moved; only the paper is missing
     emulator.clear()

@@ -16,6 +16,7 @@ from kiosk.sim.server import start_in_thread
 from kiosk.desks import base as journeys
 from kiosk.teller.recovery import recover
 from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
+from kiosk.desks.rapyd import wallet_desk
 
 
 class Crash(BaseException):
@@ -270,7 +271,7 @@ def test_a_rapyd_outage_does_not_stall_a_gift_card_refund(world, tmp_path):
         teller = third.teller
         (visit,) = teller.journal.visits()
         teller.journal.enqueue("wallet-visit", "close_session", {})  # a wallet item: must wait for Rapyd
-        wallet = teller.backend_health() == ""
+        wallet = wallet_desk(teller).health() == ""
         assert not wallet
         answering = journeys.answering(teller, journeys.health(teller), wallet=wallet)
         assert "pospointe" in answering and "rapyd" not in answering

@@ -11,6 +11,8 @@ from kiosk.backends.base import AuthenticationFailed, BusinessError, OtpRejected
 from kiosk.sim import rapyd as sim
 from kiosk.teller import TellerError
 from kiosk.teller.code_errors import code_refusal
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.stack import JANE, build_stack
 
 GENERAL = TellerError("OTP_REJECTED", "The wallet did not accept the code.", "Ask for a new code.")
@@ -24,7 +26,7 @@ def test_an_expired_code_is_not_called_wrong(server, tmp_path):
         code = simulator.current_otp(JANE, sim.DEMO_POS_ID)
         now[0] += 30  # the next window: the code read a moment ago has expired
         with pytest.raises(TellerError) as caught:
-            stack.teller.begin_visit(JANE, code)
+            wallet_desk(stack.teller).identify(PhoneLogin(JANE, code))
         assert caught.value.code == "OTP_EXPIRED" and "expired" in caught.value.message
         assert "next code" in caught.value.next_step
     finally:
@@ -56,7 +58,7 @@ def test_no_shift_is_said_before_any_session_is_asked_for(server, tmp_path):
     try:
         stack.teller.shifts.current = None  # as after a close
         with pytest.raises(TellerError) as caught:
-            stack.teller.begin_visit(JANE, stack.otp())
+            wallet_desk(stack.teller).identify(PhoneLogin(JANE, stack.otp()))
         assert caught.value.code == "NO_SHIFT"
         assert simulator.ledger.sessions() == []  # the simulator saw no session request
         assert stack.journal.visits() == []

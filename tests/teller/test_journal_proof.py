@@ -17,6 +17,8 @@ from kiosk.runtime import derive_journal_key
 from kiosk.sim import rapyd as sim
 from kiosk.teller import TellerError
 from kiosk.teller.recovery import recover, resolve_suspect
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.stack import JANE, OLIVER, build_stack
 
 KEY = derive_journal_key(sim.DEMO_SECRET_KEY)
@@ -24,13 +26,13 @@ KEY = derive_journal_key(sim.DEMO_SECRET_KEY)
 
 def serve_withdrawal(stack, amount: str = "10", phone: str = JANE) -> str:
     teller = stack.teller
-    visit = teller.begin_visit(phone, stack.otp(phone))
+    visit = wallet_desk(teller).identify(PhoneLogin(phone, stack.otp(phone)))
     account = next(a for a in visit.accounts if a.currency == "GBP")
-    teller.withdraw(visit, account.account_id, amount)
+    wallet_desk(teller).withdraw(visit, account.account_id, amount)
     stack.drawer.close_drawer()
     teller.wait_for_drawer_close(visit, 2.0)
     teller.confirm_cash(visit)
-    teller.complete(visit)
+    wallet_desk(teller).complete(visit)
     return visit.visit_id
 
 
@@ -103,7 +105,7 @@ def test_a_tampered_journal_moves_no_money(server, tmp_path, how):
         assert again.journal.broken, f"{how}: not caught"
         before = simulator.balance(JANE, "GBP")
         with pytest.raises(TellerError) as refused:
-            again.teller.begin_visit(JANE, again.otp())
+            wallet_desk(again.teller).identify(PhoneLogin(JANE, again.otp()))
         assert refused.value.code == "JOURNAL_BROKEN"
         with pytest.raises(TellerError) as refused:
             recover(again.teller)
@@ -144,7 +146,7 @@ def test_an_edit_while_the_kiosk_runs_locks_cash(stack):
     serve_withdrawal(stack)
     _sql(stack.journal.path, "UPDATE visits SET state = 'reversed'")
     with pytest.raises(TellerError) as refused:
-        stack.teller.begin_visit(JANE, stack.otp())
+        wallet_desk(stack.teller).identify(PhoneLogin(JANE, stack.otp()))
     assert refused.value.code == "JOURNAL_BROKEN"
     assert "changed by another program" in refused.value.message
 

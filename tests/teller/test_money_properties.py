@@ -38,6 +38,8 @@ from kiosk.teller import Teller, TellerError
 from kiosk.teller.recovery import escalations, recover, resolve_suspect, run_outbox
 from kiosk.teller.retry import RetryPolicy
 from kiosk.teller.visit import Stage
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.stack import JANE, OLIVER, Stack
 
 pytestmark = pytest.mark.slow
@@ -231,7 +233,7 @@ class KioskMachine(RuleBasedStateMachine):
         crashed = False
         try:
             try:
-                visit = self.teller.begin_visit(phone, otp)
+                visit = wallet_desk(self.teller).identify(PhoneLogin(phone, otp))
             except TellerError as exc:
                 if suspects_before:
                     assert exc.code == "CASH_LOCKED", exc.code
@@ -245,7 +247,7 @@ class KioskMachine(RuleBasedStateMachine):
             self.visits[visit.visit_id] = record
 
             if kind == "cancel" or mode == "cancel":
-                self.teller.cancel(visit)
+                wallet_desk(self.teller).cancel(visit)
                 assert visit.stage is Stage.CANCELLED
                 return
             amount_text = f"{amount:f}"
@@ -256,12 +258,12 @@ class KioskMachine(RuleBasedStateMachine):
                 over_balance = amount > account.balance.amount
                 over_drawer = amount > self.model_cash(currency)
                 try:
-                    self.teller.withdraw(visit, account.account_id, amount_text)
+                    wallet_desk(self.teller).withdraw(visit, account.account_id, amount_text)
                 except TellerError as exc:
                     if exc.code in ("INSUFFICIENT_FUNDS", "NOT_ENOUGH_CASH") and visit.stage is Stage.SESSION_OPEN:
                         assert exc.code == ("INSUFFICIENT_FUNDS" if over_balance else "NOT_ENOUGH_CASH")
                         assert over_balance or over_drawer
-                        self.teller.cancel(visit)  # the customer leaves
+                        wallet_desk(self.teller).cancel(visit)  # the customer leaves
                         return
                     assert faults_before, (exc.code, exc.message)
                     assert visit.stage in (Stage.FAILED, Stage.UNRESOLVED), visit.stage
@@ -269,7 +271,7 @@ class KioskMachine(RuleBasedStateMachine):
                 assert not (over_balance or over_drawer), "an over-limit withdrawal was sent to the host"
             else:
                 try:
-                    self.teller.deposit(visit, currency, amount_text)
+                    wallet_desk(self.teller).deposit(visit, currency, amount_text)
                 except TellerError as exc:
                     assert faults_before, (exc.code, exc.message)
                     assert visit.stage in (Stage.FAILED, Stage.UNRESOLVED), visit.stage
@@ -279,7 +281,7 @@ class KioskMachine(RuleBasedStateMachine):
             # The drawer, and what the cashier does with the cash.
             if mode == "jammed_reverse" and kind == "withdraw":
                 try:
-                    self.teller.reverse_withdrawal(visit)
+                    wallet_desk(self.teller).undo(visit)
                 except TellerError as exc:
                     assert exc.code == "REVERSAL_FAILED" and faults_before, exc.code
                     assert visit.stage is Stage.UNRESOLVED
@@ -302,7 +304,7 @@ class KioskMachine(RuleBasedStateMachine):
                 self.teller.confirm_cash(visit)
             if mode == "paper_out_mid_receipt":
                 printer.inject("paper_out_mid_receipt")
-            self.teller.complete(visit)
+            wallet_desk(self.teller).complete(visit)
             assert visit.stage is Stage.COMPLETED
         except Crash:
             crashed = True

@@ -9,6 +9,8 @@ import pytest
 from kiosk.journal.store import ABANDONED, COMPLETED, DECLINED, PENDING, REVERSED, SUSPECT, Journal, crash_after
 from kiosk.teller import TellerError
 from kiosk.teller.recovery import escalations, recover, resolve_suspect, run_outbox
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.stack import JANE, OLIVER, build_stack
 
 
@@ -25,15 +27,15 @@ DEPOSIT_STEPS = WITHDRAW_STEPS
 
 def serve(stack, kind: str, amount: str = "10"):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     if kind == "withdraw":
-        teller.withdraw(visit, visit.session.account_for("GBP").account_id, amount)
+        wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, amount)
     else:
-        teller.deposit(visit, "GBP", amount)
+        wallet_desk(teller).deposit(visit, "GBP", amount)
     stack.drawer.close_drawer()
     teller.wait_for_drawer_close(visit, 2.0)
     teller.confirm_cash(visit)
-    teller.complete(visit)
+    wallet_desk(teller).complete(visit)
     return visit
 
 
@@ -88,7 +90,7 @@ def test_crash_after_every_step_is_recovered(stack, server, tmp_path, kind, step
 
     if visit.state == SUSPECT:  # cash movements stay locked until a supervisor counts
         with pytest.raises(TellerError, match="locked"):
-            after.teller.begin_visit(JANE, after.otp())
+            wallet_desk(after.teller).identify(PhoneLogin(JANE, after.otp()))
     # Every session known to be open was closed (one whose opening was never confirmed has
     # no token to close it with; the host expires it), and no sealed session headers
     # outlive a finished visit.
@@ -114,16 +116,16 @@ def test_suspect_withdrawal_counted_not_paid_is_reversed(stack, server, tmp_path
     assert after.teller.cash_in_drawer("GBP").plain() == "500.00"
     rows = [r for r in after.journal.rows(resolution.visit_id) if r.step == "SUSPECT_RESOLVED"]
     assert rows[0].data["supervisor"] == "sam" and rows[0].data["counted"] == "cash not moved"
-    after.teller.cancel(after.teller.begin_visit(OLIVER, after.otp(OLIVER)))  # unlocked
+    wallet_desk(after.teller).cancel(wallet_desk(after.teller).identify(PhoneLogin(OLIVER, after.otp(OLIVER))))  # unlocked
 
 
 def test_unanswered_withdrawal_is_settled_by_the_outbox(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     stack.simulator.inject_fault("timeout_after_apply", operation="withdraw", count=10, seconds=0.5, answer=False)
     stack.client._timeout = None
     with pytest.raises(TellerError):
-        teller.withdraw(visit, visit.session.account_for("GBP").account_id, "30")
+        wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, "30")
     assert stack.journal.visit(visit.visit_id).state == PENDING
     assert stack.simulator.balance(JANE, "GBP") == Decimal("159.00")  # applied; answer lost
     stack.simulator.clear_faults()
@@ -139,11 +141,11 @@ def test_a_compensation_that_keeps_failing_escalates(stack, monkeypatch):
 
     teller = stack.teller
     stack.drawer.inject("drawer_jammed")
-    visit = teller.begin_visit(JANE, stack.otp())
-    teller.withdraw(visit, visit.session.account_for("GBP").account_id, "10")
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
+    wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, "10")
     stack.simulator.inject_fault("error_before_apply", operation="reversal", count=100)
     with pytest.raises(TellerError) as caught:
-        teller.reverse_withdrawal(visit)
+        wallet_desk(teller).undo(visit)
     assert caught.value.code == "REVERSAL_FAILED"
     monkeypatch.setattr(recovery, "MAX_ATTEMPTS", 3)
     for _ in range(3):

@@ -10,6 +10,8 @@ from kiosk.journal.store import ABANDONED, COMPLETED, DECLINED, PENDING, REVERSE
 from kiosk.teller import Stage, TellerError
 from kiosk.teller.recovery import resolve_suspect
 from kiosk.sim import rapyd as sim
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.stack import JANE, OLIVER
 
 
@@ -19,18 +21,18 @@ def gbp_account(visit):
 
 def test_withdrawal_start_to_finish(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     assert visit.phone_masked.endswith("9992") and JANE not in visit.phone_masked
     account = gbp_account(visit)
     assert account.balance.plain() == "189.00"
 
-    teller.withdraw(visit, account.account_id, "10")
+    wallet_desk(teller).withdraw(visit, account.account_id, "10")
     assert visit.stage is Stage.CASH_PENDING and visit.drawer_outcome is DrawerOutcome.OPENED
     assert stack.simulator.balance(JANE, "GBP") == Decimal("179.00")
     stack.drawer.close_drawer()
     assert teller.wait_for_drawer_close(visit, 2.0) is True
     teller.confirm_cash(visit)
-    teller.complete(visit)
+    wallet_desk(teller).complete(visit)
 
     assert visit.stage is Stage.COMPLETED and visit.print_outcome is PrintOutcome.PRINTED
     assert teller.cash_in_drawer("GBP").plain() == "490.00"
@@ -49,12 +51,12 @@ def test_withdrawal_start_to_finish(stack):
 
 def test_deposit_in_a_new_currency_creates_the_account(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     assert [a.currency for a in visit.accounts] == ["GBP"]
-    teller.deposit(visit, "EUR", "25.50")
+    wallet_desk(teller).deposit(visit, "EUR", "25.50")
     assert stack.simulator.balance(JANE, "EUR") == Decimal("25.50")
     teller.confirm_cash(visit)
-    teller.complete(visit)
+    wallet_desk(teller).complete(visit)
     assert visit.stage is Stage.COMPLETED
     assert teller.cash_in_drawer("EUR").plain() == "325.50"
     assert "CASH DEPOSIT" in stack.printer.texts[-1]
@@ -66,7 +68,7 @@ def test_deposit_in_a_new_currency_creates_the_account(stack):
 )
 def test_malformed_input_changes_nothing(stack, phone, otp, code):
     with pytest.raises(TellerError) as caught:
-        stack.teller.begin_visit(phone, otp)
+        wallet_desk(stack.teller).identify(PhoneLogin(phone, otp))
     assert caught.value.code == code and caught.value.next_step
     assert stack.journal.visits() == []
 
@@ -75,7 +77,7 @@ def test_wrong_code_is_refused_and_recorded_without_the_code(stack):
     good = stack.otp()
     wrong = f"{(int(good) + 1) % 1000000:06d}"
     with pytest.raises(TellerError) as caught:
-        stack.teller.begin_visit(JANE, wrong)
+        wallet_desk(stack.teller).identify(PhoneLogin(JANE, wrong))
     assert caught.value.code == "OTP_REJECTED" and "new code" in caught.value.next_step
     (summary,) = stack.journal.visits()
     assert summary.state == DECLINED
@@ -85,40 +87,40 @@ def test_wrong_code_is_refused_and_recorded_without_the_code(stack):
 
 def test_a_used_code_is_refused(stack):
     code = stack.otp()
-    visit = stack.teller.begin_visit(JANE, code)
-    stack.teller.cancel(visit)
+    visit = wallet_desk(stack.teller).identify(PhoneLogin(JANE, code))
+    wallet_desk(stack.teller).cancel(visit)
     with pytest.raises(TellerError, match="already used") as caught:
-        stack.teller.begin_visit(JANE, code)
+        wallet_desk(stack.teller).identify(PhoneLogin(JANE, code))
     assert caught.value.code == "OTP_USED"  # the host said so (ERROR_OTP_ALREADY_USED): not "wrong"
 
 
 def test_withdrawal_over_balance_or_drawer_cash_is_refused_before_sending(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     account = gbp_account(visit)
     with pytest.raises(TellerError) as caught:
-        teller.withdraw(visit, account.account_id, "189.01")
+        wallet_desk(teller).withdraw(visit, account.account_id, "189.01")
     assert caught.value.code == "INSUFFICIENT_FUNDS"
     with pytest.raises(TellerError) as caught:
-        teller.check_withdrawal(visit, account.account_id, "12.345")
+        wallet_desk(teller).check_withdrawal(visit, account.account_id, "12.345")
     assert caught.value.code == "AMOUNT_INVALID"
     assert "INTENT" not in stack.steps(visit.visit_id)
     assert visit.stage is Stage.SESSION_OPEN  # the cashier can offer another amount
-    teller.cancel(visit)
+    wallet_desk(teller).cancel(visit)
 
-    visit = teller.begin_visit(OLIVER, stack.otp(OLIVER))
+    visit = wallet_desk(teller).identify(PhoneLogin(OLIVER, stack.otp(OLIVER)))
     with pytest.raises(TellerError) as caught:
-        teller.withdraw(visit, gbp_account(visit).account_id, "500.01")  # balance 955, drawer 500
+        wallet_desk(teller).withdraw(visit, gbp_account(visit).account_id, "500.01")  # balance 955, drawer 500
     assert caught.value.code == "NOT_ENOUGH_CASH"
     assert stack.simulator.balance(OLIVER, "GBP") == Decimal("955.00")
-    teller.cancel(visit)
+    wallet_desk(teller).cancel(visit)
     assert stack.journal.visit(visit.visit_id).state == ABANDONED
     assert stack.steps(visit.visit_id)[-1] == "SESSION_CLOSED"
 
 
 def test_host_decline_closes_the_session(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     account = gbp_account(visit)
     # Another till of the store empties the wallet between the balance shown and the withdrawal.
     other_till = RapydClient(stack.url, sim.DEMO_ACCESS_KEY, sim.DEMO_SECRET_KEY, sim.SECOND_POS_ID)
@@ -126,7 +128,7 @@ def test_host_decline_closes_the_session(stack):
     other_till.withdraw(other, account.account_id, account.balance, idempotency="o2")
     other_till.close()
     with pytest.raises(TellerError) as caught:
-        teller.withdraw(visit, account.account_id, "10")
+        wallet_desk(teller).withdraw(visit, account.account_id, "10")
     assert caught.value.code == "INSUFFICIENT_FUNDS"
     assert visit.stage is Stage.FAILED
     steps = stack.steps(visit.visit_id)
@@ -137,9 +139,9 @@ def test_host_decline_closes_the_session(stack):
 
 def test_lost_answer_is_settled_by_resending_the_same_key(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     stack.simulator.inject_fault("drop_after_apply", operation="withdraw", count=1)
-    teller.withdraw(visit, gbp_account(visit).account_id, "20")
+    wallet_desk(teller).withdraw(visit, gbp_account(visit).account_id, "20")
     assert visit.stage is Stage.CASH_PENDING
     assert stack.simulator.balance(JANE, "GBP") == Decimal("169.00")  # applied exactly once
     withdrawals = [t for t in stack.simulator.transactions() if t.kind == "withdraw"]
@@ -149,10 +151,10 @@ def test_lost_answer_is_settled_by_resending_the_same_key(stack):
 
 def test_host_that_never_answers_leaves_the_visit_unresolved(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     stack.simulator.inject_fault("error_before_apply", operation="withdraw", count=5, status=503)
     with pytest.raises(TellerError) as caught:
-        teller.withdraw(visit, gbp_account(visit).account_id, "20")
+        wallet_desk(teller).withdraw(visit, gbp_account(visit).account_id, "20")
     assert caught.value.code == "OUTCOME_UNKNOWN" and "Do not hand over" in caught.value.next_step
     assert visit.stage is Stage.UNRESOLVED
     assert stack.journal.visit(visit.visit_id).state == PENDING
@@ -164,11 +166,11 @@ def test_host_that_never_answers_leaves_the_visit_unresolved(stack):
 def test_drawer_that_does_not_open_lets_the_cashier_reverse(stack):
     teller = stack.teller
     stack.drawer.inject("drawer_jammed")
-    visit = teller.begin_visit(JANE, stack.otp())
-    teller.withdraw(visit, gbp_account(visit).account_id, "50")
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
+    wallet_desk(teller).withdraw(visit, gbp_account(visit).account_id, "50")
     assert visit.drawer_outcome is DrawerOutcome.NOT_OPENED
     assert stack.simulator.balance(JANE, "GBP") == Decimal("139.00")
-    teller.reverse_withdrawal(visit)
+    wallet_desk(teller).undo(visit)
     assert visit.stage is Stage.REVERSED
     assert stack.simulator.balance(JANE, "GBP") == Decimal("189.00")
     assert stack.journal.visit(visit.visit_id).state == REVERSED
@@ -179,10 +181,10 @@ def test_drawer_that_does_not_open_lets_the_cashier_reverse(stack):
 def test_drawer_that_does_not_open_but_cash_handed_by_hand(stack):
     teller = stack.teller
     stack.drawer.inject("drawer_jammed")
-    visit = teller.begin_visit(JANE, stack.otp())
-    teller.withdraw(visit, gbp_account(visit).account_id, "5")
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
+    wallet_desk(teller).withdraw(visit, gbp_account(visit).account_id, "5")
     teller.confirm_cash(visit, by_hand=True)
-    teller.complete(visit)
+    wallet_desk(teller).complete(visit)
     assert teller.cash_in_drawer("GBP").plain() == "495.00"
 
 
@@ -190,7 +192,7 @@ def test_drawer_that_does_not_open_but_cash_handed_by_hand(stack):
 def test_printer_that_cannot_print_stops_the_visit_before_money_moves(stack, fault, words):
     stack.printer.inject(fault)
     with pytest.raises(TellerError) as caught:
-        stack.teller.begin_visit(JANE, stack.otp())
+        wallet_desk(stack.teller).identify(PhoneLogin(JANE, stack.otp()))
     assert caught.value.code == "PRINTER_NOT_READY" and words in caught.value.message
     assert stack.journal.visits() == []
     assert stack.simulator.balance(JANE, "GBP") == Decimal("189.00")
@@ -199,12 +201,12 @@ def test_printer_that_cannot_print_stops_the_visit_before_money_moves(stack, fau
 def test_drawer_left_open_alerts_and_blocks_the_next_visit(stack):
     teller = stack.teller
     stack.drawer.inject("drawer_left_open")
-    visit = teller.begin_visit(JANE, stack.otp())
-    teller.withdraw(visit, gbp_account(visit).account_id, "10")
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
+    wallet_desk(teller).withdraw(visit, gbp_account(visit).account_id, "10")
     assert teller.wait_for_drawer_close(visit, 0.3) is False
     assert "DRAWER_LEFT_OPEN" in stack.steps(visit.visit_id)
     with pytest.raises(TellerError) as caught:
-        teller.begin_visit(OLIVER, stack.otp(OLIVER))
+        wallet_desk(teller).identify(PhoneLogin(OLIVER, stack.otp(OLIVER)))
     assert caught.value.code == "DRAWER_OPEN"
 
     # Nobody confirmed the hand-over: the cash outcome is unknown until a supervisor counts.
@@ -214,22 +216,22 @@ def test_drawer_left_open_alerts_and_blocks_the_next_visit(stack):
     stack.drawer.close_drawer()
     assert teller.device_health().drawer_alert is False
     with pytest.raises(TellerError) as caught:
-        teller.begin_visit(OLIVER, stack.otp(OLIVER))
+        wallet_desk(teller).identify(PhoneLogin(OLIVER, stack.otp(OLIVER)))
     assert caught.value.code == "CASH_LOCKED"
 
     assert resolve_suspect(teller, visit.visit_id, cash_moved=True, supervisor="sam") == COMPLETED
     assert teller.cash_in_drawer("GBP").plain() == "490.00"
     assert stack.steps(visit.visit_id)[-1] == "SESSION_CLOSED"
-    teller.cancel(teller.begin_visit(OLIVER, stack.otp(OLIVER)))
+    wallet_desk(teller).cancel(wallet_desk(teller).identify(PhoneLogin(OLIVER, stack.otp(OLIVER))))
 
 
 def test_paper_out_mid_receipt_keeps_the_visit_and_offers_a_copy(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
-    teller.deposit(visit, "GBP", "10")
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
+    wallet_desk(teller).deposit(visit, "GBP", "10")
     teller.confirm_cash(visit)
     stack.printer.inject("paper_out_mid_receipt")
-    teller.complete(visit)
+    wallet_desk(teller).complete(visit)
     assert visit.stage is Stage.COMPLETED and visit.print_outcome is PrintOutcome.UNKNOWN
     assert "RECEIPT_UNKNOWN" in stack.steps(visit.visit_id)
     stack.printer.clear()
@@ -239,12 +241,12 @@ def test_paper_out_mid_receipt_keeps_the_visit_and_offers_a_copy(stack):
 
 def test_steps_out_of_order_are_refused(stack):
     teller = stack.teller
-    visit = teller.begin_visit(JANE, stack.otp())
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
     with pytest.raises(TellerError, match="not possible now"):
         teller.confirm_cash(visit)
-    teller.cancel(visit)
+    wallet_desk(teller).cancel(visit)
     with pytest.raises(TellerError):
-        teller.withdraw(visit, gbp_account(visit).account_id, "1")
+        wallet_desk(teller).withdraw(visit, gbp_account(visit).account_id, "1")
 
 
 def test_unreachable_host_moves_nothing(stack, tmp_path):
@@ -252,7 +254,22 @@ def test_unreachable_host_moves_nothing(stack, tmp_path):
 
     dead = build_stack(tmp_path / "dead", "http://127.0.0.1:9", stack.simulator)
     with pytest.raises(TellerError) as caught:
-        dead.teller.begin_visit(JANE, stack.otp())
+        wallet_desk(dead.teller).identify(PhoneLogin(JANE, stack.otp()))
     assert caught.value.code == "HOST_UNREACHABLE"
-    assert dead.teller.backend_health()
+    assert wallet_desk(dead.teller).health()
     dead.journal.close()
+
+
+def test_the_wallet_journey_is_the_rapyd_desks_and_the_till_keeps_its_services(stack):
+    """One Rapyd desk per till, and no wallet verb left on (or forwarded through) the till."""
+    teller = stack.teller
+    assert wallet_desk(teller) is wallet_desk(teller) and wallet_desk(teller).teller is teller
+    wallet_verbs = ("begin_visit", "check_withdrawal", "check_deposit", "withdraw", "deposit",
+                    "reverse_withdrawal", "cancel", "backend_health")
+    assert [verb for verb in wallet_verbs if hasattr(teller, verb)] == []
+    visit = wallet_desk(teller).identify(PhoneLogin(JANE, stack.otp()))
+    assert wallet_desk(teller).actions(visit) == ["withdraw", "deposit"]
+    wallet_desk(teller).move(visit, "withdraw", "10", currency="gbp")
+    stack.drawer.close_drawer()
+    wallet_desk(teller).finish(visit)
+    assert visit.stage is Stage.COMPLETED and stack.steps(visit.visit_id)[-3:] == ["RECEIPT_PRINTED", "SESSION_CLOSED", "COMPLETED"]

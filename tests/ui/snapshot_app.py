@@ -20,6 +20,8 @@ from kiosk.ui.screens.error import ErrorScreen, ways_forward
 from kiosk.ui.screens.progress import ProgressScreen
 from kiosk.ui.screens.quit import QuitScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.ui.fakes import ALICE, fake_runtime
 
 # 2026-03-02 10:15:26 UTC: 4 s before the end of a 30 s code window (the warning colour).
@@ -55,7 +57,7 @@ class SnapshotKiosk(KioskApp):
         teller = runtime.teller
         # The status is read here, synchronously, so the first frame already shows it.
         self.status = m.StatusRead(
-            teller.backend_health(),
+            wallet_desk(teller).health(),
             teller.device_health(),
             [teller.cash_in_drawer(ccy) for ccy in teller.drawer_currencies()],
         )
@@ -67,7 +69,7 @@ class SnapshotKiosk(KioskApp):
         return self.scene_screen() or super().first_screen()
 
     def _open(self):
-        visit = self.teller.begin_visit(ALICE, "123456")
+        visit = wallet_desk(self.teller).identify(PhoneLogin(ALICE, "123456"))
         visit.visit_id = "5c1f0e7a-2b9d-4c3e-8a6f-0d2e4b7c9a11"
         self.visit, self.phone = visit, ALICE
         return visit
@@ -82,7 +84,7 @@ class SnapshotKiosk(KioskApp):
         if scene == "ready_problems":
             self.runtime.printer.paper_out = True
             self.runtime.backend.unreachable = True
-            self.status = m.StatusRead(teller.backend_health(), teller.device_health(), self.status.cash)
+            self.status = m.StatusRead(wallet_desk(teller).health(), teller.device_health(), self.status.cash)
             return None
         if scene in ("ready", "quit"):
             return None
@@ -117,11 +119,11 @@ class SnapshotKiosk(KioskApp):
         account = visit.accounts[0]
         if scene == "drawer_not_opened":
             self.runtime.drawer.fail_open = True
-        teller.withdraw(visit, account.account_id, "20.00")
+        wallet_desk(teller).withdraw(visit, account.account_id, "20.00")
         if scene in ("drawer_withdraw", "drawer_not_opened"):
             return DrawerScreen(visit, waiting=visit.drawer_outcome is DrawerOutcome.OPENED, bound=120)
         teller.confirm_cash(visit)
-        teller.complete(visit)
+        wallet_desk(teller).complete(visit)
         return ReceiptScreen(visit, columns=42)
 
 

@@ -20,6 +20,7 @@ from kiosk.ui.screens.quit import QuitScreen
 from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.widgets.countdown import seconds_left
 from kiosk.ui.widgets.qr import qr_lines
+from kiosk.desks.rapyd import wallet_desk
 from tests.ui.helpers import screen_words, type_text, wait_for_screen, wait_until, widget_words
 from tests.ui.journey import at_ready, identify
 
@@ -49,15 +50,15 @@ async def test_quit_needs_confirmation(fake_world) -> None:
 async def test_closing_with_a_session_open_closes_the_session_first(fake_world, monkeypatch) -> None:
     """Closing the kiosk closes the customer's session first (a logout at the wallet that may
     take a client timeout): in a worker, the progress screen meanwhile, then the app exits."""
-    teller = fake_world.runtime.teller
-    cancel, threads, release = teller.cancel, [], threading.Event()
+    wallet = wallet_desk(fake_world.runtime.teller)
+    cancel, threads, release = wallet.cancel, [], threading.Event()
 
     def slow_cancel(visit):
         threads.append(threading.current_thread())
         release.wait(5.0)
         return cancel(visit)
 
-    monkeypatch.setattr(teller, "cancel", slow_cancel)
+    monkeypatch.setattr(wallet, "cancel", slow_cancel)
     app = KioskApp(fake_world.runtime)
     async with app.run_test(size=SIZE) as pilot:
         await at_ready(pilot)
@@ -81,13 +82,14 @@ async def test_closing_with_a_session_open_closes_the_session_first(fake_world, 
 
 async def test_nothing_can_be_pressed_while_the_host_works(fake_world, monkeypatch) -> None:
     release = threading.Event()
-    real = fake_world.runtime.teller.begin_visit
+    wallet = wallet_desk(fake_world.runtime.teller)
+    real = wallet.identify
 
     def slow(*args, **kwargs):
         assert release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fake_world.runtime.teller, "begin_visit", slow)
+    monkeypatch.setattr(wallet, "identify", slow)
     app = KioskApp(fake_world.runtime)
     async with app.run_test(size=SIZE) as pilot:
         await at_ready(pilot)

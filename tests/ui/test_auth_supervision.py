@@ -11,6 +11,8 @@ from kiosk.ui.screens.approve import ApproveScreen
 from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.screens.shift import CloseShiftScreen, ShiftReportScreen
 from kiosk.ui.screens.supervisor import SupervisorScreen
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.auth.helpers import PINS, steps
 from tests.ui.helpers import count_drawer, fill, screen_words, wait_for_screen, wait_until
 from tests.ui.test_auth_signin import till  # noqa: F401  (fixture)
@@ -56,8 +58,8 @@ async def test_close_with_a_variance_is_approved_by_the_named_supervisor(till) -
 async def test_suspect_visit_is_resolved_with_the_supervisors_pin(till) -> None:  # noqa: F811
     teller = till.teller
     till.guard.sign_in("ann", PINS["ann"])
-    visit = teller.begin_visit(ALICE, "123456")
-    teller.withdraw(visit, "acc-a-gbp", "40")
+    visit = wallet_desk(teller).identify(PhoneLogin(ALICE, "123456"))
+    wallet_desk(teller).withdraw(visit, "acc-a-gbp", "40")
     teller.mark_suspect(visit, "drawer left open")
     app = KioskApp(till)
     async with app.run_test(size=SIZE) as pilot:

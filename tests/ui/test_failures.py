@@ -16,6 +16,7 @@ from kiosk.ui.screens.drawer import DrawerScreen
 from kiosk.ui.screens.error import ErrorScreen, NoticeScreen
 from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
+from kiosk.desks.rapyd import wallet_desk
 from tests.ui.helpers import fill, screen_words, widget_words, wait_for_screen, wait_until
 from tests.ui.journey import at_ready, identify, to_amount, to_confirm
 
@@ -162,7 +163,7 @@ async def test_an_unexpected_exception_becomes_plain_words(fake_world, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("boom: internal detail")
 
-    monkeypatch.setattr(fake_world.runtime.teller, "begin_visit", broken)
+    monkeypatch.setattr(wallet_desk(fake_world.runtime.teller), "identify", broken)
     app = KioskApp(fake_world.runtime)
     async with app.run_test(size=SIZE) as pilot:
         await at_ready(pilot)

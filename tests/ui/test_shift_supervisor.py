@@ -13,6 +13,8 @@ from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.screens.shift import CloseShiftScreen, OpenShiftScreen, ShiftReportScreen
 from kiosk.ui.screens.supervisor import SupervisorScreen
+from kiosk.desks.base import PhoneLogin
+from kiosk.desks.rapyd import wallet_desk
 from tests.ui.helpers import count_drawer, fill, screen_dump, screen_words, wait_for_screen, wait_until
 from tests.ui.journey import at_ready
 
@@ -78,8 +80,8 @@ async def test_suspect_visit_is_resolved_by_a_supervisor(tmp_path) -> None:
     try:
         # A withdrawal whose drawer was left open and never confirmed: cash outcome unknown.
         runtime.drawer.inject("drawer_left_open")
-        visit = teller.begin_visit(phone, runtime.demo.current_otp(phone))
-        teller.withdraw(visit, visit.session.account_for("GBP").account_id, "40")
+        visit = wallet_desk(teller).identify(PhoneLogin(phone, runtime.demo.current_otp(phone)))
+        wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, "40")
         teller.mark_suspect(visit, "drawer left open")
         runtime.drawer.clear("drawer_left_open")
         runtime.drawer.close_drawer()
