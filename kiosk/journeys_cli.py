@@ -194,8 +194,7 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
             result["amount"] = visit.amount.plain()
             result["currency"] = visit.amount.currency
             result["transaction_id"] = visit.transaction_id
-            _settle_cash(teller, desk, visit, drawer_timeout)
-            _finish(desk, visit)
+            desk.finish(visit, by_hand=_settle_cash(teller, desk, visit, drawer_timeout))
             if visit.print_outcome is not None:
                 result["receipt"] = visit.print_outcome.value
         result["status"] = "completed"
@@ -262,25 +261,25 @@ def _giftcard(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
         return None
     visit = args._visit = desk.identify(CardEntry(_need(args.card, "--card"), _need(args.code, "--code")))
     result["card"] = visit.phone_masked
-    result["card_status"] = visit.details["status"]
-    result["balance"] = visit.details["balance"].plain()
+    result["card_status"] = visit.details.status
+    result["balance"] = visit.details.balance.plain()
     if args.kind == "giftcard-balance":
         desk.cancel(visit)
-        result["amount"] = visit.details["balance"].plain()
+        result["amount"] = visit.details.balance.plain()
         return visit
     if args.kind in ("giftcard-block", "giftcard-unblock"):
         from kiosk import auth
 
         _approve(desk.teller, args, auth.CARD_STATUS, visit)
         desk.set_blocked(visit, args.kind == "giftcard-block", supervisor=args.supervisor or "", reason=args.reason or "")
-        result["card_status"] = visit.details["status"]
+        result["card_status"] = visit.details.status
         return visit
     action = args.kind.split("-")[1]
     _within_limits(desk.teller, args, visit, desk.check_amount(visit, action, _need(args.amount, "--amount")))
     desk.move(visit, action, args.amount)
     result["requested"] = args.amount
     result["approved"] = visit.amount.plain()
-    result["balance"] = visit.details["balance"].plain()
+    result["balance"] = visit.details.balance.plain()
     return visit
 
 
@@ -292,13 +291,13 @@ def _sdk(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
         raise TellerError("USAGE", "Give the password on stdin with --password-stdin (never on the command line).")
     password = _line("")
     visit = args._visit = desk.identify(WalletLogin(login, password))
-    if visit.details.get("otp_pending"):
+    if visit.details.otp_pending:
         if not args.otp_stdin:
             desk.cancel(visit)
             raise TellerError("OTP_REQUIRED", "The wallet sent the customer a one-time code: run again with --otp-stdin.")
         desk.confirm_otp(visit, _line(f"A one-time code was sent to {visit.phone_masked}: type it."))
     currency = _need(args.currency, "--currency").upper()
-    coins = [c for c in visit.details["coins"] if c.active and (args.coin == c.serial or (not args.coin and c.currency == currency))]
+    coins = [c for c in visit.details.coins if c.active and (args.coin == c.serial or (not args.coin and c.currency == currency))]
     if not coins:
         raise TellerError("NO_SUCH_ACCOUNT", f"The wallet has no active {currency} coin.")
     flow = "topup" if args.kind == "sdk-deposit" else "withdrawal"
@@ -307,7 +306,7 @@ def _sdk(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
     result["wallet_amount"] = quote.amount.plain()
     _within_limits(desk.teller, args, visit, desk.cash_of(flow, quote))
     desk.move(visit, flow, args.amount, coin=coins[0].serial)
-    result["request_id"] = visit.details["request_id"]
+    result["request_id"] = visit.details.request_id
     return visit
 
 
@@ -320,8 +319,8 @@ def _flexiti(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
     else:
         visit = desk.identify(AccountLookup(account_number=_need(args.account, "--account")))
     args._visit = visit
-    if "account" not in visit.details:
-        wanted = args.account or visit.details["accounts"][0].account_number
+    if visit.details.account is None:
+        wanted = args.account or visit.details.accounts[0].account_number
         desk.choose_account(visit, wanted)
     result["account"] = visit.phone_masked
     method = _need(args.verify, "--verify")
@@ -329,36 +328,35 @@ def _flexiti(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
         _approve(desk.teller, args, auth.OVERRIDE, visit)
     if args.kind == "flexiti-verify":
         desk.verify(visit, method, answer=args.answer or "", supervisor=args.supervisor or "")
-        result["request_id"] = visit.details["flow"].request_id
-        result["sent_to"] = visit.details.get("sent_to")
+        result["request_id"] = visit.details.flow.request_id
+        result["sent_to"] = visit.details.sent_to
         desk.cancel(visit)
         return visit
     if method in ("sms", "email") and args.request_id:
         desk.resume_verification(visit, args.request_id, _need(args.pin, "--pin"))
     else:
         desk.verify(visit, method, answer=args.answer or "", supervisor=args.supervisor or "")
-        if visit.details.get("pin") is None:
+        if visit.details.pin is None:
             if not args.pin_stdin:
                 raise TellerError("USAGE", "The PIN was sent to the customer: use --pin-stdin, or flexiti-verify then "
                                   "--request-id R --pin P.")
-            desk.enter_pin(visit, _line(f"Flexiti sent a PIN by {visit.details.get('sent_to')}: type it."))
+            desk.enter_pin(visit, _line(f"Flexiti sent a PIN by {visit.details.sent_to}: type it."))
     kind = "deposit" if args.kind == "flexiti-deposit" else "instore_payment"
     _within_limits(desk.teller, args, visit, desk.check_amount(visit, kind, _need(args.amount, "--amount")))
     desk.move(visit, kind, args.amount)
     return visit
 
 
-def _settle_cash(teller: Any, desk: Any, visit: Any, timeout: float) -> None:
+def _settle_cash(teller: Any, desk: Any, visit: Any, timeout: float) -> bool:
     """As kiosk.teller.headless: a drawer that did not open means a cash-out's money stayed
-    in the drawer (undo it at the host); cash taken in is in hand (put away by hand)."""
+    in the drawer (undo it at the host); cash taken in is in hand (put away by hand: True)."""
     from kiosk.teller.visit import TellerError, VisitKind
 
     if visit.drawer_outcome is DrawerOutcome.NOT_OPENED:
         if visit.kind is VisitKind.WITHDRAW:
             desk.undo(visit, by_rule=True)  # nobody chose it: no supervisor approval, as headless does
             raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; no cash was handed over and it was undone.")
-        visit.details["by_hand"] = True
-        return
+        return True
     closed = teller.wait_for_drawer_close(visit, timeout)
     if closed is False:
         teller.mark_suspect(visit, "drawer left open")
@@ -367,7 +365,4 @@ def _settle_cash(teller: Any, desk: Any, visit: Any, timeout: float) -> None:
             f"The drawer was not closed within {timeout:g} s; whether the cash moved is unknown.",
             "A supervisor must count the drawer and resolve the visit.",
         )
-
-
-def _finish(desk: Any, visit: Any) -> None:
-    desk.finish(visit, by_hand=bool(visit.details.get("by_hand")))
+    return False

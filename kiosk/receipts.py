@@ -38,16 +38,17 @@ class ReceiptFacts:
 
 def facts_from_visit(visit: object) -> dict:
     """The lines a journey adds to its receipt, from what its visit kept: a commission quote
-    (SDK.finance), the amount asked for when the host approved less (gift card redeem)."""
-    details = getattr(visit, "details", None) or {}
+    (SDK.finance: SdkDetails.quote), the amount asked for when the host approved less (gift card
+    redeem: GiftCardDetails.requested). Read by name: this layer knows no desk."""
+    details = getattr(visit, "details", None)
     amount = getattr(visit, "amount", None)
     extra: dict = {}
-    quote = details.get("quote")
+    quote = getattr(details, "quote", None)
     if quote is not None and getattr(quote, "commission", None) is not None:
         topup = getattr(getattr(visit, "kind", None), "value", "") == "deposit"  # cash in: a top-up
         extra.update(commission=quote.commission, wallet_amount=quote.amount if topup else quote.total,
                      wallet_label="To the wallet" if topup else "From the wallet")
-    requested = details.get("requested")
+    requested = getattr(details, "requested", None)
     if requested is not None and amount is not None and requested != amount:
         extra["requested"] = requested
     return extra

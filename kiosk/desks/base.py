@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from kiosk.backends.base import BackendError
 from kiosk.journal import store as states
+from kiosk.teller.steps import Step
 from kiosk.teller.visit import TellerError, Visit
 
 if TYPE_CHECKING:
@@ -59,12 +60,13 @@ class NeedsAPerson(BackendError):
 class JourneyVisit(Visit):
     """A visit of one of the other journeys. `kind` stays the cash direction the shared screens
     and the shift understand (DEPOSIT: cash in, WITHDRAW: cash out); `journey` says what it
-    is (e.g. "giftcard_redeem"); `receipt_kind` is the receipt's title."""
+    is (e.g. "giftcard_redeem"); `receipt_kind` is the receipt's title. Each desk's visit
+    (GiftCardVisit, SdkVisit, FlexitiVisit) adds `details`: a dataclass of what that desk keeps
+    between its verbs, in memory only (never journaled; secrets there are hidden from repr)."""
 
     journey: str = ""
     receipt_kind: str = ""
     backend: str = ""  # "pospointe" | "sdkfinance" | "flexiti"
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 # --- who the customer is: each desk's identify() input (light: no client is imported) ---------
@@ -245,7 +247,7 @@ def confirm_cash_found(
     delta = amount.amount if paid_in else -amount.amount
     journal.record(
         visit_id,
-        "SUSPECT_RESOLVED",
+        Step.SUSPECT_RESOLVED,
         counted="cash moved",
         supervisor=supervisor,
         cash_delta=f"{delta:f}",
@@ -259,7 +261,7 @@ def confirm_cash_found(
     return states.COMPLETED
 
 
-def finish(teller: Teller, visit_id: str, action: str, state: str | None = None, step: str = "RECOVERED") -> Resolution:
+def finish(teller: Teller, visit_id: str, action: str, state: str | None = None, step: str = Step.RECOVERED) -> Resolution:
     summary = {"state": state} if state else {}
     teller.journal.record(visit_id, step, action=action, summary=summary)
     forget_when_done(teller, visit_id)

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from kiosk import auth as auth_actions
@@ -44,12 +46,49 @@ from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
 from kiosk.desks.base import AccountLookup, JourneyVisit, NeedsAPerson, Resolution, finish, promise, queue
+from kiosk.teller.steps import Step
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
     from kiosk.teller.teller import Teller
 
 log = logging.getLogger("kiosk.desks.flexiti")
+
+
+@dataclass
+class FlexitiDetails:
+    """What the Flexiti desk keeps of a visit between verbs (memory only)."""
+
+    flow: Flow | None = None  # the verification flow's ids, from the look-up on
+    accounts: list[CustomerAccount] = field(default_factory=list)  # the look-up's answer
+    account: CustomerAccount | None = None  # the one chosen
+    format: str = ""  # how the customer was verified
+    sent_to: str | None = None  # "sms" | "email": where the PIN went, when it went to the customer
+    pin: str | None = field(default=None, repr=False)  # the verification's PIN: cleared at the end
+    locked: bool = False  # Flexiti stopped taking tries for this verification
+    idempotency: str = ""  # the key of the money movement being sent ('' = a new one next time)
+    available_after: Money | None = None  # the credit left, as the host said after moving
+
+
+@dataclass
+class FlexitiVisit(JourneyVisit):
+    details: FlexitiDetails = field(default_factory=FlexitiDetails)
+
+
+class FlexitiStep(StrEnum):
+    """Steps only the Flexiti desk writes (customer look-up, account, verification, PIN).
+    The shared ones are kiosk.teller.steps.Step."""
+
+    CUSTOMER_LOOKUP_SENT = "CUSTOMER_LOOKUP_SENT"
+    CUSTOMER_FOUND = "CUSTOMER_FOUND"
+    CUSTOMER_REFUSED = "CUSTOMER_REFUSED"
+    ACCOUNT_CHOSEN = "ACCOUNT_CHOSEN"
+    VERIFY_SENT = "VERIFY_SENT"
+    VERIFY_REFUSED = "VERIFY_REFUSED"
+    VERIFY_PIN_SENT = "VERIFY_PIN_SENT"
+    VERIFY_RESUMED = "VERIFY_RESUMED"
+    VERIFIED = "VERIFIED"
+    PIN_REJECTED = "PIN_REJECTED"
 
 # kind -> (journey, cash direction, receipt title)
 KINDS: dict[str, tuple[str, VisitKind, str]] = {
@@ -114,7 +153,7 @@ class FlexitiDesk:
 
     # --- finding and verifying the customer --------------------------------------------------------
 
-    def identify(self, who: AccountLookup) -> JourneyVisit:
+    def identify(self, who: AccountLookup) -> FlexitiVisit:
         """By account number, or by a driver's licence scan (several accounts: choose one)."""
         journal = self.teller.journal
         licence_scan = who.licence_scan
@@ -124,10 +163,10 @@ class FlexitiDesk:
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         self.teller.shifts.require_open()  # no shift, no visit: said before anything is sent
         flow = self.client.new_flow()
-        visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked="", journey="flexiti", backend=self.backend_name)
+        visit = FlexitiVisit(visit_id=str(uuid.uuid4()), phone_masked="", journey="flexiti", backend=self.backend_name)
         by = "licence" if licence_scan else "account"
         with self.teller.lock:
-            journal.record(visit.visit_id, "CUSTOMER_LOOKUP_SENT", by=by, last4=_last4(number) if number else "",
+            journal.record(visit.visit_id, FlexitiStep.CUSTOMER_LOOKUP_SENT, by=by, last4=_last4(number) if number else "",
                            reference_id=flow.reference_id, summary={"kind": "flexiti", "cashier": cashier})
             try:
                 if licence_scan:
@@ -136,54 +175,60 @@ class FlexitiDesk:
                 else:
                     accounts = [self.client.lookup_by_account(number, flow=flow)]
             except ValueError as exc:
-                journal.record(visit.visit_id, "CUSTOMER_REFUSED", code="INPUT", summary={"state": states.ABANDONED})
+                journal.record(visit.visit_id, FlexitiStep.CUSTOMER_REFUSED, code="INPUT", summary={"state": states.ABANDONED})
                 raise TellerError("INPUT_INVALID", str(exc).capitalize() + ".", "Type or scan it again.") from None
             except BackendError as exc:
                 error = flexiti_error(exc)
-                journal.record(visit.visit_id, "CUSTOMER_REFUSED", code=error.code, summary={"state": states.DECLINED})
+                journal.record(visit.visit_id, FlexitiStep.CUSTOMER_REFUSED, code=error.code, summary={"state": states.DECLINED})
                 visit.stage = Stage.FAILED
                 raise error from None
             if not accounts:
-                journal.record(visit.visit_id, "CUSTOMER_REFUSED", code="CUSTOMER_NOT_FOUND",
+                journal.record(visit.visit_id, FlexitiStep.CUSTOMER_REFUSED, code="CUSTOMER_NOT_FOUND",
                                summary={"state": states.DECLINED})
                 raise TellerError("CUSTOMER_NOT_FOUND", "No Flexiti account belongs to the person on this licence.",
                                   "Ask the customer for their account number.")
-            journal.record(visit.visit_id, "CUSTOMER_FOUND", accounts=[_last4(a.account_number) for a in accounts])
-        visit.details.update(flow=flow, accounts=accounts)
+            journal.record(visit.visit_id, FlexitiStep.CUSTOMER_FOUND, accounts=[_last4(a.account_number) for a in accounts])
+        visit.details.flow, visit.details.accounts = flow, accounts
         if len(accounts) == 1:
             self.choose_account(visit, accounts[0].account_number)
         return visit
 
-    def choose_account(self, visit: JourneyVisit, account_number: str) -> JourneyVisit:
-        account = next((a for a in visit.details.get("accounts", []) if a.account_number == account_number), None)
+    def choose_account(self, visit: FlexitiVisit, account_number: str) -> FlexitiVisit:
+        account = next((a for a in visit.details.accounts if a.account_number == account_number), None)
         if account is None:
             raise TellerError("NO_SUCH_ACCOUNT", "That account is not one of the customer's.")
         if account.security_question is None or account.available_credit is None:
             try:  # a search answers less than a look-up: read the account itself (a read only)
-                account = self.client.lookup_by_account(account.account_number, flow=visit.details.get("flow"))
+                account = self.client.lookup_by_account(account.account_number, flow=visit.details.flow)
             except BackendError as exc:
                 log.info("Flexiti account details not read (%s): carrying on with the search's", exc.code)
-        visit.details["account"] = account
+        visit.details.account = account
         visit.phone_masked = f"{account.name} ····{_last4(account.account_number)}"
         from kiosk.backends.base import Account
 
         visit.account = Account(account.account_number, f"Flexiti ····{_last4(account.account_number)}",
                                 account.available_credit or Money.zero(self.currency))
-        self.teller.journal.record(visit.visit_id, "ACCOUNT_CHOSEN", last4=_last4(account.account_number),
+        self.teller.journal.record(visit.visit_id, FlexitiStep.ACCOUNT_CHOSEN, last4=_last4(account.account_number),
                                    status=account.account_status,
                                    summary={"account_id": f"····{_last4(account.account_number)}"})
         return visit
 
-    def account(self, visit: JourneyVisit) -> CustomerAccount:
-        account = visit.details.get("account")
+    @staticmethod
+    def _flow(visit: FlexitiVisit) -> Flow:
+        if visit.details.flow is None:
+            raise TellerError("WRONG_STEP", "Look the customer up first.")
+        return visit.details.flow
+
+    def account(self, visit: FlexitiVisit) -> CustomerAccount:
+        account = visit.details.account
         if account is None:
             raise TellerError("NO_ACCOUNT", "Choose the customer's account first.")
         return account
 
-    def allowed_formats(self, visit: JourneyVisit | None = None) -> list[str]:
+    def allowed_formats(self, visit: FlexitiVisit | None = None) -> list[str]:
         return list(self.formats)
 
-    def verify(self, visit: JourneyVisit, format: str, *, answer: str = "", supervisor: str = "") -> JourneyVisit:
+    def verify(self, visit: FlexitiVisit, format: str, *, answer: str = "", supervisor: str = "") -> FlexitiVisit:
         """Ask Flexiti to verify the customer. sms / email: a PIN goes to the customer (type it
         with `enter_pin`); the other formats give the PIN at once (kept in memory only).
         A merchant override is a supervisor's: with sign-in on, that supervisor must have
@@ -199,7 +244,7 @@ class FlexitiDesk:
                               "Ask a supervisor to type their name.")
         if format == "security_question" and not (answer or "").strip():
             raise TellerError("ANSWER_REQUIRED", "Type the customer's answer to the security question.")
-        flow: Flow = visit.details["flow"]
+        flow = self._flow(visit)
         with teller.lock:
             teller.expect_stage(visit, Stage.SESSION_OPEN)
             teller.require_cashier()
@@ -208,7 +253,7 @@ class FlexitiDesk:
                                             why="A merchant override needs a supervisor.")
                 if approval is not None:
                     supervisor = approval.supervisor
-            journal.record(visit.visit_id, "VERIFY_SENT", format=format, request_id=flow.request_id,
+            journal.record(visit.visit_id, FlexitiStep.VERIFY_SENT, format=format, request_id=flow.request_id,
                            supervisor=supervisor or None)
             question = account.security_question
             try:
@@ -219,39 +264,38 @@ class FlexitiDesk:
                 )
             except BackendError as exc:
                 error = flexiti_error(exc)
-                journal.record(visit.visit_id, "VERIFY_REFUSED", format=format, code=error.code)
+                journal.record(visit.visit_id, FlexitiStep.VERIFY_REFUSED, format=format, code=error.code)
                 if isinstance(exc, TriesExceeded):
-                    visit.details["locked"] = True
+                    visit.details.locked = True
                 raise error from None
             except ValueError as exc:
-                journal.record(visit.visit_id, "VERIFY_REFUSED", format=format, code="INPUT")
+                journal.record(visit.visit_id, FlexitiStep.VERIFY_REFUSED, format=format, code="INPUT")
                 raise TellerError("INPUT_INVALID", str(exc), "Check what was typed.") from None
             if result.pin is None:
-                journal.record(visit.visit_id, "VERIFY_PIN_SENT", channel=result.sent_to)
-                visit.details.update(pin=None, sent_to=result.sent_to, format=format)
+                journal.record(visit.visit_id, FlexitiStep.VERIFY_PIN_SENT, channel=result.sent_to)
+                visit.details.pin, visit.details.sent_to, visit.details.format = None, result.sent_to, format
             else:
-                journal.record(visit.visit_id, "VERIFIED", format=format)
-                visit.details.update(pin=result.pin, sent_to=None, format=format)
+                journal.record(visit.visit_id, FlexitiStep.VERIFIED, format=format)
+                visit.details.pin, visit.details.sent_to, visit.details.format = result.pin, None, format
             return visit
 
-    def resume_verification(self, visit: JourneyVisit, request_id: str, pin: str) -> JourneyVisit:
+    def resume_verification(self, visit: FlexitiVisit, request_id: str, pin: str) -> FlexitiVisit:
         """Carry on a verification made earlier (sms / email, by `kiosk txn flexiti-verify`): its
         request_id and the PIN the customer received."""
         request_id = (request_id or "").strip()
         if not request_id or len(request_id) > 64 or not (request_id.isascii() and request_id.isprintable()):
             raise TellerError("REQUEST_ID_INVALID", "That is not a request_id from a verification.")
         self.enter_pin(visit, pin)  # checked before the journal says the verification resumed
-        flow: Flow = visit.details["flow"]
-        visit.details["flow"] = Flow(flow.reference_id, request_id)
-        self.teller.journal.record(visit.visit_id, "VERIFY_RESUMED", request_id=request_id)
+        visit.details.flow = Flow(self._flow(visit).reference_id, request_id)
+        self.teller.journal.record(visit.visit_id, FlexitiStep.VERIFY_RESUMED, request_id=request_id)
         return visit
 
-    def enter_pin(self, visit: JourneyVisit, pin: str) -> JourneyVisit:
+    def enter_pin(self, visit: FlexitiVisit, pin: str) -> FlexitiVisit:
         """The PIN the customer received (sms / email), as the cashier typed it."""
         pin = "".join((pin or "").split())
         if not is_digits(pin, 4, 10):
             raise TellerError("PIN_FORMAT", "The PIN is the 4 to 10 digits (0-9) the customer received.", "Type it again.")
-        visit.details["pin"] = pin
+        visit.details.pin = pin
         return visit
 
     @property
@@ -260,11 +304,11 @@ class FlexitiDesk:
 
     # --- the money ------------------------------------------------------------------------------------
 
-    def actions(self, visit: JourneyVisit) -> list[str]:
+    def actions(self, visit: FlexitiVisit) -> list[str]:
         """A deposit or an in-store payment, once the customer is verified (a PIN is held)."""
-        return list(KINDS) if visit.details.get("pin") else []
+        return list(KINDS) if visit.details.pin else []
 
-    def check_amount(self, visit: JourneyVisit, kind: str, text: str) -> Money:
+    def check_amount(self, visit: FlexitiVisit, kind: str, text: str) -> Money:
         if kind not in KINDS:
             raise TellerError("WRONG_STEP", f"{kind!r} is not a Flexiti transaction.")
         try:
@@ -282,14 +326,14 @@ class FlexitiDesk:
                                   "Offer a smaller amount.")
         return amount
 
-    def move(self, visit: JourneyVisit, kind: str, amount_text: str) -> JourneyVisit:
+    def move(self, visit: FlexitiVisit, kind: str, amount_text: str) -> FlexitiVisit:
         """The deposit or in-store payment, then the drawer. A wrong PIN leaves the visit open
         (a failed try: type the right one); other refusals end it."""
         teller, journal = self.teller, self.teller.journal
         with teller.lock:
             teller.expect_stage(visit, Stage.SESSION_OPEN)
             amount = self.check_amount(visit, kind, amount_text)
-            pin = visit.details.get("pin")
+            pin = visit.details.pin
             if not pin:
                 raise TellerError("NOT_VERIFIED", "The customer is not verified yet.", "Verify them first.")
             cashier = teller.require_cashier()
@@ -299,19 +343,19 @@ class FlexitiDesk:
             teller.within_limits(visit, amount)
             journey, direction, title = KINDS[kind]
             account = self.account(visit)
-            flow: Flow = visit.details["flow"]
-            key = visit.details.get("idempotency") or str(uuid.uuid4())
-            visit.details["idempotency"] = key
+            flow = self._flow(visit)
+            key = visit.details.idempotency or str(uuid.uuid4())
+            visit.details.idempotency = key
             visit.journey, visit.receipt_kind, visit.kind, visit.amount = journey, title, direction, amount
             journal.seal(visit.visit_id, {"pin": pin, "account": account.account_number, "request_id": flow.request_id,
                                           "reference_id": flow.reference_id, "idempotency": key})
             journal.record(
-                visit.visit_id, "INTENT", kind=journey, amount=amount.plain(), currency=amount.currency,
+                visit.visit_id, Step.INTENT, kind=journey, amount=amount.plain(), currency=amount.currency,
                 guard=teller.cash_out_guard(amount) if direction is VisitKind.WITHDRAW else None,
                 request_id=flow.request_id, idempotency=key,
                 summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
             )
-            journal.record(visit.visit_id, "HOST_SENT", idempotency=key)
+            journal.record(visit.visit_id, Step.HOST_SENT, idempotency=key)
 
             def call():
                 return self.client.transaction(kind, account.account_number, amount, pin, flow.request_id, key,  # type: ignore[arg-type]
@@ -320,42 +364,42 @@ class FlexitiDesk:
             try:
                 result = teller.send_settling(visit.visit_id, call)
             except WrongVerificationCode as exc:
-                journal.record(visit.visit_id, "PIN_REJECTED", code=exc.code)
-                visit.details["pin"] = None
-                visit.details.pop("idempotency", None)  # a refusal is not remembered: a new key next time
+                journal.record(visit.visit_id, FlexitiStep.PIN_REJECTED, code=exc.code)
+                visit.details.pin = None
+                visit.details.idempotency = ""  # a refusal is not remembered: a new key next time
                 journal.erase(visit.visit_id)
                 raise flexiti_error(exc) from None
             except BackendError as exc:
                 error = flexiti_error(exc)
                 if exc.outcome_unknown:
-                    promise(teller, visit.visit_id, "HOST_UNKNOWN", "flexiti_settle", code=exc.code)
+                    promise(teller, visit.visit_id, Step.HOST_UNKNOWN, "flexiti_settle", code=exc.code)
                     visit.stage, visit.error = Stage.UNRESOLVED, error
                     raise error from None
-                journal.record(visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": states.DECLINED})
+                journal.record(visit.visit_id, Step.HOST_DECLINED, code=error.code, summary={"state": states.DECLINED})
                 if isinstance(exc, TriesExceeded):
-                    visit.details["locked"] = True
+                    visit.details.locked = True
                 visit.stage, visit.error = Stage.FAILED, error
                 journal.erase(visit.visit_id)
                 raise error from None
-            journal.record(visit.visit_id, "HOST_OK", transaction_id=result.transaction_id,
+            journal.record(visit.visit_id, Step.HOST_OK, transaction_id=result.transaction_id,
                            summary={"transaction_id": result.transaction_id})
             visit.transaction_id = result.transaction_id
             if result.available_credit is not None:
-                visit.details["available_after"] = result.available_credit
+                visit.details.available_after = result.available_credit
             teller.open_drawer(visit)
             return visit
 
-    def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
+    def undo(self, visit: FlexitiVisit, *, by_rule: bool = False) -> FlexitiVisit:
         """The drawer did not open and no cash was handed over for an in-store payment. Flexiti
         has no reversal call: the payment goes to a person (escalated), the visit stays suspect
         (so no supervisor approval is asked, whoever chose it: `by_rule` changes nothing)."""
         teller, journal = self.teller, self.teller.journal
         with teller.lock:
             teller.expect_stage(visit, Stage.CASH_PENDING)
-            journal.record(visit.visit_id, "CASH_NOT_HANDED")
-            journal.record(visit.visit_id, "SUSPECT", reason="in-store payment applied, no cash handed over",
+            journal.record(visit.visit_id, Step.CASH_NOT_HANDED)
+            journal.record(visit.visit_id, Step.SUSPECT, reason="in-store payment applied, no cash handed over",
                            summary={"state": states.SUSPECT, "resolution": "cash not moved: Flexiti must cancel it"})
-            journal.record(visit.visit_id, "ESCALATED", action="flexiti cancellation",
+            journal.record(visit.visit_id, Step.ESCALATED, action="flexiti cancellation",
                            reason="in-store payment applied but no cash handed over: ask Flexiti to cancel it")
             journal.erase(visit.visit_id)
             visit.stage = Stage.SUSPECT
@@ -366,21 +410,21 @@ class FlexitiDesk:
             f"(transaction {visit.transaction_id}).",
         )
 
-    def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
+    def finish(self, visit: FlexitiVisit, *, by_hand: bool = False) -> FlexitiVisit:
         """The cash changed hands: count it, print the receipt, forget the PIN."""
         with self.teller.lock:
             self.teller.confirm_cash(visit, by_hand=by_hand)
             self.teller.complete(visit)
-        visit.details.pop("pin", None)
+        visit.details.pin = None
         return visit
 
-    def cancel(self, visit: JourneyVisit) -> JourneyVisit:
+    def cancel(self, visit: FlexitiVisit) -> FlexitiVisit:
         with self.teller.lock:
             self.teller.expect_stage(visit, Stage.SESSION_OPEN)
-            self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
+            self.teller.journal.record(visit.visit_id, Step.CANCELLED, summary={"state": states.ABANDONED})
             self.teller.journal.erase(visit.visit_id)
             visit.stage = Stage.CANCELLED
-            visit.details.pop("pin", None)
+            visit.details.pin = None
             return visit
 
     # --- recovery --------------------------------------------------------------------------------------
@@ -392,37 +436,37 @@ class FlexitiDesk:
         has = set(steps).__contains__
         summary = journal.visit(visit_id)
         journey = summary.kind if summary else ""
-        if has("COMPLETED"):
+        if has(Step.COMPLETED):
             return finish(teller, visit_id, "already completed", states.COMPLETED)
-        if has("CASH_CONFIRMED"):
-            after = steps[steps.index("CASH_CONFIRMED"):]
-            if not {"RECEIPT_PRINTED", "RECEIPT_NOT_PRINTED"} & set(after) or "RECEIPT_UNKNOWN" in after:
+        if has(Step.CASH_CONFIRMED):
+            after = steps[steps.index(Step.CASH_CONFIRMED):]
+            if not {Step.RECEIPT_PRINTED, Step.RECEIPT_NOT_PRINTED} & set(after) or Step.RECEIPT_UNKNOWN in after:
                 self._reprint(visit_id)
-            return finish(teller, visit_id, "cash confirmed before the stop: completed", states.COMPLETED, "COMPLETED")
-        if has("SUSPECT"):
+            return finish(teller, visit_id, "cash confirmed before the stop: completed", states.COMPLETED, Step.COMPLETED)
+        if has(Step.SUSPECT):
             return finish(teller, visit_id, "already suspect", states.SUSPECT)
-        if has("DRAWER_KICKED"):
-            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
-        if has("HOST_OK"):
+        if has(Step.DRAWER_KICKED):
+            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, Step.SUSPECT)
+        if has(Step.HOST_OK):
             return self._applied_after_visit(visit_id, journey, "stopped before the drawer opened")
-        if has("HOST_DECLINED"):
+        if has(Step.HOST_DECLINED):
             return finish(teller, visit_id, "declined", states.DECLINED)
-        if has("HOST_SENT") and steps[-1] != "PIN_REJECTED":
+        if has(Step.HOST_SENT) and steps[-1] != FlexitiStep.PIN_REJECTED:
             queue(teller, visit_id, "flexiti_settle")
             return Resolution(visit_id, "outcome unknown: re-sent with the same idempotency key", states.PENDING)
-        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
+        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, Step.CANCELLED)
 
     def _applied_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
         journal = self.teller.journal
         if journey in CASH_IN:
-            journal.record(visit_id, "SUSPECT", reason=f"deposit applied, {reason}: was the cash kept?",
+            journal.record(visit_id, Step.SUSPECT, reason=f"deposit applied, {reason}: was the cash kept?",
                            summary={"state": states.SUSPECT})
             journal.erase(visit_id)
             return Resolution(visit_id, "deposit applied, drawer never opened: suspect", states.SUSPECT)
-        journal.record(visit_id, "CASH_NOT_HANDED", reason=reason)
-        journal.record(visit_id, "SUSPECT", reason="in-store payment applied, no cash handed over",
+        journal.record(visit_id, Step.CASH_NOT_HANDED, reason=reason)
+        journal.record(visit_id, Step.SUSPECT, reason="in-store payment applied, no cash handed over",
                        summary={"state": states.SUSPECT, "resolution": "cash not moved: Flexiti must cancel it"})
-        journal.record(visit_id, "ESCALATED", action="flexiti cancellation",
+        journal.record(visit_id, Step.ESCALATED, action="flexiti cancellation",
                        reason="in-store payment applied but no cash handed over: ask Flexiti to cancel it")
         journal.erase(visit_id)
         return Resolution(visit_id, "payment applied, no cash handed over: escalated", states.SUSPECT)
@@ -439,7 +483,7 @@ class FlexitiDesk:
         kind = "deposit" if summary.kind == "flexiti_deposit" else "instore_payment"
         amount = parse_amount(summary.amount, summary.currency)
         flow = Flow(sealed["reference_id"], sealed["request_id"])
-        journal.record(visit_id, "HOST_RESENT", attempt="outbox", idempotency=sealed["idempotency"])
+        journal.record(visit_id, Step.HOST_RESENT, attempt="outbox", idempotency=sealed["idempotency"])
         try:
             result = self.client.transaction(kind, sealed["account"], amount, sealed["pin"], sealed["request_id"],  # type: ignore[arg-type]
                                              sealed["idempotency"], flow=flow)
@@ -447,10 +491,10 @@ class FlexitiDesk:
             raise
         except BackendError as exc:
             # Refused on the re-send: Flexiti replays a success, so the first was not applied.
-            journal.record(visit_id, "HOST_DECLINED", code=exc.code, summary={"state": states.DECLINED})
+            journal.record(visit_id, Step.HOST_DECLINED, code=exc.code, summary={"state": states.DECLINED})
             journal.erase(visit_id)
             return
-        journal.record(visit_id, "HOST_OK", transaction_id=result.transaction_id,
+        journal.record(visit_id, Step.HOST_OK, transaction_id=result.transaction_id,
                        summary={"transaction_id": result.transaction_id})
         self._applied_after_visit(visit_id, summary.kind or "", "host answer came after the visit ended")
 
@@ -460,9 +504,9 @@ class FlexitiDesk:
         assert summary is not None
         if cash_moved:
             return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
-        journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
+        journal.record(visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
                        summary={"resolution": "cash not moved: Flexiti must correct it"})
-        journal.record(visit_id, "ESCALATED", action="flexiti correction",
+        journal.record(visit_id, Step.ESCALATED, action="flexiti correction",
                        reason="applied at Flexiti but the cash did not move: ask Flexiti to cancel it")
         return states.SUSPECT
 
@@ -472,7 +516,7 @@ class FlexitiDesk:
         if summary is None or match is None or not summary.amount:
             return
         journey, direction, title = match
-        visit = JourneyVisit(
+        visit = FlexitiVisit(
             visit_id=visit_id, phone_masked=f"account {summary.account_id or ''}".strip(), kind=direction,
             amount=parse_amount(summary.amount, summary.currency), transaction_id=summary.transaction_id or "",
             stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,

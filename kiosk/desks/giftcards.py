@@ -31,7 +31,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable
 
 from kiosk import auth as auth_actions
@@ -62,12 +64,51 @@ from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
 from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, promise, queue
+from kiosk.teller.steps import Step
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
     from kiosk.teller.teller import Teller
 
 log = logging.getLogger("kiosk.desks.giftcards")
+
+
+@dataclass
+class GiftCardDetails:
+    """What the gift card desk keeps of a visit between verbs (memory only)."""
+
+    card: CardVisit | None = field(default=None, repr=False)  # number and code: dropped at the end
+    status: str = ""  # the card's status at the server, e.g. "active"
+    balance: Money | None = None  # the card's balance as last read
+    requested: Money | None = None  # what a redeem asked for (the host may approve less)
+
+
+@dataclass
+class GiftCardVisit(JourneyVisit):
+    details: GiftCardDetails = field(default_factory=GiftCardDetails)
+
+
+class GiftCardStep(StrEnum):
+    """Steps only the gift card desk writes (card look-up, balance settling, refunds, status, batch).
+    The shared ones are kiosk.teller.steps.Step."""
+
+    CARD_LOOKUP_SENT = "CARD_LOOKUP_SENT"
+    CARD_FOUND = "CARD_FOUND"
+    CARD_REFUSED = "CARD_REFUSED"
+    BALANCE_CHECKED = "BALANCE_CHECKED"
+    BALANCE_SETTLED = "BALANCE_SETTLED"
+    HOST_UNRESOLVED = "HOST_UNRESOLVED"
+    REFUND_SENT = "REFUND_SENT"
+    REFUND_OK = "REFUND_OK"
+    REFUND_FAILED = "REFUND_FAILED"
+    STATUS_SENT = "STATUS_SENT"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    STATUS_REFUSED = "STATUS_REFUSED"
+    STATUS_UNKNOWN = "STATUS_UNKNOWN"
+    GIFTCARD_BATCH_CLOSE_SENT = "GIFTCARD_BATCH_CLOSE_SENT"
+    GIFTCARD_BATCH_CLOSED = "GIFTCARD_BATCH_CLOSED"
+    GIFTCARD_BATCH_CLOSE_REFUSED = "GIFTCARD_BATCH_CLOSE_REFUSED"
+    GIFTCARD_BATCH_CLOSE_UNKNOWN = "GIFTCARD_BATCH_CLOSE_UNKNOWN"
 
 MIN_LOAD = Decimal("1.00")
 MAX_LOAD = Decimal("500.00")
@@ -160,7 +201,7 @@ class GiftCardDesk:
 
     # --- the visit --------------------------------------------------------------------------------
 
-    def identify(self, who: CardEntry) -> JourneyVisit:
+    def identify(self, who: CardEntry) -> GiftCardVisit:
         """Tokenize the card and read its balance. The numbers are kept in memory only."""
         card_number, security_code = who.number, who.code
         journal = self.teller.journal
@@ -170,13 +211,13 @@ class GiftCardDesk:
             card = CardVisit(self.client, card_number, security_code)
         except CardRejected as exc:
             raise TellerError("CARD_FORMAT", exc.message, "Type the card again, or scan it.") from None
-        visit = JourneyVisit(
+        visit = GiftCardVisit(
             visit_id=str(uuid.uuid4()), phone_masked=f"card ****{card.last4}",
             journey="giftcard", backend=self.backend_name,
         )
         with self.teller.lock:
             journal.record(
-                visit.visit_id, "CARD_LOOKUP_SENT", last4=card.last4,
+                visit.visit_id, GiftCardStep.CARD_LOOKUP_SENT, last4=card.last4,
                 summary={"kind": "giftcard", "cashier": cashier, "account_id": f"****{card.last4}"},
             )
             try:
@@ -184,38 +225,39 @@ class GiftCardDesk:
             except BackendError as exc:
                 card.forget()
                 error = card_error(exc)
-                journal.record(visit.visit_id, "CARD_REFUSED", code=error.code, summary={"state": states.DECLINED})
+                journal.record(visit.visit_id, GiftCardStep.CARD_REFUSED, code=error.code, summary={"state": states.DECLINED})
                 visit.stage, visit.error = Stage.FAILED, error
                 raise error from None
             journal.record(
-                visit.visit_id, "CARD_FOUND", status=found.status, balance=found.balance.plain(),
+                visit.visit_id, GiftCardStep.CARD_FOUND, status=found.status, balance=found.balance.plain(),
                 currency=found.balance.currency,
             )
-        visit.details.update(card=card, status=found.status, balance=found.balance)
+        visit.details.card, visit.details.status, visit.details.balance = card, found.status, found.balance
         visit.account = Account("", f"Gift card ****{card.last4}", found.balance)
         return visit
 
-    def refresh(self, visit: JourneyVisit) -> JourneyVisit:
+    def refresh(self, visit: GiftCardVisit) -> GiftCardVisit:
         """Read the balance and status again (a read: always safe)."""
         self.teller.expect_stage(visit, Stage.SESSION_OPEN)
         try:
             found = self._card(visit).balance()
         except BackendError as exc:
             raise card_error(exc) from None
-        visit.details.update(status=found.status, balance=found.balance)
+        visit.details.status, visit.details.balance = found.status, found.balance
         visit.account = Account("", f"Gift card ****{self._card(visit).last4}", found.balance)
         return visit
 
-    def actions(self, visit: JourneyVisit) -> list[str]:
+    def actions(self, visit: GiftCardVisit) -> list[str]:
         """What can be done with this card now: sell an unsold card; reload or redeem an active one."""
-        status = visit.details.get("status", "")
+        status = visit.details.status
         if status == "inactive":
             return ["sell"]
         if status == "active":
-            return ["reload", "redeem"] if visit.details["balance"].amount > 0 else ["reload"]
+            balance = visit.details.balance
+            return ["reload", "redeem"] if balance is not None and balance.amount > 0 else ["reload"]
         return []
 
-    def check_amount(self, visit: JourneyVisit, action: str, text: str) -> Money:
+    def check_amount(self, visit: GiftCardVisit, action: str, text: str) -> Money:
         """Validate without moving anything (for the amount screen)."""
         if action not in ACTIONS:
             raise TellerError("WRONG_STEP", f"{action!r} is not a gift card action.")
@@ -223,8 +265,8 @@ class GiftCardDesk:
             amount = parse_amount(text, self.currency)
         except MoneyError as exc:
             raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
-        status = visit.details.get("status", "")
-        balance: Money = visit.details.get("balance") or Money.zero(self.currency)
+        status = visit.details.status
+        balance: Money = visit.details.balance or Money.zero(self.currency)
         if status == "blocked":
             raise card_error(CardBlocked(""))
         if action == "sell" and status != "inactive":
@@ -250,7 +292,7 @@ class GiftCardDesk:
                               "Offer a smaller amount.")
         return amount
 
-    def move(self, visit: JourneyVisit, action: str, amount_text: str) -> JourneyVisit:
+    def move(self, visit: GiftCardVisit, action: str, amount_text: str) -> GiftCardVisit:
         """Sell, reload or redeem, then open the drawer. On return the visit is CASH_PENDING;
         raises TellerError when the host declined (FAILED), or the outcome could not be
         settled (UNRESOLVED: do not move cash)."""
@@ -270,8 +312,8 @@ class GiftCardDesk:
                 token = card.token()
             except BackendError as exc:
                 raise card_error(exc) from None  # a read: nothing was sent that moves money
-            journal.record(visit.visit_id, "BALANCE_CHECKED", balance=before.balance.plain(), status=before.status)
-            visit.details.update(balance=before.balance, status=before.status)
+            journal.record(visit.visit_id, GiftCardStep.BALANCE_CHECKED, balance=before.balance.plain(), status=before.status)
+            visit.details.balance, visit.details.status = before.balance, before.status
             self.check_amount(visit, action, amount_text)  # again, against the balance just read
             self._seal(visit.visit_id, token)
             pos_ref = f"{visit.visit_id[:8]}-{action}"
@@ -279,12 +321,12 @@ class GiftCardDesk:
             visit.amount = amount
             payout = Money(min(amount.amount, before.balance.amount), amount.currency)
             journal.record(
-                visit.visit_id, "INTENT", kind=journey, amount=amount.plain(), currency=amount.currency,
+                visit.visit_id, Step.INTENT, kind=journey, amount=amount.plain(), currency=amount.currency,
                 guard=teller.cash_out_guard(payout) if direction is VisitKind.WITHDRAW else None,
                 before_balance=before.balance.plain(), pos_ref=pos_ref,
                 summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
             )
-            journal.record(visit.visit_id, "HOST_SENT", pos_ref=pos_ref)
+            journal.record(visit.visit_id, Step.HOST_SENT, pos_ref=pos_ref)
             try:
                 if action == "sell":
                     done = card.sell_new_card(amount, pos_ref)
@@ -296,30 +338,30 @@ class GiftCardDesk:
                     redeemed = card.redeem(amount, pos_ref, accept_partial=True)
                     ref, cash, after = redeemed.host_ref, redeemed.approved, redeemed.new_balance
             except OutcomeUnknown as exc:
-                journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
+                journal.record(visit.visit_id, Step.HOST_UNKNOWN, code=exc.code)
                 ref, cash, after = self._settle_now(visit, card, before.balance, amount, action)
             except BackendError as exc:
                 error = card_error(exc)
-                journal.record(visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": states.DECLINED})
+                journal.record(visit.visit_id, Step.HOST_DECLINED, code=error.code, summary={"state": states.DECLINED})
                 self._end(visit, Stage.FAILED, error)
                 raise error from None
             journal.record(
-                visit.visit_id, "HOST_OK", transaction_id=ref, approved=cash.plain(), balance=after.plain(),
+                visit.visit_id, Step.HOST_OK, transaction_id=ref, approved=cash.plain(), balance=after.plain(),
                 partial=cash != amount,
                 summary={"transaction_id": ref, "amount": cash.plain()},
             )
             visit.amount, visit.transaction_id = cash, ref
-            visit.details.update(balance=after, requested=amount, status="active")
+            visit.details.balance, visit.details.requested, visit.details.status = after, amount, "active"
             visit.account = Account("", f"Gift card ****{card.last4}", after)
             teller.open_drawer(visit)
             return visit
 
-    def _settle_now(self, visit: JourneyVisit, card: CardVisit, before: Money, amount: Money, action: str):
+    def _settle_now(self, visit: GiftCardVisit, card: CardVisit, before: Money, amount: Money, action: str):
         """The answer was lost: the balance says what happened (never a re-send)."""
         journal = self.teller.journal
         delta = redeem_delta(before, amount) if action == "redeem" else amount
         outcome = settle_unknown(self.client, card, before, delta, confirm_after=self.confirm_after, sleep=self.sleep)
-        journal.record(visit.visit_id, "BALANCE_SETTLED", outcome=outcome)
+        journal.record(visit.visit_id, GiftCardStep.BALANCE_SETTLED, outcome=outcome)
         if outcome == "applied":
             cash = Money(abs(delta.amount), amount.currency)
             return f"balance-{visit.visit_id[:8]}", cash, before + delta
@@ -329,10 +371,10 @@ class GiftCardDesk:
                 "The gift card server did not answer, and the card's balance shows nothing was applied.",
                 "Nothing moved: you may try again.",
             )
-            journal.record(visit.visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
+            journal.record(visit.visit_id, Step.HOST_DECLINED, code="NOT_APPLIED", summary={"state": states.DECLINED})
             self._end(visit, Stage.FAILED, error)
             raise error
-        promise(self.teller, visit.visit_id, "HOST_UNRESOLVED", "giftcard_settle",
+        promise(self.teller, visit.visit_id, GiftCardStep.HOST_UNRESOLVED, "giftcard_settle",
                 reason="balance moved by another amount or unreadable")
         error = TellerError(
             "OUTCOME_UNKNOWN",
@@ -343,7 +385,7 @@ class GiftCardDesk:
         self._forget_card(visit)
         raise error
 
-    def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
+    def undo(self, visit: GiftCardVisit, *, by_rule: bool = False) -> GiftCardVisit:
         """The drawer did not open and no cash was handed over: put the amount back on the card
         (a reload, settled by the balance like any other). Raises TellerError when it could
         not be confirmed: the outbox keeps trying.
@@ -358,11 +400,11 @@ class GiftCardDesk:
                 raise TellerError("NOT_A_WITHDRAWAL", "Only a redemption can be put back on the card.")
             if not by_rule:
                 teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
-            journal.record(visit.visit_id, "CASH_NOT_HANDED")
+            journal.record(visit.visit_id, Step.CASH_NOT_HANDED)
             try:
                 self._refund(visit.visit_id, self._card(visit), visit.amount)
             except BackendError as exc:
-                promise(teller, visit.visit_id, "REFUND_FAILED", "giftcard_refund", code=exc.code)
+                promise(teller, visit.visit_id, GiftCardStep.REFUND_FAILED, "giftcard_refund", code=exc.code)
                 visit.stage = Stage.UNRESOLVED
                 self._forget_card(visit)
                 raise TellerError(
@@ -379,13 +421,13 @@ class GiftCardDesk:
         the balance when its answer is lost. REVERSED when all of it is back."""
         journal = self.teller.journal
         rows = list(journal.rows(visit_id))
-        done = sum((Decimal(r.data["amount"]) for r in rows if r.step == "REFUND_OK"), Decimal(0))
+        done = sum((Decimal(r.data["amount"]) for r in rows if r.step == GiftCardStep.REFUND_OK), Decimal(0))
         left = amount.amount - done
         while left > 0:
             part = Money(min(left, MAX_LOAD), amount.currency)
             before = card.balance().balance if isinstance(card, CardVisit) else self.client.balance(card).balance
             pos_ref = f"{visit_id[:8]}-refund-{int(done * 100)}"
-            journal.record(visit_id, "REFUND_SENT", amount=part.plain(), before_balance=before.plain(), pos_ref=pos_ref)
+            journal.record(visit_id, GiftCardStep.REFUND_SENT, amount=part.plain(), before_balance=before.plain(), pos_ref=pos_ref)
             try:
                 if isinstance(card, CardVisit):
                     card.reload(part, pos_ref)
@@ -393,17 +435,17 @@ class GiftCardDesk:
                     self.client.reload(card, part, pos_ref)
             except OutcomeUnknown:
                 outcome = settle_unknown(self.client, card, before, part, confirm_after=self.confirm_after, sleep=self.sleep)
-                journal.record(visit_id, "BALANCE_SETTLED", outcome=outcome)
+                journal.record(visit_id, GiftCardStep.BALANCE_SETTLED, outcome=outcome)
                 if outcome != "applied":
                     raise OutcomeUnknown("The refund's outcome is not known yet.") from None
-            journal.record(visit_id, "REFUND_OK", amount=part.plain())
+            journal.record(visit_id, GiftCardStep.REFUND_OK, amount=part.plain())
             done += part.amount
             left -= part.amount
-        journal.record(visit_id, "REVERSED", amount=amount.plain(), summary={"state": states.REVERSED})
+        journal.record(visit_id, Step.REVERSED, amount=amount.plain(), summary={"state": states.REVERSED})
         self.teller.shifts.note_reversal(amount)
         journal.erase(visit_id)
 
-    def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
+    def finish(self, visit: GiftCardVisit, *, by_hand: bool = False) -> GiftCardVisit:
         """The cash changed hands: count it, print the receipt, forget the card."""
         with self.teller.lock:
             self.teller.confirm_cash(visit, by_hand=by_hand)
@@ -411,15 +453,15 @@ class GiftCardDesk:
         self._forget_card(visit)
         return visit
 
-    def cancel(self, visit: JourneyVisit) -> JourneyVisit:
+    def cancel(self, visit: GiftCardVisit) -> GiftCardVisit:
         """The cashier ends the visit before any money moved (a balance enquiry ends here)."""
         with self.teller.lock:
             self.teller.expect_stage(visit, Stage.SESSION_OPEN)
-            self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
+            self.teller.journal.record(visit.visit_id, Step.CANCELLED, summary={"state": states.ABANDONED})
             self._end(visit, Stage.CANCELLED, None)
             return visit
 
-    def set_blocked(self, visit: JourneyVisit, blocked: bool, *, supervisor: str, reason: str) -> JourneyVisit:
+    def set_blocked(self, visit: GiftCardVisit, blocked: bool, *, supervisor: str, reason: str) -> GiftCardVisit:
         """Block or unblock the card: a supervisor's decision, recorded with their name. With
         sign-in on, that supervisor must have approved it with their PIN (auth.CARD_STATUS)."""
         teller, journal = self.teller, self.teller.journal
@@ -443,13 +485,13 @@ class GiftCardDesk:
                 self._seal(visit.visit_id, card.token())
             except BackendError as exc:
                 raise card_error(exc) from None
-            journal.record(visit.visit_id, "STATUS_SENT", blocked=blocked, supervisor=supervisor, reason=reason,
+            journal.record(visit.visit_id, GiftCardStep.STATUS_SENT, blocked=blocked, supervisor=supervisor, reason=reason,
                            summary={"kind": journey, "cashier": cashier})
             try:
                 changed = card.change_status(blocked, reason)
                 status = changed.status
             except OutcomeUnknown as exc:
-                journal.record(visit.visit_id, "STATUS_UNKNOWN", code=exc.code)
+                journal.record(visit.visit_id, GiftCardStep.STATUS_UNKNOWN, code=exc.code)
                 try:
                     status = card.balance().status
                 except BackendError:
@@ -462,16 +504,16 @@ class GiftCardDesk:
                 if (status == "blocked") != blocked:
                     error = TellerError("NOT_APPLIED", "The gift card server did not change the card's status.",
                                         "Try again.")
-                    journal.record(visit.visit_id, "STATUS_REFUSED", code="NOT_APPLIED", summary={"state": states.DECLINED})
+                    journal.record(visit.visit_id, GiftCardStep.STATUS_REFUSED, code="NOT_APPLIED", summary={"state": states.DECLINED})
                     self._end(visit, Stage.FAILED, error)
                     raise error from None
             except BackendError as exc:
                 error = card_error(exc)
-                journal.record(visit.visit_id, "STATUS_REFUSED", code=error.code, summary={"state": states.DECLINED})
+                journal.record(visit.visit_id, GiftCardStep.STATUS_REFUSED, code=error.code, summary={"state": states.DECLINED})
                 self._end(visit, Stage.FAILED, error)
                 raise error from None
-            journal.record(visit.visit_id, "STATUS_CHANGED", status=status, summary={"state": states.COMPLETED})
-            visit.details["status"] = status
+            journal.record(visit.visit_id, GiftCardStep.STATUS_CHANGED, status=status, summary={"state": states.COMPLETED})
+            visit.details.status = status
             self._end(visit, Stage.COMPLETED, None)
             return visit
 
@@ -487,20 +529,20 @@ class GiftCardDesk:
         journal = self.teller.journal
         with self.teller.lock:
             cashier = self.teller.require_cashier()
-            journal.record(None, "GIFTCARD_BATCH_CLOSE_SENT", store_id=self.client.store_id, cashier=cashier)
+            journal.record(None, GiftCardStep.GIFTCARD_BATCH_CLOSE_SENT, store_id=self.client.store_id, cashier=cashier)
             try:
                 closed = self.client.close_batch()
             except OutcomeUnknown as exc:
-                journal.record(None, "GIFTCARD_BATCH_CLOSE_UNKNOWN", code=exc.code)
+                journal.record(None, GiftCardStep.GIFTCARD_BATCH_CLOSE_UNKNOWN, code=exc.code)
                 raise TellerError("OUTCOME_UNKNOWN", "The gift card server did not say whether the batch closed.",
                                   "View the batch again: if its number changed, it was closed.") from None
             except BackendError as exc:
                 error = card_error(exc)
-                journal.record(None, "GIFTCARD_BATCH_CLOSE_REFUSED", code=error.code)
+                journal.record(None, GiftCardStep.GIFTCARD_BATCH_CLOSE_REFUSED, code=error.code)
                 raise error from None
             t = closed.totals
             journal.record(
-                None, "GIFTCARD_BATCH_CLOSED", batch_id=closed.batch_id, next_batch_id=closed.next_batch_id,
+                None, GiftCardStep.GIFTCARD_BATCH_CLOSED, batch_id=closed.batch_id, next_batch_id=closed.next_batch_id,
                 sells=[t.sell_count, t.sell_amount.plain()], reloads=[t.reload_count, t.reload_amount.plain()],
                 redeems=[t.redeem_count, t.redeem_amount.plain()], net=t.net.plain(), currency=t.net.currency,
             )
@@ -508,8 +550,8 @@ class GiftCardDesk:
 
     # --- helpers ------------------------------------------------------------------------------------
 
-    def _card(self, visit: JourneyVisit) -> CardVisit:
-        card = visit.details.get("card")
+    def _card(self, visit: GiftCardVisit) -> CardVisit:
+        card = visit.details.card
         if card is None:
             raise TellerError("CARD_GONE", "The card's details were cleared.", "Enter the card again.")
         return card
@@ -520,12 +562,12 @@ class GiftCardDesk:
             "last4": token.last4,
         })
 
-    def _forget_card(self, visit: JourneyVisit) -> None:
-        card = visit.details.pop("card", None)
+    def _forget_card(self, visit: GiftCardVisit) -> None:
+        card, visit.details.card = visit.details.card, None
         if card is not None:
             card.forget()
 
-    def _end(self, visit: JourneyVisit, stage: Stage, error: TellerError | None) -> None:
+    def _end(self, visit: GiftCardVisit, stage: Stage, error: TellerError | None) -> None:
         visit.stage, visit.error = stage, error
         self._forget_card(visit)
         self.teller.journal.erase(visit.visit_id)
@@ -538,40 +580,40 @@ class GiftCardDesk:
         has = {row.step for row in rows}.__contains__
         summary = journal.visit(visit_id)
         journey = summary.kind if summary else ""
-        if has("COMPLETED"):
+        if has(Step.COMPLETED):
             return finish(teller, visit_id, "already completed", states.COMPLETED)
-        if has("CASH_CONFIRMED"):
-            after = [r.step for r in rows][[r.step for r in rows].index("CASH_CONFIRMED"):]
-            if not {"RECEIPT_PRINTED", "RECEIPT_NOT_PRINTED"} & set(after) or "RECEIPT_UNKNOWN" in after:
+        if has(Step.CASH_CONFIRMED):
+            after = [r.step for r in rows][[r.step for r in rows].index(Step.CASH_CONFIRMED):]
+            if not {Step.RECEIPT_PRINTED, Step.RECEIPT_NOT_PRINTED} & set(after) or Step.RECEIPT_UNKNOWN in after:
                 self._reprint(visit_id)
-            return finish(teller, visit_id, "cash confirmed before the stop: completed", states.COMPLETED, "COMPLETED")
-        if has("REVERSED"):
+            return finish(teller, visit_id, "cash confirmed before the stop: completed", states.COMPLETED, Step.COMPLETED)
+        if has(Step.REVERSED):
             return finish(teller, visit_id, "already put back on the card", states.REVERSED)
-        if has("CASH_NOT_HANDED") or has("REFUND_SENT"):
+        if has(Step.CASH_NOT_HANDED) or has(GiftCardStep.REFUND_SENT):
             queue(teller, visit_id, "giftcard_refund")
             return Resolution(visit_id, "redemption to be put back on the card", states.PENDING)
-        if has("SUSPECT"):
+        if has(Step.SUSPECT):
             return finish(teller, visit_id, "already suspect", states.SUSPECT)
-        if has("DRAWER_KICKED"):
-            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
-        if has("HOST_OK"):
+        if has(Step.DRAWER_KICKED):
+            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, Step.SUSPECT)
+        if has(Step.HOST_OK):
             if journey == "giftcard_redeem":
-                promise(teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund", reason="stopped before the drawer opened")
+                promise(teller, visit_id, Step.CASH_NOT_HANDED, "giftcard_refund", reason="stopped before the drawer opened")
                 return Resolution(visit_id, "redeemed, cash never paid out: to be put back on the card", states.PENDING)
-            return finish(teller, visit_id, "card loaded, drawer never opened: suspect", states.SUSPECT, "SUSPECT")
-        if has("HOST_DECLINED"):
+            return finish(teller, visit_id, "card loaded, drawer never opened: suspect", states.SUSPECT, Step.SUSPECT)
+        if has(Step.HOST_DECLINED):
             return finish(teller, visit_id, "declined", states.DECLINED)
-        if has("HOST_SENT"):
+        if has(Step.HOST_SENT):
             queue(teller, visit_id, "giftcard_settle")
             return Resolution(visit_id, "outcome unknown: settled by the card's balance", states.PENDING)
-        if has("STATUS_CHANGED"):
+        if has(GiftCardStep.STATUS_CHANGED):
             return finish(teller, visit_id, "status changed", states.COMPLETED)
-        if has("STATUS_REFUSED"):
+        if has(GiftCardStep.STATUS_REFUSED):
             return finish(teller, visit_id, "status change refused", states.DECLINED)
-        if has("STATUS_SENT"):
+        if has(GiftCardStep.STATUS_SENT):
             queue(teller, visit_id, "giftcard_status")
             return Resolution(visit_id, "status change unknown: the card's status is read", states.PENDING)
-        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
+        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, Step.CANCELLED)
 
     def send(self, item: Any) -> None:
         journal = self.teller.journal
@@ -586,25 +628,25 @@ class GiftCardDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if item.action == "giftcard_settle":
-            amount = parse_amount(last_value(rows, "INTENT", "amount"), summary.currency)
-            before = parse_amount(last_value(rows, "INTENT", "before_balance"), summary.currency, allow_zero=True)
+            amount = parse_amount(last_value(rows, Step.INTENT, "amount"), summary.currency)
+            before = parse_amount(last_value(rows, Step.INTENT, "before_balance"), summary.currency, allow_zero=True)
             delta = redeem_delta(before, amount) if summary.kind == "giftcard_redeem" else amount
             outcome = settle_unknown(self.client, token, before, delta, confirm_after=self.confirm_after, sleep=self.sleep)
-            journal.record(visit_id, "BALANCE_SETTLED", outcome=outcome, attempt="outbox")
+            journal.record(visit_id, GiftCardStep.BALANCE_SETTLED, outcome=outcome, attempt="outbox")
             if outcome == "unknown":
                 raise OutcomeUnknown("The card's balance does not tell yet whether it was applied.")
             if outcome == "not_applied":
-                journal.record(visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
+                journal.record(visit_id, Step.HOST_DECLINED, code="NOT_APPLIED", summary={"state": states.DECLINED})
                 journal.erase(visit_id)
                 return
             cash = Money(abs(delta.amount), amount.currency)
-            journal.record(visit_id, "HOST_OK", transaction_id=f"balance-{visit_id[:8]}", approved=cash.plain(),
+            journal.record(visit_id, Step.HOST_OK, transaction_id=f"balance-{visit_id[:8]}", approved=cash.plain(),
                            settled=True, summary={"transaction_id": f"balance-{visit_id[:8]}", "amount": cash.plain()})
             if summary.kind == "giftcard_redeem":
-                promise(self.teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund",
+                promise(self.teller, visit_id, Step.CASH_NOT_HANDED, "giftcard_refund",
                         reason="host answer settled after the visit ended")
             else:
-                journal.record(visit_id, "SUSPECT", reason="card loaded after the visit ended: was the cash kept?",
+                journal.record(visit_id, Step.SUSPECT, reason="card loaded after the visit ended: was the cash kept?",
                                summary={"state": states.SUSPECT})
             return
         if item.action == "giftcard_refund":
@@ -612,12 +654,12 @@ class GiftCardDesk:
             self._refund(visit_id, token, amount)
             return
         if item.action == "giftcard_status":
-            wanted = bool(last_value(rows, "STATUS_SENT", "blocked"))
+            wanted = bool(last_value(rows, GiftCardStep.STATUS_SENT, "blocked"))
             status = self.client.balance(token).status
             if (status == "blocked") == wanted:
-                journal.record(visit_id, "STATUS_CHANGED", status=status, summary={"state": states.COMPLETED})
+                journal.record(visit_id, GiftCardStep.STATUS_CHANGED, status=status, summary={"state": states.COMPLETED})
             else:
-                journal.record(visit_id, "STATUS_REFUSED", code="NOT_APPLIED", summary={"state": states.DECLINED})
+                journal.record(visit_id, GiftCardStep.STATUS_REFUSED, code="NOT_APPLIED", summary={"state": states.DECLINED})
             journal.erase(visit_id)
             return
         raise NeedsAPerson(f"unknown gift card compensation {item.action}")
@@ -631,15 +673,15 @@ class GiftCardDesk:
         if cash_moved:
             return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
         if summary.kind == "giftcard_redeem":
-            journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
+            journal.record(visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
                            summary={"resolution": "cash not moved"})
-            promise(teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund", reason="supervisor count")
+            promise(teller, visit_id, Step.CASH_NOT_HANDED, "giftcard_refund", reason="supervisor count")
             run_outbox(teller, force=True)
             visit = journal.visit(visit_id)
             return visit.state if visit else states.SUSPECT
-        journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
+        journal.record(visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
                        summary={"resolution": "cash not moved: card loaded, needs a correction"})
-        journal.record(visit_id, "ESCALATED", action="card correction",
+        journal.record(visit_id, Step.ESCALATED, action="card correction",
                        reason="the card was loaded but the cash was not kept: redeem it back without cash")
         journal.erase(visit_id)
         return states.SUSPECT
@@ -650,7 +692,7 @@ class GiftCardDesk:
             return
         action = next(a for a, (k, _, _) in ACTIONS.items() if k == summary.kind)
         _, direction, title = ACTIONS[action]
-        visit = JourneyVisit(
+        visit = GiftCardVisit(
             visit_id=visit_id, phone_masked=f"card {summary.account_id or '****'}", kind=direction,
             amount=parse_amount(summary.amount, summary.currency), transaction_id=summary.transaction_id or "",
             stage=Stage.CASH_DONE, journey=summary.kind, receipt_kind=title, backend=self.backend_name,

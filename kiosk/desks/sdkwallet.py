@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from kiosk import auth as auth_actions
@@ -53,12 +55,53 @@ from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.desks import base
 from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, WalletLogin, finish, last_value, promise, queue
+from kiosk.teller.steps import Step
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
     from kiosk.teller.teller import Teller
 
 log = logging.getLogger("kiosk.desks.sdkwallet")
+
+
+@dataclass
+class SdkDetails:
+    """What the SDK.finance desk keeps of a visit between verbs (memory only)."""
+
+    login: str = field(default="", repr=False)  # as typed: the customer's e-mail or phone
+    otp_pending: bool = False  # signed in, waiting for the code the customer received
+    coins: list[Coin] = field(default_factory=list)
+    coin_serial: str = ""  # the coin chosen for this visit ('' = the first active one)
+    quote: Quote | None = None  # the commission the confirm screen showed
+    flow: str = ""  # "topup" | "withdrawal", once the request is made
+    request_id: int | None = None  # the platform's transfer request
+
+
+@dataclass
+class SdkVisit(JourneyVisit):
+    details: SdkDetails = field(default_factory=SdkDetails)
+
+
+class SdkStep(StrEnum):
+    """Steps only the SDK.finance desk writes (sign-in, code, the request and its accept/decline).
+    The shared ones are kiosk.teller.steps.Step."""
+
+    SIGN_IN_SENT = "SIGN_IN_SENT"
+    SIGN_IN_REFUSED = "SIGN_IN_REFUSED"
+    SIGNED_IN = "SIGNED_IN"
+    OTP_SENT = "OTP_SENT"
+    OTP_CONFIRM_SENT = "OTP_CONFIRM_SENT"
+    OTP_REFUSED = "OTP_REFUSED"
+    OTP_CONFIRMED = "OTP_CONFIRMED"
+    REQUEST_CREATED = "REQUEST_CREATED"
+    ACCEPT_SENT = "ACCEPT_SENT"
+    ACCEPT_REFUSED = "ACCEPT_REFUSED"
+    ACCEPT_UNKNOWN = "ACCEPT_UNKNOWN"
+    ACCEPTED = "ACCEPTED"
+    DECLINE_SENT = "DECLINE_SENT"
+    DECLINE_REFUSED = "DECLINE_REFUSED"
+    DECLINE_FAILED = "DECLINE_FAILED"
+    REQUEST_DECLINED = "REQUEST_DECLINED"
 
 FLOWS: dict[str, tuple[str, VisitKind, str]] = {
     "topup": ("sdk_topup", VisitKind.DEPOSIT, "Wallet top-up (cash)"),
@@ -115,9 +158,9 @@ class SdkWalletDesk:
 
     # --- signing the customer in ----------------------------------------------------------------------
 
-    def identify(self, who: WalletLogin) -> JourneyVisit:
+    def identify(self, who: WalletLogin) -> SdkVisit:
         """Sign the customer in: SESSION_OPEN with the coins listed, or with
-        details["otp_pending"] (type the code: `confirm_otp`)."""
+        details.otp_pending (type the code: `confirm_otp`)."""
         journal = self.teller.journal
         login, password = (who.login or "").strip(), who.password
         if not login or not password:
@@ -126,28 +169,28 @@ class SdkWalletDesk:
             raise TellerError("LOGIN_FORMAT", "The login has digits that are not 0-9.", f"Type it again: {FOREIGN_DIGITS}.")
         cashier = self.teller.require_cashier()  # with sign-in on: nobody signed in, no visit
         self.teller.shifts.require_open()  # no shift, no visit: said before anything is sent
-        visit = JourneyVisit(visit_id=str(uuid.uuid4()), phone_masked=mask_login(login), journey="sdk",
-                             backend=self.backend_name)
+        visit = SdkVisit(visit_id=str(uuid.uuid4()), phone_masked=mask_login(login), journey="sdk",
+                         backend=self.backend_name)
         with self.teller.lock:
-            journal.record(visit.visit_id, "SIGN_IN_SENT", login=mask_login(login),
+            journal.record(visit.visit_id, SdkStep.SIGN_IN_SENT, login=mask_login(login),
                            summary={"kind": "sdk", "cashier": cashier})
             try:
                 result = self.client.sign_in(login, password)
             except BackendError as exc:
                 error = wallet_error(exc)
-                journal.record(visit.visit_id, "SIGN_IN_REFUSED", code=error.code, summary={"state": states.DECLINED})
+                journal.record(visit.visit_id, SdkStep.SIGN_IN_REFUSED, code=error.code, summary={"state": states.DECLINED})
                 visit.stage = Stage.FAILED
                 raise error from None
-            visit.details["login"] = login
+            visit.details.login = login
             if isinstance(result, OtpRequired):
-                journal.record(visit.visit_id, "OTP_SENT", to=result.login_hint)
-                visit.details["otp_pending"] = True
+                journal.record(visit.visit_id, SdkStep.OTP_SENT, to=result.login_hint)
+                visit.details.otp_pending = True
                 return visit
-            journal.record(visit.visit_id, "SIGNED_IN")
+            journal.record(visit.visit_id, SdkStep.SIGNED_IN)
         self.load_coins(visit)
         return visit
 
-    def confirm_otp(self, visit: JourneyVisit, otp: str) -> JourneyVisit:
+    def confirm_otp(self, visit: SdkVisit, otp: str) -> SdkVisit:
         journal = self.teller.journal
         otp = "".join((otp or "").split())
         if not is_digits(otp, 4, 10):  # before anything is journalled or sent
@@ -155,51 +198,51 @@ class SdkWalletDesk:
             raise TellerError("OTP_FORMAT", f"The code {words}.", "Type it again.")
         with self.teller.lock:
             self.teller.expect_stage(visit, Stage.SESSION_OPEN)
-            journal.record(visit.visit_id, "OTP_CONFIRM_SENT")
+            journal.record(visit.visit_id, SdkStep.OTP_CONFIRM_SENT)
             try:
-                self.client.confirm_otp(visit.details.get("login", ""), otp)
+                self.client.confirm_otp(visit.details.login, otp)
             except BackendError as exc:
                 error = wallet_error(exc)
-                journal.record(visit.visit_id, "OTP_REFUSED", code=error.code)
+                journal.record(visit.visit_id, SdkStep.OTP_REFUSED, code=error.code)
                 raise error from None
-            journal.record(visit.visit_id, "OTP_CONFIRMED")
-            visit.details["otp_pending"] = False
+            journal.record(visit.visit_id, SdkStep.OTP_CONFIRMED)
+            visit.details.otp_pending = False
         self.load_coins(visit)
         return visit
 
-    def load_coins(self, visit: JourneyVisit) -> list[Coin]:
+    def load_coins(self, visit: SdkVisit) -> list[Coin]:
         try:
             coins = self.client.coins()
         except BackendError as exc:
             raise wallet_error(exc) from None
-        visit.details["coins"] = coins
+        visit.details.coins = coins
         return coins
 
-    def coin(self, visit: JourneyVisit, serial: str = "") -> Coin:
+    def coin(self, visit: SdkVisit, serial: str = "") -> Coin:
         """The coin `serial`; '' is the one chosen for this visit (`choose_coin`), else the
         first active one."""
-        coins = visit.details.get("coins", [])
-        serial = serial or visit.details.get("coin_serial") or next((c.serial for c in coins if c.active), "")
+        coins = visit.details.coins
+        serial = serial or visit.details.coin_serial or next((c.serial for c in coins if c.active), "")
         found = next((c for c in coins if c.serial == serial), None)
         if found is None:
             raise TellerError("NO_SUCH_ACCOUNT", "That coin is not in the customer's wallet.")
         return found
 
-    def choose_coin(self, visit: JourneyVisit, serial: str) -> Coin:
+    def choose_coin(self, visit: SdkVisit, serial: str) -> Coin:
         """The coin this visit's money moves on (the default of the amount verbs)."""
         coin = self.coin(visit, serial)
-        visit.details["coin_serial"] = coin.serial
+        visit.details.coin_serial = coin.serial
         return coin
 
-    def actions(self, visit: JourneyVisit) -> list[str]:
+    def actions(self, visit: SdkVisit) -> list[str]:
         """A top-up or a withdrawal, once the customer is signed in and has an active coin."""
-        if visit.details.get("otp_pending") or not any(c.active for c in visit.details.get("coins", [])):
+        if visit.details.otp_pending or not any(c.active for c in visit.details.coins):
             return []
         return list(FLOWS)
 
     # --- the money ----------------------------------------------------------------------------------------
 
-    def check_amount(self, visit: JourneyVisit, flow: str, text: str, *, coin: str = "") -> Money:
+    def check_amount(self, visit: SdkVisit, flow: str, text: str, *, coin: str = "") -> Money:
         """Validate a top-up or withdrawal of `text` on `coin` ('' = the visit's coin)."""
         if flow not in FLOWS:
             raise TellerError("WRONG_STEP", f"{flow!r} is not a wallet request.")
@@ -220,7 +263,7 @@ class SdkWalletDesk:
                                   "Offer a smaller amount.")
         return amount
 
-    def quote(self, visit: JourneyVisit, flow: str, amount_text: str, *, coin: str = "") -> Quote:
+    def quote(self, visit: SdkVisit, flow: str, amount_text: str, *, coin: str = "") -> Quote:
         """The commission, calculated by the platform (nothing is created)."""
         serial = self.coin(visit, coin).serial
         amount = self.check_amount(visit, flow, amount_text, coin=serial)
@@ -235,7 +278,7 @@ class SdkWalletDesk:
         if flow == "withdrawal" and found.available < quote.total:
             raise TellerError("INSUFFICIENT_FUNDS", f"With the commission of {quote.commission} the wallet needs "
                               f"{quote.total}; the coin has {found.available} available.", "Offer a smaller amount.")
-        visit.details["quote"] = quote
+        visit.details.quote = quote
         return quote
 
     @staticmethod
@@ -244,13 +287,13 @@ class SdkWalletDesk:
         withdrawal hands over the amount. What the limits are checked against."""
         return quote.total if flow == "topup" else quote.amount
 
-    def move(self, visit: JourneyVisit, flow: str, amount_text: str, *, coin: str = "") -> JourneyVisit:
+    def move(self, visit: SdkVisit, flow: str, amount_text: str, *, coin: str = "") -> SdkVisit:
         """Create the request, then open the drawer (CASH_PENDING). It is accepted in `finish`,
         once the cash changed hands, or declined in `undo`."""
         teller, journal = self.teller, self.teller.journal
         with teller.lock:
             teller.expect_stage(visit, Stage.SESSION_OPEN)
-            if visit.details.get("otp_pending"):
+            if visit.details.otp_pending:
                 raise TellerError("OTP_PENDING", "Type the code the customer received first.")
             cashier = teller.require_cashier()
             chosen = self.coin(visit, coin)
@@ -267,35 +310,34 @@ class SdkWalletDesk:
 
             visit.account = Account(chosen.serial, f"{chosen.name or chosen.currency} ({chosen.currency})", chosen.amount)
             journal.record(
-                visit.visit_id, "INTENT", kind=journey, amount=cash.plain(), currency=cash.currency,
+                visit.visit_id, Step.INTENT, kind=journey, amount=cash.plain(), currency=cash.currency,
                 guard=teller.cash_out_guard(cash) if direction is VisitKind.WITHDRAW else None,
                 wallet_amount=quote.amount.plain(), commission=quote.commission.plain(), total=quote.total.plain(),
                 coin=chosen.serial, reference=reference,
                 summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": chosen.serial,
                          "cashier": cashier},
             )
-            journal.record(visit.visit_id, "HOST_SENT", reference=reference)
+            journal.record(visit.visit_id, Step.HOST_SENT, reference=reference)
             create = self.client.topup_create if flow == "topup" else self.client.withdrawal_create
             try:
                 request_id = create(chosen.serial, quote.amount, reference=reference)
             except OutcomeUnknown as exc:
-                journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code)
+                journal.record(visit.visit_id, Step.HOST_UNKNOWN, code=exc.code)
                 request_id = self._find(visit, flow, reference)
             except BackendError as exc:
                 error = wallet_error(exc)
-                journal.record(visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": states.DECLINED})
+                journal.record(visit.visit_id, Step.HOST_DECLINED, code=error.code, summary={"state": states.DECLINED})
                 visit.stage, visit.error = Stage.FAILED, error
                 self.client.sign_out_customer()
                 raise error from None
-            journal.record(visit.visit_id, "REQUEST_CREATED", request_id=request_id,
+            journal.record(visit.visit_id, SdkStep.REQUEST_CREATED, request_id=request_id,
                            summary={"transaction_id": str(request_id)})
             visit.transaction_id = str(request_id)
-            visit.details.update(request_id=request_id, flow=flow, commission=quote.commission,
-                                 wallet_amount=quote.amount)
+            visit.details.request_id, visit.details.flow = request_id, flow
             teller.open_drawer(visit)
             return visit
 
-    def _find(self, visit: JourneyVisit, flow: str, reference: str) -> int:
+    def _find(self, visit: SdkVisit, flow: str, reference: str) -> int:
         journal = self.teller.journal
         try:
             found = self.client.topup_find(reference) if flow == "topup" else self.client.withdrawal_find(reference)
@@ -305,26 +347,33 @@ class SdkWalletDesk:
             visit.stage, visit.error = Stage.UNRESOLVED, error
             raise error from None
         if found is None:
-            journal.record(visit.visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
+            journal.record(visit.visit_id, Step.HOST_DECLINED, code="NOT_APPLIED", summary={"state": states.DECLINED})
             error = TellerError("NOT_APPLIED", "The wallet platform did not answer, and no request was made.",
                                 "Nothing moved: you may try again.")
             visit.stage, visit.error = Stage.FAILED, error
             raise error
         return found.request_id
 
-    def finish(self, visit: JourneyVisit, *, by_hand: bool = False) -> JourneyVisit:
+    def finish(self, visit: SdkVisit, *, by_hand: bool = False) -> SdkVisit:
         """The cash changed hands: count it, accept the request, print the receipt."""
         teller = self.teller
         with teller.lock:
             teller.confirm_cash(visit, by_hand=by_hand)
-            self._accept(visit.visit_id, visit.details["flow"], visit.details["request_id"], live=True)
+            self._accept(visit.visit_id, *self._request(visit), live=True)
             teller.complete(visit)
             self.client.sign_out_customer()
             return visit
 
+    @staticmethod
+    def _request(visit: SdkVisit) -> tuple[str, int]:
+        """The flow and id of the request `move` made for this visit."""
+        if visit.details.request_id is None:
+            raise TellerError("WRONG_STEP", "No request was made for this visit.")
+        return visit.details.flow, visit.details.request_id
+
     def _accept(self, visit_id: str, flow: str, request_id: int, *, live: bool) -> None:
         teller, journal = self.teller, self.teller.journal
-        journal.record(visit_id, "ACCEPT_SENT", request_id=request_id)
+        journal.record(visit_id, SdkStep.ACCEPT_SENT, request_id=request_id)
         accept = self.client.topup_accept if flow == "topup" else self.client.withdrawal_accept
         try:
             if live:
@@ -332,29 +381,29 @@ class SdkWalletDesk:
             else:
                 done = accept(request_id)
         except RequestAlreadySettled as exc:
-            journal.record(visit_id, "ACCEPT_REFUSED", code=exc.code, status=exc.status)
+            journal.record(visit_id, SdkStep.ACCEPT_REFUSED, code=exc.code, status=exc.status)
             reason = f"the cash moved but the request was already {exc.status.lower()}"
             if not live:
                 raise _needs_a_person(reason) from None
-            journal.record(visit_id, "ESCALATED", action="wallet correction", reason=reason)
+            journal.record(visit_id, Step.ESCALATED, action="wallet correction", reason=reason)
             raise TellerError("NEEDS_A_PERSON", "The cash moved, but the wallet platform had already "
                               f"{exc.status.lower()} the request.", "Call a supervisor: the visit is in the journal.") from None
         except (OutcomeUnknown, HostUnreachable) as exc:
-            promise(teller, visit_id, "ACCEPT_UNKNOWN", "sdk_accept", code=exc.code)
+            promise(teller, visit_id, SdkStep.ACCEPT_UNKNOWN, "sdk_accept", code=exc.code)
             if live:
                 raise TellerError("ACCEPT_PENDING", "The cash moved; the wallet platform has not confirmed it yet.",
                                   "The kiosk keeps asking it; nothing else to do now.") from None
             raise
         except BackendError as exc:
-            journal.record(visit_id, "ACCEPT_REFUSED", code=exc.code)
+            journal.record(visit_id, SdkStep.ACCEPT_REFUSED, code=exc.code)
             if not live:
                 raise _needs_a_person(f"accept refused: {exc.message}") from None
-            journal.record(visit_id, "ESCALATED", action="wallet correction", reason=f"accept refused: {exc.message}")
+            journal.record(visit_id, Step.ESCALATED, action="wallet correction", reason=f"accept refused: {exc.message}")
             raise TellerError("NEEDS_A_PERSON", f"The cash moved, but the wallet platform refused it: {exc.message}",
                               "Call a supervisor: the visit is in the journal.") from None
-        journal.record(visit_id, "ACCEPTED", request_id=request_id, already=done.already_settled)
+        journal.record(visit_id, SdkStep.ACCEPTED, request_id=request_id, already=done.already_settled)
 
-    def undo(self, visit: JourneyVisit, *, by_rule: bool = False) -> JourneyVisit:
+    def undo(self, visit: SdkVisit, *, by_rule: bool = False) -> SdkVisit:
         """No cash changed hands (the drawer did not open): decline the request.
 
         As RapydDesk.undo: a cashier's choice to undo needs a supervisor's approval
@@ -365,11 +414,11 @@ class SdkWalletDesk:
             teller.expect_stage(visit, Stage.CASH_PENDING)
             if not by_rule:
                 teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
-            journal.record(visit.visit_id, "CASH_NOT_HANDED")
+            journal.record(visit.visit_id, Step.CASH_NOT_HANDED)
             try:
-                self._decline(visit.visit_id, visit.details["flow"], visit.details["request_id"])
+                self._decline(visit.visit_id, *self._request(visit))
             except BackendError as exc:
-                promise(teller, visit.visit_id, "DECLINE_FAILED", "sdk_decline", code=exc.code)
+                promise(teller, visit.visit_id, SdkStep.DECLINE_FAILED, "sdk_decline", code=exc.code)
                 visit.stage = Stage.UNRESOLVED
                 raise TellerError("REVERSAL_FAILED", "The request could not be declined yet.",
                                   "Keep the cash in the drawer. The kiosk keeps trying.") from None
@@ -379,21 +428,21 @@ class SdkWalletDesk:
 
     def _decline(self, visit_id: str, flow: str, request_id: int) -> None:
         journal = self.teller.journal
-        journal.record(visit_id, "DECLINE_SENT", request_id=request_id)
+        journal.record(visit_id, SdkStep.DECLINE_SENT, request_id=request_id)
         decline = self.client.topup_decline if flow == "topup" else self.client.withdrawal_decline
         try:
             decline(request_id)
         except RequestAlreadySettled as exc:
-            journal.record(visit_id, "DECLINE_REFUSED", status=exc.status)
-            journal.record(visit_id, "SUSPECT", reason=f"declining, but the request was already {exc.status.lower()}",
+            journal.record(visit_id, SdkStep.DECLINE_REFUSED, status=exc.status)
+            journal.record(visit_id, Step.SUSPECT, reason=f"declining, but the request was already {exc.status.lower()}",
                            summary={"state": states.SUSPECT})
             return
-        journal.record(visit_id, "REQUEST_DECLINED", request_id=request_id, summary={"state": states.DECLINED})
+        journal.record(visit_id, SdkStep.REQUEST_DECLINED, request_id=request_id, summary={"state": states.DECLINED})
 
-    def cancel(self, visit: JourneyVisit) -> JourneyVisit:
+    def cancel(self, visit: SdkVisit) -> SdkVisit:
         with self.teller.lock:
             self.teller.expect_stage(visit, Stage.SESSION_OPEN)
-            self.teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": states.ABANDONED})
+            self.teller.journal.record(visit.visit_id, Step.CANCELLED, summary={"state": states.ABANDONED})
             visit.stage = Stage.CANCELLED
             self.client.sign_out_customer()
             return visit
@@ -407,41 +456,41 @@ class SdkWalletDesk:
         has = set(steps).__contains__
         summary = journal.visit(visit_id)
         journey = summary.kind if summary else ""
-        if has("COMPLETED"):
+        if has(Step.COMPLETED):
             return finish(teller, visit_id, "already completed", states.COMPLETED)
-        if has("CASH_CONFIRMED"):
-            if not has("ACCEPTED"):
+        if has(Step.CASH_CONFIRMED):
+            if not has(SdkStep.ACCEPTED):
                 queue(teller, visit_id, "sdk_accept")
                 return Resolution(visit_id, "cash moved: the request is accepted", states.PENDING)
-            after = steps[steps.index("CASH_CONFIRMED"):]
-            if not {"RECEIPT_PRINTED", "RECEIPT_NOT_PRINTED"} & set(after) or "RECEIPT_UNKNOWN" in after:
+            after = steps[steps.index(Step.CASH_CONFIRMED):]
+            if not {Step.RECEIPT_PRINTED, Step.RECEIPT_NOT_PRINTED} & set(after) or Step.RECEIPT_UNKNOWN in after:
                 self._reprint(visit_id)
-            return finish(teller, visit_id, "cash confirmed and accepted: completed", states.COMPLETED, "COMPLETED")
-        if has("REQUEST_DECLINED"):
+            return finish(teller, visit_id, "cash confirmed and accepted: completed", states.COMPLETED, Step.COMPLETED)
+        if has(SdkStep.REQUEST_DECLINED):
             return finish(teller, visit_id, "request declined", states.DECLINED)
-        if has("DECLINE_SENT") or has("CASH_NOT_HANDED"):
+        if has(SdkStep.DECLINE_SENT) or has(Step.CASH_NOT_HANDED):
             queue(teller, visit_id, "sdk_decline")
             return Resolution(visit_id, "no cash moved: the request is declined", states.PENDING)
-        if has("SUSPECT"):
+        if has(Step.SUSPECT):
             return finish(teller, visit_id, "already suspect", states.SUSPECT)
-        if has("DRAWER_KICKED"):
-            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
-        if has("REQUEST_CREATED"):
+        if has(Step.DRAWER_KICKED):
+            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, Step.SUSPECT)
+        if has(SdkStep.REQUEST_CREATED):
             return self._created_after_visit(visit_id, journey, "stopped before the drawer opened")
-        if has("HOST_DECLINED"):
+        if has(Step.HOST_DECLINED):
             return finish(teller, visit_id, "declined", states.DECLINED)
-        if has("HOST_SENT"):
+        if has(Step.HOST_SENT):
             queue(teller, visit_id, "sdk_settle")
             return Resolution(visit_id, "request may exist: looked up by its reference", states.PENDING)
-        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
+        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, Step.CANCELLED)
 
     def _created_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
         journal = self.teller.journal
         if journey in CASH_IN:  # the cashier may have taken the cash already: a count decides
-            journal.record(visit_id, "SUSPECT", reason=f"top-up request made, {reason}: was the cash taken?",
+            journal.record(visit_id, Step.SUSPECT, reason=f"top-up request made, {reason}: was the cash taken?",
                            summary={"state": states.SUSPECT})
             return Resolution(visit_id, "top-up made, drawer never opened: suspect", states.SUSPECT)
-        promise(self.teller, visit_id, "CASH_NOT_HANDED", "sdk_decline", reason=reason)
+        promise(self.teller, visit_id, Step.CASH_NOT_HANDED, "sdk_decline", reason=reason)
         return Resolution(visit_id, "withdrawal made, no cash handed over: declined", states.PENDING)
 
     def send(self, item: Any) -> None:
@@ -451,14 +500,14 @@ class SdkWalletDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         flow = "topup" if summary.kind == "sdk_topup" else "withdrawal"
-        request_id = last_value(rows, "REQUEST_CREATED", "request_id")
+        request_id = last_value(rows, SdkStep.REQUEST_CREATED, "request_id")
         if item.action == "sdk_settle":
-            reference = last_value(rows, "INTENT", "reference")
+            reference = last_value(rows, Step.INTENT, "reference")
             found = self.client.topup_find(reference) if flow == "topup" else self.client.withdrawal_find(reference)
             if found is None:
-                journal.record(visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
+                journal.record(visit_id, Step.HOST_DECLINED, code="NOT_APPLIED", summary={"state": states.DECLINED})
                 return
-            journal.record(visit_id, "REQUEST_CREATED", request_id=found.request_id,
+            journal.record(visit_id, SdkStep.REQUEST_CREATED, request_id=found.request_id,
                            summary={"transaction_id": str(found.request_id)})
             self._created_after_visit(visit_id, summary.kind or "", "request found after the visit ended")
             return
@@ -466,11 +515,11 @@ class SdkWalletDesk:
             raise NeedsAPerson("The request's id is unknown: look it up at the wallet platform.")
         if item.action == "sdk_accept":
             self._accept(visit_id, flow, int(request_id), live=False)
-            if "ACCEPTED" in {r.step for r in journal.rows(visit_id)}:
+            if SdkStep.ACCEPTED in {r.step for r in journal.rows(visit_id)}:
                 steps = [r.step for r in journal.rows(visit_id)]
-                if "RECEIPT_SENT" not in steps:
+                if Step.RECEIPT_SENT not in steps:
                     self._reprint(visit_id)
-                journal.record(visit_id, "COMPLETED", summary={"state": states.COMPLETED})
+                journal.record(visit_id, Step.COMPLETED, summary={"state": states.COMPLETED})
             return
         if item.action == "sdk_decline":
             self._decline(visit_id, flow, int(request_id))
@@ -487,9 +536,9 @@ class SdkWalletDesk:
             base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor,
                                     then="sdk_accept")
         else:
-            journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
+            journal.record(visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
                            summary={"resolution": "cash not moved"})
-            promise(teller, visit_id, "CASH_NOT_HANDED", "sdk_decline", reason="supervisor count")
+            promise(teller, visit_id, Step.CASH_NOT_HANDED, "sdk_decline", reason="supervisor count")
         run_outbox(teller, force=True)
         visit = journal.visit(visit_id)
         return visit.state if visit else states.SUSPECT
@@ -500,7 +549,7 @@ class SdkWalletDesk:
         if summary is None or match is None or not summary.amount:
             return
         journey, direction, title = match
-        visit = JourneyVisit(
+        visit = SdkVisit(
             visit_id=visit_id, phone_masked="wallet customer", kind=direction,
             amount=parse_amount(summary.amount, summary.currency), transaction_id=summary.transaction_id or "",
             stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,

@@ -101,7 +101,7 @@ def test_sdk_and_flexiti_limits(guarded, desks, sims, teller):
     guarded.sign_in("ann", PINS["ann"])
     sdk = desks["sdkfinance"]
     anna = sdk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
-    eur = next(c for c in anna.details["coins"] if c.currency == "EUR")
+    eur = next(c for c in anna.details.coins if c.currency == "EUR")
     assert refused(sdk.move, anna, "topup", "60", coin=eur.serial).code == "NEEDS_SUPERVISOR"
     assert "HOST_SENT" not in rows_of(teller, anna.visit_id)
     guarded.approve(auth.LIMIT, "max", PINS["max"], visit_id=anna.visit_id)
@@ -148,12 +148,12 @@ def test_flexiti_merchant_override_needs_a_supervisors_pin(guarded, desks, telle
     jane = desk.identify(AccountLookup(account_number="116574819"))
     assert refused(desk.verify, jane, "merchant_override").code == "SUPERVISOR_REQUIRED"
     assert refused(desk.verify, jane, "merchant_override", supervisor="sue").code == "NEEDS_SUPERVISOR"
-    assert "VERIFY_SENT" not in rows_of(teller, jane.visit_id) and not jane.details.get("pin")
+    assert "VERIFY_SENT" not in rows_of(teller, jane.visit_id) and not jane.details.pin
     with pytest.raises(AuthError):
         guarded.approve(auth.OVERRIDE, "sue", "0000", visit_id=jane.visit_id)
     guarded.approve(auth.OVERRIDE, "sue", PINS["sue"], visit_id=jane.visit_id)
     desk.verify(jane, "merchant_override", supervisor="Sue")
-    assert jane.details.get("pin")
+    assert jane.details.pin
     sent = [r.data for r in teller.journal.rows(jane.visit_id) if r.step == "VERIFY_SENT"]
     assert sent[-1]["supervisor"] == "sue"
 
@@ -178,7 +178,7 @@ def test_undo_needs_a_supervisor_with_sign_in(guarded, desks, sims, teller, demo
 
     sdk = desks["sdkfinance"]
     anna = sdk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
-    eur = next(c for c in anna.details["coins"] if c.currency == "EUR")
+    eur = next(c for c in anna.details.coins if c.currency == "EUR")
     sdk.move(anna, "withdrawal", "40", coin=eur.serial)
     assert refused(sdk.undo, anna).code == "NEEDS_SUPERVISOR"
     assert "DECLINE_SENT" not in rows_of(teller, anna.visit_id)
@@ -204,7 +204,7 @@ def test_headless_undo_when_the_drawer_did_not_open_is_by_rule(guarded, desks, s
     assert visit.stage is Stage.REVERSED and sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")
     sdk = desks["sdkfinance"]
     anna = sdk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
-    eur = next(c for c in anna.details["coins"] if c.currency == "EUR")
+    eur = next(c for c in anna.details.coins if c.currency == "EUR")
     sdk.move(anna, "withdrawal", "40", coin=eur.serial)
     assert refused(_settle_cash, teller, sdk, anna, 1.0).code == "DRAWER_NOT_OPENED"
     assert anna.stage is Stage.REVERSED

@@ -140,17 +140,17 @@ def test_sdk_refusals_in_plain_words(desks, sims):
     desk = desks["sdkfinance"]
     assert error_of(desk.identify, WalletLogin("anna.kowalska@example.com", "wrong")).code == "SIGN_IN_REJECTED"
     tom = desk.identify(WalletLogin("+447700900777", "Wallet#2024b"))
-    assert tom.details["otp_pending"]
+    assert tom.details.otp_pending
     error = error_of(desk.confirm_otp, tom, "000000")
     assert error.code == "OTP_REJECTED" and "did not accept the code" in error.message
     desk.confirm_otp(tom, sims.sdkfinance.pending_otp("+447700900777"))
-    gbp = next(c for c in tom.details["coins"] if c.currency == "GBP")
+    gbp = next(c for c in tom.details.coins if c.currency == "GBP")
     error = error_of(desk.quote, tom, "withdrawal", "299.90", coin=gbp.serial)
     assert error.code == "INSUFFICIENT_FUNDS" and "commission" in error.message
     raj = desk.identify(WalletLogin("raj.patel@example.com", "Wallet#2024d"))
-    blocked = next(c for c in raj.details["coins"] if not c.active)
+    blocked = next(c for c in raj.details.coins if not c.active)
     assert error_of(desk.check_amount, raj, "topup", "5", coin=blocked.serial).code == "COIN_INACTIVE"
-    usd = next(c for c in raj.details["coins"] if c.active)
+    usd = next(c for c in raj.details.coins if c.active)
     error = error_of(desk.move, raj, "topup", "6000", coin=usd.serial)
     assert error.code == "AMOUNT_OUTSIDE_LIMITS" and "limits" in error.message
 
@@ -158,7 +158,7 @@ def test_sdk_refusals_in_plain_words(desks, sims):
 def test_sdk_lost_accept_is_resent_and_not_applied_twice(desks, sims, teller):
     desk = desks["sdkfinance"]
     visit = desk.identify(WalletLogin("raj.patel@example.com", "Wallet#2024d"))
-    usd = next(c for c in visit.details["coins"] if c.active)
+    usd = next(c for c in visit.details.coins if c.active)
     desk.move(visit, "topup", "666.02", coin=usd.serial)  # the first accept: applied, then HTTP 500
     finish(teller, visit, desk)
     assert teller.journal.visit(visit.visit_id).state == COMPLETED
@@ -172,7 +172,7 @@ def test_sdk_withdrawal_declined_when_no_cash_was_handed_over(desks, sims, telle
     desk = desks["sdkfinance"]
     demo.drawer.inject("drawer_jammed")
     visit = desk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
-    eur = next(c for c in visit.details["coins"] if c.currency == "EUR")
+    eur = next(c for c in visit.details.coins if c.currency == "EUR")
     desk.move(visit, "withdrawal", "50", coin=eur.serial)
     desk.undo(visit)
     assert [r.status for r in sims.sdkfinance.requests()] == ["DECLINED"]
@@ -191,7 +191,7 @@ def test_sdk_older_field_name_variant(demo, tmp_path):
                                   cash_point_password=DEMO_CASHPOINT["password"])
         desk = SdkWalletDesk(demo.teller, client)
         visit = desk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
-        eur = next(c for c in visit.details["coins"] if c.currency == "EUR")
+        eur = next(c for c in visit.details.coins if c.currency == "EUR")
         desk.move(visit, "topup", "10", coin=eur.serial)
         finish(demo.teller, visit, desk)
         assert sim.coin(eur.serial).amount == Decimal("430.00")

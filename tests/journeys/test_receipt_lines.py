@@ -16,7 +16,7 @@ def test_an_sdk_withdrawal_receipt_carries_the_commission(desks, sims, teller):
     desk = desks["sdkfinance"]
     tom = desk.identify(WalletLogin("+447700900777", "Wallet#2024b"))
     desk.confirm_otp(tom, sims.sdkfinance.pending_otp("+447700900777"))
-    gbp = next(c for c in tom.details["coins"] if c.currency == "GBP")
+    gbp = next(c for c in tom.details.coins if c.currency == "GBP")
     quote = desk.quote(tom, "withdrawal", "20", coin=gbp.serial)
     desk.move(tom, "withdrawal", "20", coin=gbp.serial)
     finish(teller, tom, desk)

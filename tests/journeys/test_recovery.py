@@ -150,7 +150,7 @@ def test_sdk_crash_after_every_step(world, tmp_path, step, flow):
     def serve(teller):
         desk = journeys.desk(teller, "sdkfinance")
         visit = desk.identify(WalletLogin(login, "Wallet#2024a"))
-        coin = next(c for c in visit.details["coins"] if c.currency == "EUR")
+        coin = next(c for c in visit.details.coins if c.currency == "EUR")
         desk.move(visit, flow, "20", coin=coin.serial)
         finish_cash(teller, visit, desk)
 
@@ -187,7 +187,7 @@ def test_a_supervisor_resolves_suspect_visits_of_each_journey(world, tmp_path, c
     def sdk(teller):
         desk = journeys.desk(teller, "sdkfinance")
         visit = desk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
-        desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details["coins"] if c.currency == "EUR").serial)
+        desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details.coins if c.currency == "EUR").serial)
 
     for serve in (gift, sdk):
         runtime = start(tmp_path, url)
@@ -224,7 +224,7 @@ def _redeem(teller):
 def _sdk_withdrawal(teller):
     desk = journeys.desk(teller, "sdkfinance")
     visit = desk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
-    desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details["coins"] if c.currency == "EUR").serial)
+    desk.move(visit, "withdrawal", "20", coin=next(c for c in visit.details.coins if c.currency == "EUR").serial)
 
 
 def stop_after_the_promise(tmp_path, url, serve, applied: str) -> None:

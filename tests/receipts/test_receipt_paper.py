@@ -17,7 +17,8 @@ from kiosk.backends.sdkfinance import Quote
 from kiosk.devices import ReceiptArchive
 from kiosk.money import Money
 from kiosk.receipts import ReceiptFacts, build_receipt, facts_from_visit
-from kiosk.desks.base import JourneyVisit
+from kiosk.desks.giftcards import GiftCardVisit
+from kiosk.desks.sdkwallet import SdkVisit
 from kiosk.teller.visit import VisitKind
 
 TXN = "6f1c2b7e-3d4a-4e8f-9b0c-1a2b3c4d5e6f"
@@ -61,18 +62,18 @@ def test_commission_and_partial_approval_are_printed():
 
 def test_a_visit_gives_the_commission_it_was_quoted_and_the_amount_it_asked():
     quote = Quote("coin-1", gbp("20.00"), gbp("0.60"), gbp("20.60"))
-    withdrawal = JourneyVisit(visit_id="v1", phone_masked="x", kind=VisitKind.WITHDRAW, amount=gbp("20.00"))
-    withdrawal.details["quote"] = quote
+    withdrawal = SdkVisit(visit_id="v1", phone_masked="x", kind=VisitKind.WITHDRAW, amount=gbp("20.00"))
+    withdrawal.details.quote = quote
     assert facts_from_visit(withdrawal) == {"commission": gbp("0.60"), "wallet_amount": gbp("20.60"),
                                             "wallet_label": "From the wallet"}
-    topup = JourneyVisit(visit_id="v2", phone_masked="x", kind=VisitKind.DEPOSIT, amount=gbp("20.60"))
-    topup.details["quote"] = quote
+    topup = SdkVisit(visit_id="v2", phone_masked="x", kind=VisitKind.DEPOSIT, amount=gbp("20.60"))
+    topup.details.quote = quote
     assert facts_from_visit(topup)["wallet_amount"] == gbp("20.00")
     assert facts_from_visit(topup)["wallet_label"] == "To the wallet"
-    redeem = JourneyVisit(visit_id="v3", phone_masked="x", kind=VisitKind.WITHDRAW, amount=gbp("100.00"))
-    redeem.details["requested"] = gbp("150.00")
+    redeem = GiftCardVisit(visit_id="v3", phone_masked="x", kind=VisitKind.WITHDRAW, amount=gbp("100.00"))
+    redeem.details.requested = gbp("150.00")
     assert facts_from_visit(redeem) == {"requested": gbp("150.00")}
-    redeem.details["requested"] = gbp("100.00")  # all approved: nothing to mark
+    redeem.details.requested = gbp("100.00")  # all approved: nothing to mark
     assert facts_from_visit(redeem) == {}
 
 

@@ -134,8 +134,8 @@ class FlexitiFlow(Flow):
 
     def menu(self) -> None:
         visit, desk = self.visit, self.desk
-        if "account" not in visit.details:
-            accounts = visit.details["accounts"][:9]
+        if visit.details.account is None:
+            accounts = visit.details.accounts[:9]
             body = Text("The licence holder has several accounts.\n\n")
             for i, a in enumerate(accounts):
                 body.append(f"{i + 1}  {a.name} ····{a.account_number[-4:]}\n")
@@ -149,9 +149,9 @@ class FlexitiFlow(Flow):
         body.append(f"{account.name} · account ····{account.account_number[-4:]} · status {account.account_status}\n")
         if account.available_credit is not None:
             body.append(f"Available credit {account.available_credit}\n")
-        if visit.details.get("locked"):
+        if visit.details.locked:
             body.append("Verification is LOCKED at Flexiti (3 wrong answers or PINs in 48 hours).\n", style="bold red")
-        if visit.details.get("pin"):
+        if visit.details.pin:
             body.append("Verified.\n", style="bold green")
             keys = [Key("d", "Deposit (cash in)", lambda: ActionChosen("deposit")),
                     Key("p", "In-store payment (cash out)", lambda: ActionChosen("instore_payment")),
@@ -200,14 +200,14 @@ class FlexitiFlow(Flow):
         self.supervisor(auth.OVERRIDE, supervisor, verify, why=f"Verify {self.desk.account(visit).name} without a PIN.")
 
     def verified(self, visit: Any) -> None:
-        if visit.details.get("pin") is None:
+        if visit.details.pin is None:
             self.pin_form()
         else:
             self.menu()
 
     def pin_form(self) -> None:
         visit = self.visit
-        where = {"sms": "by text message", "email": "by e-mail"}.get(visit.details.get("sent_to") or "", "")
+        where = {"sms": "by text message", "email": "by e-mail"}.get(visit.details.sent_to or "", "")
         self.app.show(FormScreen("Flexiti · the customer's PIN",
                                  [Field("pin", f"PIN the customer received {where}".strip(), "4 to 10 digits", password=True,
                                         restrict=r"[0-9]*", max_length=10)],

@@ -97,8 +97,8 @@ class GiftCardFlow(Flow):
 
     def menu(self) -> None:
         visit = self.visit
-        status = visit.details.get("status", "")
-        balance = visit.details.get("balance")
+        status = visit.details.status
+        balance = visit.details.balance
         words = {"active": "active", "inactive": "not sold yet", "blocked": "BLOCKED"}.get(status, status)
         keys = []
         for action in self.desk.actions(visit):
@@ -122,7 +122,7 @@ class GiftCardFlow(Flow):
     def amount_for(self, action: str) -> None:
         visit, desk = self.visit, self.desk
         self.action = action
-        balance = visit.details.get("balance")
+        balance = visit.details.balance
         if action == "redeem":
             info = (f"Balance {balance}    Drawer holds {self.cash(desk.currency)}\n"
                     "If the card holds less, the server approves what it holds: hand over only that.")
@@ -185,7 +185,7 @@ class GiftCardFlow(Flow):
 
     def status_changed(self, visit: Any) -> None:
         self.visit = None
-        status = visit.details.get("status", "")
+        status = visit.details.status
         self.app.show(NoticeScreen("Card status changed", f"Gift card {visit.phone_masked[5:]} is now {status}.",
                                    "Recorded with the supervisor's name.", [Way("enter", "Back to ready", m.BackToReady)],
                                    tone="ok"))

@@ -96,7 +96,7 @@ class SdkWalletFlow(Flow):
 
     def menu(self) -> None:
         visit = self.visit
-        if visit.details.get("otp_pending"):
+        if visit.details.otp_pending:
             self.app.show(FormScreen(
                 "SDK.finance wallet · one-time code",
                 [Field("otp", f"Code the wallet sent to {visit.phone_masked}", "digits", password=True,
@@ -106,7 +106,7 @@ class SdkWalletFlow(Flow):
                 side=self.side(), side_title="Demo wallets", back=EndVisit,
             ))
             return
-        coins = visit.details.get("coins", [])
+        coins = visit.details.coins
         body = Text()
         keys = []
         for i, coin in enumerate(coins[:9]):
