@@ -246,18 +246,17 @@ class SdkWalletDesk:
         """Validate a top-up or withdrawal of `text` on `coin` ('' = the visit's coin)."""
         if flow not in FLOWS:
             raise TellerError("WRONG_STEP", f"{flow!r} is not a wallet request.")
-        serial = coin
-        coin = self.coin(visit, serial)
-        if not coin.active:
+        wallet = self.coin(visit, coin)  # `coin` is its serial
+        if not wallet.active:
             raise TellerError("COIN_INACTIVE", "That coin is blocked.", "Choose another coin.")
         try:
-            amount = parse_amount(text, coin.currency)
+            amount = parse_amount(text, wallet.currency)
         except MoneyError as exc:
             raise TellerError("AMOUNT_INVALID", str(exc), "Type the amount again.") from None
         if flow == "withdrawal":
-            if coin.available < amount:
-                raise TellerError("INSUFFICIENT_FUNDS", f"The coin has {coin.available} available.", "Offer a smaller amount.")
-            cash = self.teller.cash_in_drawer(coin.currency)
+            if wallet.available < amount:
+                raise TellerError("INSUFFICIENT_FUNDS", f"The coin has {wallet.available} available.", "Offer a smaller amount.")
+            cash = self.teller.cash_in_drawer(wallet.currency)
             if cash < amount:
                 raise TellerError("NOT_ENOUGH_CASH", f"The drawer holds {cash}; it cannot pay out {amount}.",
                                   "Offer a smaller amount.")
