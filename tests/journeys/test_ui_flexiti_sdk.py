@@ -137,7 +137,7 @@ async def test_sdk_two_factor_sign_in_then_withdrawal(demo, sims) -> None:
         await until_words(pilot, "one-time code")
         await fill(pilot, sims.sdkfinance.pending_otp("+447700900777"))
         await pilot.press("enter")
-        await until_words(pilot, "Choose a coin")
+        await until_words(pilot, "Choose the currency account")
         await pilot.press("1")
         await until_words(pilot, "Withdraw cash")
         await pilot.press("w")
@@ -172,7 +172,7 @@ async def test_sdk_wrong_password_and_top_up(demo, sims) -> None:
         await wait_for_screen(pilot, FormScreen)
         await pilot.press("f2")  # demo: the first demo login and password
         await pilot.press("enter")
-        await until_words(pilot, "Choose a coin")
+        await until_words(pilot, "Choose the currency account")
         await pilot.press("1")
         await until_words(pilot, "Top up with cash")
         await pilot.press("t")
