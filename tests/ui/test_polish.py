@@ -14,7 +14,8 @@ from kiosk.money import Money, MoneyError, parse_amount
 from kiosk.teller import TellerError, VisitKind
 from kiosk.ui.app import KioskApp
 from kiosk.ui.screens.amount import AmountScreen
-from kiosk.ui.screens.error import TITLES, ErrorScreen, Way
+from kiosk.ui.screens.accounts import AccountsScreen
+from kiosk.ui.screens.error import TITLES, ErrorScreen, Way, ways_forward
 from kiosk.ui.screens.journey import FormScreen
 from kiosk.ui.screens import ready
 from kiosk.ui.screens.receipt import ReceiptScreen
@@ -22,7 +23,7 @@ from kiosk.ui.widgets.keybar import KeyBar
 from kiosk.ui.wording import sentences
 from kiosk.ui import messages as m
 from tests.ui.helpers import fill, screen_dump, screen_words, wait_for_screen, wait_until, widget_words
-from tests.ui.journey import at_ready
+from tests.ui.journey import at_ready, identify
 
 SMALL, LARGE = (80, 24), (120, 40)
 
@@ -217,3 +218,31 @@ async def test_receipt_preview_is_as_wide_as_the_paper(fake_world, columns) -> N
         text = app.screen.query_one("#receipt-text")
         assert text.content_size.width >= columns  # no receipt line is clipped
         assert app.screen.query_one("#receipt-scroll").outer_size.width == columns + 5
+
+
+# --- one wording across the back ends --------------------------------------------------------
+
+
+async def test_ending_a_visit_has_one_name_on_the_wallet_screens(fake_world) -> None:
+    """The Rapyd wallet's accounts and error screens say it as the other desks' menus do."""
+    from kiosk.teller import Stage
+
+    assert [w.label for w in ways_forward("move", "PRINTER_NOT_READY", Stage.SESSION_OPEN)][-1] == "End the visit"
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SMALL) as pilot:
+        await at_ready(pilot)
+        await identify(pilot, fake_world.phone, fake_world.otp(fake_world.phone))
+        await wait_for_screen(pilot, AccountsScreen)
+        assert "Esc End the visit" in widget_words(pilot, "KeyBar")
+
+
+async def test_sdkfinance_actions_are_named_as_flexiti_names_them(demo) -> None:
+    app = KioskApp(demo)
+    async with app.run_test(size=SMALL) as pilot:
+        await desk_form(pilot, "k")
+        await pilot.press("f2", "enter")
+        await until_words(pilot, "Choose the currency account")
+        assert "Esc End the visit" in screen_words(pilot)
+        await pilot.press("1")
+        await until_words(pilot, "Top up (cash in)")
+        assert "Withdraw (cash out)" in screen_words(pilot)  # as Flexiti's "Deposit (cash in)"

@@ -125,8 +125,8 @@ class SdkWalletFlow(Flow):
         self.serial = coin.serial
         self.app.show(MenuScreen(f"SDK.finance wallet · {coin.name or coin.currency}",
                                  f"Balance {coin.amount}, available {coin.available}.",
-                                 [Key("t", "Top up with cash", lambda: ActionChosen("topup")),
-                                  Key("w", "Withdraw cash", lambda: ActionChosen("withdrawal")),
+                                 [Key("t", "Top up (cash in)", lambda: ActionChosen("topup")),
+                                  Key("w", "Withdraw (cash out)", lambda: ActionChosen("withdrawal")),
                                   Key("escape", "Back to the currency accounts", BackToMenu)]))
 
     def amount_for(self, flow: str) -> None:

@@ -67,7 +67,7 @@ def ways_forward(step: str, code: str, stage: Stage | None) -> list[Way]:
         return [Way("enter", again, m.BackToCustomer), Way("escape", "Back to ready", m.BackToReady)]
     if step == "move" and stage is Stage.SESSION_OPEN:
         # Refused before anything was sent: the session is still open.
-        cancel = Way("escape", "Cancel the visit", m.CancelVisit)
+        cancel = Way("escape", "End the visit", m.CancelVisit)
         if code in AMOUNT_CODES:
             return [Way("enter", "Change the amount", m.BackToAmount), cancel]
         return [Way("enter", "Try again", m.BackToConfirm), cancel]
