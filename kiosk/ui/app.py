@@ -53,6 +53,7 @@ from kiosk.ui.screens.ready import ReadyScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.screens.shift import CloseShiftScreen, OpenShiftScreen, ShiftReportScreen
 from kiosk.ui.screens.supervisor import SupervisorScreen
+from kiosk.ui.wording import what_to_do
 
 log = logging.getLogger("kiosk.ui")
 
@@ -775,13 +776,13 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
     def on_teller_failed(self, message: m.TellerFailed) -> None:
         self.busy = ""
         if message.step == "reprint":
-            self.notify(f"{message.error.message} {message.error.next_step}".strip(), severity="warning")
+            self.notify(what_to_do(message.error), severity="warning")
             return
         if message.step == "cancel":
             self.visit = None  # the teller journalled it; do not try the same cancel again
         if message.step in ("shift", "resolve", "supervisor"):
             # Nothing of a visit is open: say why where the cashier is, and stay there.
-            text = f"{message.error.message} {message.error.next_step}".strip()
+            text = what_to_do(message.error)
             if hasattr(self.screen, "show_problem"):
                 self.screen.show_problem(text)
             else:

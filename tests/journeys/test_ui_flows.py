@@ -40,7 +40,7 @@ async def sdk_coin(pilot) -> None:
     await wait_for_screen(pilot, FormScreen)
     await pilot.press("f2")  # the first demo login and password
     await pilot.press("enter")
-    await wait_until(pilot, lambda: "Choose a coin" in screen_words(pilot), what="coins")
+    await wait_until(pilot, lambda: "Choose the currency account" in screen_words(pilot), what="coins")
     await pilot.press("1")  # the coin's menu: read from the visit, on the UI thread
 
 

@@ -20,6 +20,21 @@ from kiosk.ui.screens.error import Way
 from kiosk.ui.screens.journey import Field, FormScreen, Key, MenuScreen
 
 
+# Flexiti's one-letter account status (with its reason code) in the cashier's words: what
+# the account is and what this till can still do with it (only N may pay in store).
+STANDING = {
+    "N": "Account in good standing.",
+    "A": "Purchases not allowed on this account: deposits only, no in-store payment.",
+    "F": "Account frozen at Flexiti: deposits only, no in-store payment.",
+    "Z": "Account charged off: deposits only, no in-store payment.",
+    "C": "Account closed: no deposit or payment.",
+}
+
+
+def account_standing(status: str) -> str:
+    return STANDING.get(str(status).strip().upper(), "Account standing not known: Flexiti decides at payment.")
+
+
 class FlexitiFlow(Flow):
     backend = "flexiti"
     title = "Flexiti"
@@ -87,7 +102,7 @@ class FlexitiFlow(Flow):
                 if pin:
                     text.append(f"PIN {pin}", style="reverse")
                 answer = demo.flexiti_answers.get(number, "")
-                text.append(f"\n answer: {answer}\n {what[:30]}\n")
+                text.append(f"\n answer: {answer}\n {what}\n")
             text.append("F2 types the next account in", style="italic")
             return text
 
@@ -146,7 +161,8 @@ class FlexitiFlow(Flow):
             return
         account = desk.account(visit)  # what the visit holds: no call to Flexiti
         body = Text()
-        body.append(f"{account.name} · account ····{account.account_number[-4:]} · status {account.account_status}\n")
+        body.append(f"{account.name} · account ····{account.account_number[-4:]}\n")
+        body.append(f"{account_standing(account.account_status)}\n")
         if account.available_credit is not None:
             body.append(f"Available credit {account.available_credit}\n")
         if visit.details.locked:

@@ -68,7 +68,7 @@ class GiftCardFlow(Flow):
                 for number, code, what in cards:
                     text.append(f"{number} ", style="bold")
                     text.append(f"{code}\n", style="reverse")
-                    text.append(f" {what[:30]}\n")
+                    text.append(f" {what}\n")
                 text.append("F2 types the next card in", style="italic")
                 return text
 

@@ -65,7 +65,7 @@ class SdkWalletFlow(Flow):
                     code = None
                 if code:
                     text.append(f"code {code}", style="reverse")
-                text.append(f"\n {what[:30]}\n")
+                text.append(f"\n {what}\n")
             text.append("F2 types the next login in", style="italic")
             return text
 
@@ -115,9 +115,9 @@ class SdkWalletFlow(Flow):
             if coin.active:
                 keys.append(Key(str(i + 1), f"{coin.currency}", partial(CoinChosen, coin.serial)))
         if not coins:
-            body.append("The wallet has no coins.")
+            body.append("The wallet has no currency accounts.")
         keys.append(Key("escape", "End the visit", EndVisit))
-        self.app.show(MenuScreen(f"SDK.finance wallet · {visit.phone_masked}", body, keys, big="Choose a coin"))
+        self.app.show(MenuScreen(f"SDK.finance wallet · {visit.phone_masked}", body, keys, big="Choose the currency account"))
 
     # --- a coin ------------------------------------------------------------------------------------
 
@@ -126,9 +126,9 @@ class SdkWalletFlow(Flow):
         self.serial = coin.serial
         self.app.show(MenuScreen(f"SDK.finance wallet · {coin.name or coin.currency}",
                                  f"Balance {coin.amount}, available {coin.available}.",
-                                 [Key("t", "Top up with cash", lambda: ActionChosen("topup")),
-                                  Key("w", "Withdraw cash", lambda: ActionChosen("withdrawal")),
-                                  Key("escape", "Back to the coins", BackToMenu)]))
+                                 [Key("t", "Top up (cash in)", lambda: ActionChosen("topup")),
+                                  Key("w", "Withdraw (cash out)", lambda: ActionChosen("withdrawal")),
+                                  Key("escape", "Back to the currency accounts", BackToMenu)]))
 
     def amount_for(self, flow: str) -> None:
         visit, desk, serial = self.visit, self.desk, self.serial

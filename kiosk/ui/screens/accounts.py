@@ -20,7 +20,7 @@ class AccountsScreen(Screen):
     BINDINGS = [
         Binding("w", "choose('withdraw')", "Withdraw"),
         Binding("d", "choose('deposit')", "Deposit"),
-        Binding("escape", "cancel", "Cancel visit"),
+        Binding("escape", "cancel", "End the visit"),
     ]
 
     def __init__(self, visit: Visit, drawer_currencies: list[str], selected: str = "") -> None:
@@ -54,7 +54,7 @@ class AccountsScreen(Screen):
             options.append(Option(line, id=option_id))
         yield OptionList(*options, id="accounts")
         yield Static("", id="accounts-msg", classes="hint")
-        yield KeyBar([("↑↓", "Account"), ("W", "Withdraw"), ("D", "Deposit"), ("Esc", "Cancel visit")])
+        yield KeyBar([("↑↓", "Account"), ("W", "Withdraw"), ("D", "Deposit"), ("Esc", "End the visit")])
 
     def on_mount(self) -> None:
         accounts = self.query_one(OptionList)

@@ -16,6 +16,7 @@ from kiosk.teller import TellerError, VisitKind
 from kiosk.ui import messages as m
 from kiosk.ui.widgets.amount_input import AmountInput, till_style, will_move
 from kiosk.ui.widgets.keybar import KeyBar
+from kiosk.ui.wording import what_to_do
 
 
 class AmountScreen(Screen):
@@ -73,7 +74,7 @@ class AmountScreen(Screen):
             msg.set_classes("hint -problem")
             return None
         except TellerError as exc:
-            msg.update(f"{exc.message} {exc.next_step}".strip())
+            msg.update(what_to_do(exc))
             msg.set_classes("hint -problem")
             return None
         msg.update(will_move(self.app, amount))

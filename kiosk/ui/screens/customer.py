@@ -22,6 +22,7 @@ from kiosk.ui.widgets.countdown import OtpCountdown
 from kiosk.ui.widgets.demo_panel import DemoPanel
 from kiosk.ui.widgets.digits_input import DigitsInput
 from kiosk.ui.widgets.keybar import KeyBar
+from kiosk.ui.wording import what_to_do
 
 PHONE_HINT = "With the country code, e.g. +44 7700 900123"
 
@@ -80,7 +81,7 @@ class CustomerScreen(Screen):
         field = "phone" if error.code in PHONE_CODES else "otp"
         if field == "otp":  # (the phone's hint keeps a phone problem by itself: _phone_problem)
             msg = self.query_one("#otp-msg", Static)
-            msg.update(f"{error.message} {error.next_step}".strip())
+            msg.update(what_to_do(error))
             msg.set_classes("hint -problem")
         self.query_one(f"#{field}", Input).focus()
 
@@ -92,7 +93,7 @@ class CustomerScreen(Screen):
             self.problem = None  # the cashier is correcting it: the live check speaks again
             return False
         msg = self.query_one("#phone-msg", Static)
-        msg.update(f"{self.problem.message} {self.problem.next_step}".strip())
+        msg.update(what_to_do(self.problem))
         msg.set_classes("hint -problem")
         return True
 
@@ -107,7 +108,7 @@ class CustomerScreen(Screen):
         try:
             phone = check_phone(text, self.phone_region)
         except TellerError as exc:
-            msg.update(f"{exc.message} {exc.next_step}")
+            msg.update(what_to_do(exc))
             msg.set_classes("hint -problem")
             return None
         msg.update("Valid number." if self.phone_region else "Valid international number.")

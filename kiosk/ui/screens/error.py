@@ -16,6 +16,7 @@ from textual.widgets import Static
 from kiosk.teller import Stage, TellerError
 from kiosk.ui import messages as m
 from kiosk.ui.widgets.keybar import KeyBar
+from kiosk.ui.wording import sentence
 
 TITLES = {
     "OTP_REJECTED": "Code not accepted",
@@ -66,7 +67,7 @@ def ways_forward(step: str, code: str, stage: Stage | None) -> list[Way]:
         return [Way("enter", again, m.BackToCustomer), Way("escape", "Back to ready", m.BackToReady)]
     if step == "move" and stage is Stage.SESSION_OPEN:
         # Refused before anything was sent: the session is still open.
-        cancel = Way("escape", "Cancel the visit", m.CancelVisit)
+        cancel = Way("escape", "End the visit", m.CancelVisit)
         if code in AMOUNT_CODES:
             return [Way("enter", "Change the amount", m.BackToAmount), cancel]
         return [Way("enter", "Try again", m.BackToConfirm), cancel]
@@ -82,8 +83,8 @@ class NoticeScreen(Screen):
     def __init__(self, title: str, message: str, next_step: str, ways: list[Way], *, tone: str = "error") -> None:
         super().__init__()
         self.title_text = title
-        self.message = message
-        self.next_step = next_step
+        self.message = sentence(message)  # each its own sentence, whoever wrote it
+        self.next_step = sentence(next_step)
         self.ways = ways or [Way("enter", "Back to ready", m.BackToReady)]
         self.tone = tone
 

@@ -28,6 +28,7 @@ from kiosk.ui.widgets.amount_input import AmountInput
 from kiosk.ui.widgets.card_input import CardInput
 from kiosk.ui.widgets.digits_input import DigitsInput
 from kiosk.ui.widgets.keybar import KeyBar
+from kiosk.ui.wording import what_to_do
 
 
 @dataclass
@@ -168,10 +169,7 @@ class FormScreen(Screen):
                     self._check(f, f.value)
 
     def _refresh_side(self) -> None:
-        try:
-            self.query_one("#form-side", Static).update(self.side())  # type: ignore[misc]
-        except Exception:  # a demo aid must never take the kiosk down
-            pass
+        show_side(self, "#form-side")
 
     def _check(self, f: Field, text: str) -> bool:
         if f.check is None:
@@ -190,7 +188,7 @@ class FormScreen(Screen):
             msg.set_classes("hint -problem")
             return False
         except TellerError as exc:
-            msg.update(f"{exc.message} {exc.next_step}".strip())
+            msg.update(what_to_do(exc))
             msg.set_classes("hint -problem")
             return False
         msg.update(words)
@@ -280,10 +278,26 @@ class MenuScreen(Screen):
         if self.side is not None:
             panel = self.query_one("#menu-side", Static)
             panel.border_title = self.side_title
-            panel.update(self.side())
+            self._refresh_side()
+            self.set_interval(1.0, self._refresh_side)  # codes and PINs change while it is shown
+
+    def on_screen_resume(self) -> None:
+        if self.side is not None:
+            self._refresh_side()  # back from a visit: the demo balances have moved
+
+    def _refresh_side(self) -> None:
+        show_side(self, "#menu-side")
 
     def action_press_key(self, index: int) -> None:
         self.post_message(self.keys[index].message())
+
+
+def show_side(screen, selector: str) -> None:
+    """Redraw a screen's demo side panel from its `side` (wrapped, never cut)."""
+    try:
+        screen.query_one(selector, Static).update(screen.side())
+    except Exception:  # a demo aid must never take the kiosk down
+        return
 
 
 class JourneyDrawerScreen(DrawerScreen):

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from kiosk.ui.widgets.digits_input import DigitsInput
+from kiosk.ui.wording import what_to_do
 
 
 class PinCheckScreen(ModalScreen):
@@ -57,7 +58,7 @@ class PinCheckScreen(ModalScreen):
         try:
             result = self.verify(name, pin)
         except AuthError as exc:
-            self.app.call_from_thread(self._message, f"{exc.message} {exc.next_step}".strip(), problem=True)
+            self.app.call_from_thread(self._message, what_to_do(exc), problem=True)
             return
         except Exception:
             logging.getLogger("kiosk.ui").exception("%s failed unexpectedly", self.WHAT)

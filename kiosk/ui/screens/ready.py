@@ -41,7 +41,7 @@ class ReadyScreen(Screen):
         self.status = status
 
     def compose(self) -> ComposeResult:
-        yield Static(_cashier(self.app) + f"{self.app.title} · ready · till {self.pos_id}", id="ready-title", classes="title")
+        yield Static(self.title_line(), id="ready-title", classes="title")
         with Horizontal(id="ready-body"):
             with Vertical(id="qr-box"):
                 if self.pos_id:
@@ -152,7 +152,21 @@ class ReadyScreen(Screen):
 
     def show_title(self) -> None:
         """Who is signed in changed (kiosk.ui.auth)."""
-        self.query_one("#ready-title", Static).update(_cashier(self.app) + f"{self.app.title} · ready · till {self.pos_id}")
+        self.query_one("#ready-title", Static).update(self.title_line())
+
+    def title_line(self) -> str:
+        return _cashier(self.app) + f"{self.app.title} · ready · till {till_name(self.app, self.pos_id)}"
+
+
+def till_name(app, pos_id: str) -> str:
+    """The till's short name for the header: store.terminal_id (the name on receipts and
+    reports, e.g. DEMO-01); without one, the point of sale id cut to its last 8 characters
+    ('…9a11f0c2'), since a 36-character id crowds out the title at 80 columns. The QR
+    still carries the full id."""
+    name = str(getattr(getattr(app, "teller", None), "terminal_id", "") or "").strip()
+    if name:
+        return name
+    return pos_id if len(pos_id) <= 12 else f"…{pos_id[-8:]}"
 
 
 def _cashier(app) -> str:

@@ -55,7 +55,12 @@ class ReceiptScreen(Screen):
         yield KeyBar([("Enter", "Done"), ("P", "Reprint"), ("↑↓", "Scroll receipt")])
 
     def on_mount(self) -> None:
-        self.query_one("#receipt-scroll").border_title = "Receipt"
+        scroll = self.query_one("#receipt-scroll")
+        scroll.border_title = "Receipt"
+        # As wide as the paper: the printer's columns, the border and padding (4) and the
+        # scroll bar (1), so a 48-column profile is not clipped and a wider terminal does not
+        # squeeze it; the side takes the rest.
+        scroll.styles.width = self.columns + 5
         self.query_one("#receipt-scroll").focus()
         outcome = self.visit.print_outcome.value if self.visit.print_outcome else "unknown"
         self.show_print(outcome)

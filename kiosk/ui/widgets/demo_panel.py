@@ -29,7 +29,7 @@ class DemoPanel(Static):
                 code = "------"
             text.append(f"{phone:<15} ", style="bold")
             text.append(f" {code} \n", style="reverse")
-            text.append(f" {description[:29]}\n")
+            text.append(f" {description}\n")
         # No countdown here: the form's one countdown says how long these codes last.
         text.append("F2 types the next wallet in", style="italic")
         self.update(text)
