@@ -15,6 +15,7 @@ from kiosk.money import Money, MoneyError, read_typed
 from kiosk.teller import TellerError, VisitKind
 from kiosk.ui import messages as m
 from kiosk.ui.widgets.amount_input import AmountInput, till_style, will_move
+from kiosk.ui.widgets.digits_input import settled
 from kiosk.ui.widgets.keybar import KeyBar
 from kiosk.ui.wording import what_to_do
 
@@ -82,7 +83,8 @@ class AmountScreen(Screen):
         return amount
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._check(event.value)
+        if settled(event):
+            self._check(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

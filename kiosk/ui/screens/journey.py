@@ -26,7 +26,7 @@ from kiosk.ui.screens.drawer import DrawerScreen
 from kiosk.ui.screens.receipt import ReceiptScreen
 from kiosk.ui.widgets.amount_input import AmountInput
 from kiosk.ui.widgets.card_input import CardInput
-from kiosk.ui.widgets.digits_input import DigitsInput
+from kiosk.ui.widgets.digits_input import DigitsInput, settled
 from kiosk.ui.widgets.keybar import KeyBar
 from kiosk.ui.wording import what_to_do
 
@@ -202,7 +202,7 @@ class FormScreen(Screen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         f = next((f for f in self.fields if f.id == event.input.id), None)
-        if f is not None:
+        if f is not None and settled(event):
             self._check(f, event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 from kiosk.money import Money, MoneyError, read_typed
 from kiosk.ui import messages as m
 from kiosk.ui.widgets.amount_input import AmountInput, till_style
+from kiosk.ui.widgets.digits_input import settled
 from kiosk.ui.widgets.keybar import KeyBar
 
 COUNT_HINT = "Currency and amount, e.g. GBP 500.00 EUR 300.00"
@@ -80,7 +81,7 @@ class CountForm(Static):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         ccy = (event.input.id or "").removeprefix("count-")
-        if ccy in self.currencies:
+        if ccy in self.currencies and settled(event):
             msg = self.query_one(f"#count-{ccy}-msg", Static)
             try:
                 money = read_typed(event.value, ccy, till_style(self.app), allow_zero=True) if event.value else None
