@@ -60,8 +60,9 @@ from kiosk.backends.pospointe import (
 )
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.desks import base
-from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, promise, queue
+from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, last_value, promise, queue
+from kiosk.desks.table import RecoveryTable
+from kiosk.teller import recovery
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
 if TYPE_CHECKING:
@@ -532,46 +533,20 @@ class GiftCardDesk:
 
     # --- recovery (kiosk.teller.recovery hands these over) -------------------------------------------
 
-    def recover_visit(self, visit_id: str) -> Resolution:
-        teller, journal = self.teller, self.teller.journal
-        rows = list(journal.rows(visit_id))
-        has = {row.step for row in rows}.__contains__
-        summary = journal.visit(visit_id)
-        journey = summary.kind if summary else ""
-        if has("COMPLETED"):
-            return finish(teller, visit_id, "already completed", states.COMPLETED)
-        if has("CASH_CONFIRMED"):
-            after = [r.step for r in rows][[r.step for r in rows].index("CASH_CONFIRMED"):]
-            if not {"RECEIPT_PRINTED", "RECEIPT_NOT_PRINTED"} & set(after) or "RECEIPT_UNKNOWN" in after:
-                self._reprint(visit_id)
-            return finish(teller, visit_id, "cash confirmed before the stop: completed", states.COMPLETED, "COMPLETED")
-        if has("REVERSED"):
-            return finish(teller, visit_id, "already put back on the card", states.REVERSED)
-        if has("CASH_NOT_HANDED") or has("REFUND_SENT"):
-            queue(teller, visit_id, "giftcard_refund")
-            return Resolution(visit_id, "redemption to be put back on the card", states.PENDING)
-        if has("SUSPECT"):
-            return finish(teller, visit_id, "already suspect", states.SUSPECT)
-        if has("DRAWER_KICKED"):
-            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
-        if has("HOST_OK"):
-            if journey == "giftcard_redeem":
-                promise(teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund", reason="stopped before the drawer opened")
-                return Resolution(visit_id, "redeemed, cash never paid out: to be put back on the card", states.PENDING)
-            return finish(teller, visit_id, "card loaded, drawer never opened: suspect", states.SUSPECT, "SUSPECT")
-        if has("HOST_DECLINED"):
-            return finish(teller, visit_id, "declined", states.DECLINED)
-        if has("HOST_SENT"):
-            queue(teller, visit_id, "giftcard_settle")
-            return Resolution(visit_id, "outcome unknown: settled by the card's balance", states.PENDING)
-        if has("STATUS_CHANGED"):
-            return finish(teller, visit_id, "status changed", states.COMPLETED)
-        if has("STATUS_REFUSED"):
-            return finish(teller, visit_id, "status change refused", states.DECLINED)
-        if has("STATUS_SENT"):
-            queue(teller, visit_id, "giftcard_status")
-            return Resolution(visit_id, "status change unknown: the card's status is read", states.PENDING)
-        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
+    @property
+    def recovery(self) -> RecoveryTable:
+        return RecoveryTable(
+            cash_in=frozenset(CASH_IN), reprint=self._reprint, settle="giftcard_settle", give_back="giftcard_refund",
+            giving_back=("REFUND_SENT",), not_kept="cash not moved: card loaded, needs a correction",
+            not_kept_action="card correction",
+            ended_by=(("STATUS_CHANGED", "status changed", states.COMPLETED),
+                      ("STATUS_REFUSED", "status change refused", states.DECLINED)),
+            asked_by=(("STATUS_SENT", "giftcard_status", "status change unknown: the card's status is read"),),
+            words={"given_back": "already put back on the card", "giving_back": "redemption to be put back on the card",
+                   "not_handed": "redeemed, cash never paid out: to be put back on the card",
+                   "kept?": "card loaded, drawer never opened: suspect",
+                   "settle": "outcome unknown: settled by the card's balance"},
+        )
 
     def send(self, item: Any) -> None:
         journal = self.teller.journal
@@ -594,18 +569,12 @@ class GiftCardDesk:
             if outcome == "unknown":
                 raise OutcomeUnknown("The card's balance does not tell yet whether it was applied.")
             if outcome == "not_applied":
-                journal.record(visit_id, "HOST_DECLINED", code="NOT_APPLIED", summary={"state": states.DECLINED})
-                journal.erase(visit_id)
+                recovery.declined_after_visit(self.teller, visit_id, self.recovery, "NOT_APPLIED")
                 return
             cash = Money(abs(delta.amount), amount.currency)
             journal.record(visit_id, "HOST_OK", transaction_id=f"balance-{visit_id[:8]}", approved=cash.plain(),
                            settled=True, summary={"transaction_id": f"balance-{visit_id[:8]}", "amount": cash.plain()})
-            if summary.kind == "giftcard_redeem":
-                promise(self.teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund",
-                        reason="host answer settled after the visit ended")
-            else:
-                journal.record(visit_id, "SUSPECT", reason="card loaded after the visit ended: was the cash kept?",
-                               summary={"state": states.SUSPECT})
+            recovery.applied_after_visit(self.teller, visit_id, self.recovery, "host answer settled after the visit ended")
             return
         if item.action == "giftcard_refund":
             amount = parse_amount(summary.amount, summary.currency)
@@ -621,28 +590,6 @@ class GiftCardDesk:
             journal.erase(visit_id)
             return
         raise NeedsAPerson(f"unknown gift card compensation {item.action}")
-
-    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
-        from kiosk.teller.recovery import run_outbox
-
-        teller, journal = self.teller, self.teller.journal
-        summary = journal.visit(visit_id)
-        assert summary is not None
-        if cash_moved:
-            return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
-        if summary.kind == "giftcard_redeem":
-            journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
-                           summary={"resolution": "cash not moved"})
-            promise(teller, visit_id, "CASH_NOT_HANDED", "giftcard_refund", reason="supervisor count")
-            run_outbox(teller, force=True)
-            visit = journal.visit(visit_id)
-            return visit.state if visit else states.SUSPECT
-        journal.record(visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
-                       summary={"resolution": "cash not moved: card loaded, needs a correction"})
-        journal.record(visit_id, "ESCALATED", action="card correction",
-                       reason="the card was loaded but the cash was not kept: redeem it back without cash")
-        journal.erase(visit_id)
-        return states.SUSPECT
 
     def _reprint(self, visit_id: str) -> None:
         summary = self.teller.journal.visit(visit_id)

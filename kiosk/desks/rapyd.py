@@ -15,6 +15,7 @@ from kiosk.money import Money
 from kiosk.teller.visit import TellerError, Visit
 
 if TYPE_CHECKING:
+    from kiosk.desks.table import RecoveryTable
     from kiosk.journal.store import Compensation
     from kiosk.teller.teller import Teller
 
@@ -77,6 +78,12 @@ class RapydDesk:
 
     def cancel(self, visit: Visit) -> Visit:
         return self.teller.cancel(visit)
+
+    @property
+    def recovery(self) -> RecoveryTable:
+        from kiosk.teller.recovery import wallet_table
+
+        return wallet_table(self.teller)
 
     def recover_visit(self, visit_id: str) -> Resolution:
         from kiosk.teller.recovery import recover_wallet_visit
