@@ -12,10 +12,15 @@ from the journal and resolved from the last step that is known to have happened:
 |   -> applied deposit                    |   suspect: was the cash kept? a supervisor counts    |
 |   -> refused                            |   declined; session closed                           |
 | HOST_OK, drawer never kicked            | withdrawal: reversed; deposit: suspect                |
+|   -> no call gives it back (Flexiti)    |   `<desk>_cancel` escalated: a person asks the host   |
 | drawer kicked, cash not confirmed       | suspect: cash movements locked until resolved        |
 | cash not handed / reversal unanswered   | Reverse Withdrawal re-sent with the same value       |
 | cash confirmed, receipt unknown         | receipt reprinted, marked COPY                       |
 | session not closed                      | closed (a session the host no longer knows is closed)|
+
+This is the one engine for all four back ends: a desk gives only its rows (a RecoveryTable,
+kiosk/desks/table.py: its step and compensation names and its words); the drawer's outcome,
+the receipt, the session, the sealed details and the hand-off to a person are done here.
 
 Compensations go through the outbox (journal table `outbox`), which re-sends each with
 bounded exponential backoff and jitter until it is acknowledged, and escalates it (shown on
