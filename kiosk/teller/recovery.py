@@ -365,6 +365,8 @@ def escalations(teller: Teller) -> list:
 
 def _send(teller: Teller, item) -> None:
     """Send one compensation; raises a BackendError when it was not acknowledged."""
+    if item.action.endswith("_cancel"):  # no call exists for it (cancel_at_host): a person asks the host
+        raise NeedsAPerson(f"no cancel call exists: ask the host to cancel transaction {item.payload.get('transaction_id')}")
     if not _desk_sends(teller, item):  # an item of another journey is sent by its desk
         send_wallet_item(teller, item)
 
@@ -446,8 +448,6 @@ def _desk_sends(teller: Teller, item: Any) -> bool:
     prefix = desks.prefix_of(item.action)
     if prefix is None:
         return False
-    if item.action == f"{prefix}_cancel":  # no call exists for it: a person asks the host
-        raise NeedsAPerson(f"no cancel call exists: ask the host to cancel transaction {item.payload.get('transaction_id')}")
     try:
         desk_ = desks.desk_for(teller, prefix)
     except desks.BackendNotConfigured as exc:
