@@ -273,7 +273,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         for r in done:
             print(f"{r.visit_id[:8]}  {r.state:10}  {r.action}")
         for c in escalated:
-            print(f"{c.visit_id[:8]}  ESCALATED   {c.action}: {c.last_error}")
+            print(f"{c.visit_id[:8]}  ESCALATED   {c.action}: {c.last_error}")  # e.g. flexiti_cancel: a person asks the host
         for v in suspects:
             print(f"{v.visit_id[:8]}  SUSPECT     a supervisor must count the drawer and resolve it")
         if not (done or escalated or suspects):

@@ -30,6 +30,7 @@ from kiosk.teller.visit import TellerError, Visit
 
 if TYPE_CHECKING:
     from kiosk.journal.store import Compensation
+    from kiosk.desks.table import RecoveryTable
     from kiosk.money import Money
     from kiosk.teller.teller import Teller
 
@@ -121,10 +122,9 @@ class Desk(Protocol[Who]):
         desk.cancel(visit)
 
     Every verb raises TellerError with a stable code when it refuses; a verb that moved money
-    leaves a journal row for recovery. After a crash, `recover_visit(visit_id)` says what the
-    desk did with the visit; `send(item)` sends one of its outbox compensations (raising a
-    BackendError when it was not acknowledged); `resolve_suspect` applies a supervisor's
-    count. `health()` is '' when the back end answers (without signing in where it can)."""
+    leaves a journal row for recovery. After a crash, the recovery engine reads the desk's
+    `recovery` table to finish the visit or apply a supervisor's count; `send(item)` sends one
+    of its outbox compensations (raising a BackendError when it was not acknowledged). `health()` is '' when the back end answers (without signing in where it can)."""
 
     prefix: str  # the visit kinds (journal `kind`) and outbox actions it owns start with this
     backend_name: str  # settings' backends.enabled name
@@ -145,11 +145,10 @@ class Desk(Protocol[Who]):
 
     def cancel(self, visit: Visit) -> Visit: ...
 
-    def recover_visit(self, visit_id: str) -> Resolution: ...
+    @property
+    def recovery(self) -> RecoveryTable: ...  # its rows of the recovery table (kiosk.teller.recovery runs them)
 
     def send(self, item: Compensation) -> None: ...
-
-    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str: ...
 
     def health(self) -> str: ...
 
@@ -232,33 +231,6 @@ def last_value(rows: list, step: str, key: str) -> Any:
         if row.step == step and key in row.data:
             return row.data[key]
     return None
-
-
-def confirm_cash_found(
-    teller: Teller, visit_id: str, *, paid_in: bool, supervisor: str, then: str = ""
-) -> str:
-    """A supervisor counted the drawer and found a suspect visit's cash moved: count it."""
-    from kiosk.money import parse_amount
-
-    journal = teller.journal
-    visit = journal.visit(visit_id)
-    assert visit is not None and visit.amount and visit.currency
-    amount = parse_amount(visit.amount, visit.currency)
-    delta = amount.amount if paid_in else -amount.amount
-    journal.record(
-        visit_id,
-        Step.SUSPECT_RESOLVED,
-        counted="cash moved",
-        supervisor=supervisor,
-        cash_delta=f"{delta:f}",
-        summary={"resolution": "cash moved", "cash_delta": f"{delta:f}", "state": states.COMPLETED},
-        # the compensation `then` that finishing the visit at the host needs, in the same commit
-        outbox=[(then, {})] if then and not queued(teller, visit_id, then) else [],
-    )
-    # That one row carries the cash into the shift (as the wallet journey's resolution does).
-    teller.shifts.note_cash(amount.currency, amount, paid_in=paid_in)
-    journal.erase(visit_id)
-    return states.COMPLETED
 
 
 def finish(teller: Teller, visit_id: str, action: str, state: str | None = None, step: str = Step.RECOVERED) -> Resolution:

@@ -44,8 +44,9 @@ from kiosk.backends.flexiti import (
 from kiosk.digits import is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.desks import base
-from kiosk.desks.base import AccountLookup, JourneyVisit, NeedsAPerson, Resolution, finish, promise, queue
+from kiosk.desks.base import AccountLookup, JourneyVisit, NeedsAPerson, promise
+from kiosk.desks.table import RecoveryTable
+from kiosk.teller import recovery
 from kiosk.teller.steps import Step
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
@@ -393,15 +394,10 @@ class FlexitiDesk:
         """The drawer did not open and no cash was handed over for an in-store payment. Flexiti
         has no reversal call: the payment goes to a person (escalated), the visit stays suspect
         (so no supervisor approval is asked, whoever chose it: `by_rule` changes nothing)."""
-        teller, journal = self.teller, self.teller.journal
+        teller = self.teller
         with teller.lock:
             teller.expect_stage(visit, Stage.CASH_PENDING)
-            journal.record(visit.visit_id, Step.CASH_NOT_HANDED)
-            journal.record(visit.visit_id, Step.SUSPECT, reason="in-store payment applied, no cash handed over",
-                           summary={"state": states.SUSPECT, "resolution": "cash not moved: Flexiti must cancel it"})
-            journal.record(visit.visit_id, Step.ESCALATED, action="flexiti cancellation",
-                           reason="in-store payment applied but no cash handed over: ask Flexiti to cancel it")
-            journal.erase(visit.visit_id)
+            recovery.cancel_at_host(teller, visit.visit_id, "Flexiti", "the drawer did not open")
             visit.stage = Stage.SUSPECT
         raise TellerError(
             "NEEDS_A_PERSON",
@@ -429,47 +425,14 @@ class FlexitiDesk:
 
     # --- recovery --------------------------------------------------------------------------------------
 
-    def recover_visit(self, visit_id: str) -> Resolution:
-        teller, journal = self.teller, self.teller.journal
-        rows = list(journal.rows(visit_id))
-        steps = [r.step for r in rows]
-        has = set(steps).__contains__
-        summary = journal.visit(visit_id)
-        journey = summary.kind if summary else ""
-        if has(Step.COMPLETED):
-            return finish(teller, visit_id, "already completed", states.COMPLETED)
-        if has(Step.CASH_CONFIRMED):
-            after = steps[steps.index(Step.CASH_CONFIRMED):]
-            if not {Step.RECEIPT_PRINTED, Step.RECEIPT_NOT_PRINTED} & set(after) or Step.RECEIPT_UNKNOWN in after:
-                self._reprint(visit_id)
-            return finish(teller, visit_id, "cash confirmed before the stop: completed", states.COMPLETED, Step.COMPLETED)
-        if has(Step.SUSPECT):
-            return finish(teller, visit_id, "already suspect", states.SUSPECT)
-        if has(Step.DRAWER_KICKED):
-            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, Step.SUSPECT)
-        if has(Step.HOST_OK):
-            return self._applied_after_visit(visit_id, journey, "stopped before the drawer opened")
-        if has(Step.HOST_DECLINED):
-            return finish(teller, visit_id, "declined", states.DECLINED)
-        if has(Step.HOST_SENT) and steps[-1] != FlexitiStep.PIN_REJECTED:
-            queue(teller, visit_id, "flexiti_settle")
-            return Resolution(visit_id, "outcome unknown: re-sent with the same idempotency key", states.PENDING)
-        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, Step.CANCELLED)
-
-    def _applied_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
-        journal = self.teller.journal
-        if journey in CASH_IN:
-            journal.record(visit_id, Step.SUSPECT, reason=f"deposit applied, {reason}: was the cash kept?",
-                           summary={"state": states.SUSPECT})
-            journal.erase(visit_id)
-            return Resolution(visit_id, "deposit applied, drawer never opened: suspect", states.SUSPECT)
-        journal.record(visit_id, Step.CASH_NOT_HANDED, reason=reason)
-        journal.record(visit_id, Step.SUSPECT, reason="in-store payment applied, no cash handed over",
-                       summary={"state": states.SUSPECT, "resolution": "cash not moved: Flexiti must cancel it"})
-        journal.record(visit_id, Step.ESCALATED, action="flexiti cancellation",
-                       reason="in-store payment applied but no cash handed over: ask Flexiti to cancel it")
-        journal.erase(visit_id)
-        return Resolution(visit_id, "payment applied, no cash handed over: escalated", states.SUSPECT)
+    @property
+    def recovery(self) -> RecoveryTable:
+        return RecoveryTable(
+            cash_in=frozenset(CASH_IN), reprint=self._reprint, settle="flexiti_settle", refused_by=frozenset({FlexitiStep.PIN_REJECTED}),
+            cancel_with="Flexiti", not_kept="cash not moved: Flexiti must correct it", not_kept_action="flexiti correction",
+            words={"cancel": "payment applied, no cash handed over: escalated",
+                   "settle": "outcome unknown: re-sent with the same idempotency key"},
+        )
 
     def send(self, item: Any) -> None:
         journal = self.teller.journal
@@ -481,7 +444,7 @@ class FlexitiDesk:
         if not sealed or summary is None:
             raise NeedsAPerson("The verification details for this visit are gone: ask Flexiti whether it was applied.")
         kind = "deposit" if summary.kind == "flexiti_deposit" else "instore_payment"
-        amount = parse_amount(summary.amount, summary.currency)
+        amount = summary.money()
         flow = Flow(sealed["reference_id"], sealed["request_id"])
         journal.record(visit_id, Step.HOST_RESENT, attempt="outbox", idempotency=sealed["idempotency"])
         try:
@@ -491,24 +454,11 @@ class FlexitiDesk:
             raise
         except BackendError as exc:
             # Refused on the re-send: Flexiti replays a success, so the first was not applied.
-            journal.record(visit_id, Step.HOST_DECLINED, code=exc.code, summary={"state": states.DECLINED})
-            journal.erase(visit_id)
+            recovery.declined_after_visit(self.teller, visit_id, self.recovery, exc.code)
             return
         journal.record(visit_id, Step.HOST_OK, transaction_id=result.transaction_id,
                        summary={"transaction_id": result.transaction_id})
-        self._applied_after_visit(visit_id, summary.kind or "", "host answer came after the visit ended")
-
-    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
-        teller, journal = self.teller, self.teller.journal
-        summary = journal.visit(visit_id)
-        assert summary is not None
-        if cash_moved:
-            return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
-        journal.record(visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
-                       summary={"resolution": "cash not moved: Flexiti must correct it"})
-        journal.record(visit_id, Step.ESCALATED, action="flexiti correction",
-                       reason="applied at Flexiti but the cash did not move: ask Flexiti to cancel it")
-        return states.SUSPECT
+        recovery.applied_after_visit(self.teller, visit_id, self.recovery, "host answer came after the visit ended")
 
     def _reprint(self, visit_id: str) -> None:
         summary = self.teller.journal.visit(visit_id)
@@ -518,7 +468,7 @@ class FlexitiDesk:
         journey, direction, title = match
         visit = FlexitiVisit(
             visit_id=visit_id, phone_masked=f"account {summary.account_id or ''}".strip(), kind=direction,
-            amount=parse_amount(summary.amount, summary.currency), transaction_id=summary.transaction_id or "",
+            amount=summary.money(), transaction_id=summary.transaction_id or "",
             stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():

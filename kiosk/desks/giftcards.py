@@ -62,8 +62,9 @@ from kiosk.backends.pospointe import (
 )
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.desks import base
-from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, Resolution, finish, last_value, promise, queue
+from kiosk.desks.base import CardEntry, JourneyVisit, NeedsAPerson, last_value, promise, queue
+from kiosk.desks.table import RecoveryTable
+from kiosk.teller import recovery
 from kiosk.teller.steps import Step
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
@@ -400,6 +401,7 @@ class GiftCardDesk:
                 raise TellerError("NOT_A_WITHDRAWAL", "Only a redemption can be put back on the card.")
             if not by_rule:
                 teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
+            assert visit.amount is not None  # a CASH_PENDING visit has its amount
             journal.record(visit.visit_id, Step.CASH_NOT_HANDED)
             try:
                 self._refund(visit.visit_id, self._card(visit), visit.amount)
@@ -574,53 +576,28 @@ class GiftCardDesk:
 
     # --- recovery (kiosk.teller.recovery hands these over) -------------------------------------------
 
-    def recover_visit(self, visit_id: str) -> Resolution:
-        teller, journal = self.teller, self.teller.journal
-        rows = list(journal.rows(visit_id))
-        has = {row.step for row in rows}.__contains__
-        summary = journal.visit(visit_id)
-        journey = summary.kind if summary else ""
-        if has(Step.COMPLETED):
-            return finish(teller, visit_id, "already completed", states.COMPLETED)
-        if has(Step.CASH_CONFIRMED):
-            after = [r.step for r in rows][[r.step for r in rows].index(Step.CASH_CONFIRMED):]
-            if not {Step.RECEIPT_PRINTED, Step.RECEIPT_NOT_PRINTED} & set(after) or Step.RECEIPT_UNKNOWN in after:
-                self._reprint(visit_id)
-            return finish(teller, visit_id, "cash confirmed before the stop: completed", states.COMPLETED, Step.COMPLETED)
-        if has(Step.REVERSED):
-            return finish(teller, visit_id, "already put back on the card", states.REVERSED)
-        if has(Step.CASH_NOT_HANDED) or has(GiftCardStep.REFUND_SENT):
-            queue(teller, visit_id, "giftcard_refund")
-            return Resolution(visit_id, "redemption to be put back on the card", states.PENDING)
-        if has(Step.SUSPECT):
-            return finish(teller, visit_id, "already suspect", states.SUSPECT)
-        if has(Step.DRAWER_KICKED):
-            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, Step.SUSPECT)
-        if has(Step.HOST_OK):
-            if journey == "giftcard_redeem":
-                promise(teller, visit_id, Step.CASH_NOT_HANDED, "giftcard_refund", reason="stopped before the drawer opened")
-                return Resolution(visit_id, "redeemed, cash never paid out: to be put back on the card", states.PENDING)
-            return finish(teller, visit_id, "card loaded, drawer never opened: suspect", states.SUSPECT, Step.SUSPECT)
-        if has(Step.HOST_DECLINED):
-            return finish(teller, visit_id, "declined", states.DECLINED)
-        if has(Step.HOST_SENT):
-            queue(teller, visit_id, "giftcard_settle")
-            return Resolution(visit_id, "outcome unknown: settled by the card's balance", states.PENDING)
-        if has(GiftCardStep.STATUS_CHANGED):
-            return finish(teller, visit_id, "status changed", states.COMPLETED)
-        if has(GiftCardStep.STATUS_REFUSED):
-            return finish(teller, visit_id, "status change refused", states.DECLINED)
-        if has(GiftCardStep.STATUS_SENT):
-            queue(teller, visit_id, "giftcard_status")
-            return Resolution(visit_id, "status change unknown: the card's status is read", states.PENDING)
-        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, Step.CANCELLED)
+    @property
+    def recovery(self) -> RecoveryTable:
+        return RecoveryTable(
+            cash_in=frozenset(CASH_IN), reprint=self._reprint, settle="giftcard_settle", give_back="giftcard_refund",
+            giving_back=(GiftCardStep.REFUND_SENT,), not_kept="cash not moved: card loaded, needs a correction",
+            not_kept_action="card correction",
+            ended_by=((GiftCardStep.STATUS_CHANGED, "status changed", states.COMPLETED),
+                      (GiftCardStep.STATUS_REFUSED, "status change refused", states.DECLINED)),
+            asked_by=((GiftCardStep.STATUS_SENT, "giftcard_status", "status change unknown: the card's status is read"),),
+            words={"given_back": "already put back on the card", "giving_back": "redemption to be put back on the card",
+                   "not_handed": "redeemed, cash never paid out: to be put back on the card",
+                   "kept?": "card loaded, drawer never opened: suspect",
+                   "settle": "outcome unknown: settled by the card's balance"},
+        )
 
     def send(self, item: Any) -> None:
         journal = self.teller.journal
         visit_id = item.visit_id
         token = _token_from(journal.unseal(visit_id))
         if token is None or token.expires_at <= self.client.now():
-            last4 = journal.visit(visit_id).account_id if journal.visit(visit_id) else "****"
+            summary = journal.visit(visit_id)
+            last4 = summary.account_id if summary is not None and summary.account_id else "****"
             raise NeedsAPerson(
                 f"The card's token has run out: a person must check card {last4} at the gift card server."
             )
@@ -628,29 +605,23 @@ class GiftCardDesk:
         summary = journal.visit(visit_id)
         assert summary is not None
         if item.action == "giftcard_settle":
-            amount = parse_amount(last_value(rows, Step.INTENT, "amount"), summary.currency)
-            before = parse_amount(last_value(rows, Step.INTENT, "before_balance"), summary.currency, allow_zero=True)
+            amount = summary.money(last_value(rows, Step.INTENT, "amount"))
+            before = summary.money(last_value(rows, Step.INTENT, "before_balance"), allow_zero=True)
             delta = redeem_delta(before, amount) if summary.kind == "giftcard_redeem" else amount
             outcome = settle_unknown(self.client, token, before, delta, confirm_after=self.confirm_after, sleep=self.sleep)
             journal.record(visit_id, GiftCardStep.BALANCE_SETTLED, outcome=outcome, attempt="outbox")
             if outcome == "unknown":
                 raise OutcomeUnknown("The card's balance does not tell yet whether it was applied.")
             if outcome == "not_applied":
-                journal.record(visit_id, Step.HOST_DECLINED, code="NOT_APPLIED", summary={"state": states.DECLINED})
-                journal.erase(visit_id)
+                recovery.declined_after_visit(self.teller, visit_id, self.recovery, "NOT_APPLIED")
                 return
             cash = Money(abs(delta.amount), amount.currency)
             journal.record(visit_id, Step.HOST_OK, transaction_id=f"balance-{visit_id[:8]}", approved=cash.plain(),
                            settled=True, summary={"transaction_id": f"balance-{visit_id[:8]}", "amount": cash.plain()})
-            if summary.kind == "giftcard_redeem":
-                promise(self.teller, visit_id, Step.CASH_NOT_HANDED, "giftcard_refund",
-                        reason="host answer settled after the visit ended")
-            else:
-                journal.record(visit_id, Step.SUSPECT, reason="card loaded after the visit ended: was the cash kept?",
-                               summary={"state": states.SUSPECT})
+            recovery.applied_after_visit(self.teller, visit_id, self.recovery, "host answer settled after the visit ended")
             return
         if item.action == "giftcard_refund":
-            amount = parse_amount(summary.amount, summary.currency)
+            amount = summary.money()
             self._refund(visit_id, token, amount)
             return
         if item.action == "giftcard_status":
@@ -664,28 +635,6 @@ class GiftCardDesk:
             return
         raise NeedsAPerson(f"unknown gift card compensation {item.action}")
 
-    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
-        from kiosk.teller.recovery import run_outbox
-
-        teller, journal = self.teller, self.teller.journal
-        summary = journal.visit(visit_id)
-        assert summary is not None
-        if cash_moved:
-            return base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor)
-        if summary.kind == "giftcard_redeem":
-            journal.record(visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
-                           summary={"resolution": "cash not moved"})
-            promise(teller, visit_id, Step.CASH_NOT_HANDED, "giftcard_refund", reason="supervisor count")
-            run_outbox(teller, force=True)
-            visit = journal.visit(visit_id)
-            return visit.state if visit else states.SUSPECT
-        journal.record(visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
-                       summary={"resolution": "cash not moved: card loaded, needs a correction"})
-        journal.record(visit_id, Step.ESCALATED, action="card correction",
-                       reason="the card was loaded but the cash was not kept: redeem it back without cash")
-        journal.erase(visit_id)
-        return states.SUSPECT
-
     def _reprint(self, visit_id: str) -> None:
         summary = self.teller.journal.visit(visit_id)
         if summary is None or not summary.amount or not summary.kind or summary.kind not in {a[0] for a in ACTIONS.values()}:
@@ -694,7 +643,7 @@ class GiftCardDesk:
         _, direction, title = ACTIONS[action]
         visit = GiftCardVisit(
             visit_id=visit_id, phone_masked=f"card {summary.account_id or '****'}", kind=direction,
-            amount=parse_amount(summary.amount, summary.currency), transaction_id=summary.transaction_id or "",
+            amount=summary.money(), transaction_id=summary.transaction_id or "",
             stage=Stage.CASH_DONE, journey=summary.kind, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():

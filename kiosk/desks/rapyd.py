@@ -33,7 +33,7 @@ from kiosk.backends.base import (
     WalletSession,
 )
 from kiosk.backends.pinning import ClockWrong
-from kiosk.desks.base import PhoneLogin, Resolution
+from kiosk.desks.base import PhoneLogin
 from kiosk.journal import store as journal_states
 from kiosk.money import Money, MoneyError, parse_amount
 from kiosk import auth as auth_actions
@@ -42,6 +42,7 @@ from kiosk.teller.teller import check_otp, check_phone, mask_phone
 from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind
 
 if TYPE_CHECKING:
+    from kiosk.desks.table import RecoveryTable
     from kiosk.journal.store import Compensation
     from kiosk.teller.teller import Teller
 
@@ -350,20 +351,16 @@ class RapydDesk:
 
     # --- after a crash, the outbox, a supervisor's count ------------------------------------------
 
-    def recover_visit(self, visit_id: str) -> Resolution:
-        from kiosk.teller.recovery import recover_wallet_visit
+    @property
+    def recovery(self) -> RecoveryTable:
+        from kiosk.teller.recovery import wallet_table
 
-        return recover_wallet_visit(self.teller, visit_id)
+        return wallet_table(self.teller)
 
     def send(self, item: Compensation) -> None:
         from kiosk.teller.recovery import send_wallet_item
 
         send_wallet_item(self.teller, item)
-
-    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
-        from kiosk.teller.recovery import resolve_wallet_suspect
-
-        return resolve_wallet_suspect(self.teller, visit_id, cash_moved=cash_moved, supervisor=supervisor)
 
     def health(self) -> str:
         """'' when the wallet service answers its echo, else plain words why not."""

@@ -53,8 +53,9 @@ from kiosk.backends.sdkfinance import (
 from kiosk.digits import FOREIGN_DIGITS, foreign_digit, is_digits
 from kiosk.journal import store as states
 from kiosk.money import Money, MoneyError, parse_amount
-from kiosk.desks import base
-from kiosk.desks.base import JourneyVisit, NeedsAPerson, Resolution, WalletLogin, finish, last_value, promise, queue
+from kiosk.desks.base import JourneyVisit, NeedsAPerson, WalletLogin, last_value, promise, queue
+from kiosk.desks.table import RecoveryTable
+from kiosk.teller import recovery
 from kiosk.teller.steps import Step
 from kiosk.teller.visit import Stage, TellerError, VisitKind
 
@@ -448,49 +449,18 @@ class SdkWalletDesk:
 
     # --- recovery ------------------------------------------------------------------------------------------
 
-    def recover_visit(self, visit_id: str) -> Resolution:
-        teller, journal = self.teller, self.teller.journal
-        rows = list(journal.rows(visit_id))
-        steps = [r.step for r in rows]
-        has = set(steps).__contains__
-        summary = journal.visit(visit_id)
-        journey = summary.kind if summary else ""
-        if has(Step.COMPLETED):
-            return finish(teller, visit_id, "already completed", states.COMPLETED)
-        if has(Step.CASH_CONFIRMED):
-            if not has(SdkStep.ACCEPTED):
-                queue(teller, visit_id, "sdk_accept")
-                return Resolution(visit_id, "cash moved: the request is accepted", states.PENDING)
-            after = steps[steps.index(Step.CASH_CONFIRMED):]
-            if not {Step.RECEIPT_PRINTED, Step.RECEIPT_NOT_PRINTED} & set(after) or Step.RECEIPT_UNKNOWN in after:
-                self._reprint(visit_id)
-            return finish(teller, visit_id, "cash confirmed and accepted: completed", states.COMPLETED, Step.COMPLETED)
-        if has(SdkStep.REQUEST_DECLINED):
-            return finish(teller, visit_id, "request declined", states.DECLINED)
-        if has(SdkStep.DECLINE_SENT) or has(Step.CASH_NOT_HANDED):
-            queue(teller, visit_id, "sdk_decline")
-            return Resolution(visit_id, "no cash moved: the request is declined", states.PENDING)
-        if has(Step.SUSPECT):
-            return finish(teller, visit_id, "already suspect", states.SUSPECT)
-        if has(Step.DRAWER_KICKED):
-            return finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, Step.SUSPECT)
-        if has(SdkStep.REQUEST_CREATED):
-            return self._created_after_visit(visit_id, journey, "stopped before the drawer opened")
-        if has(Step.HOST_DECLINED):
-            return finish(teller, visit_id, "declined", states.DECLINED)
-        if has(Step.HOST_SENT):
-            queue(teller, visit_id, "sdk_settle")
-            return Resolution(visit_id, "request may exist: looked up by its reference", states.PENDING)
-        return finish(teller, visit_id, "stopped before any money moved: abandoned", states.ABANDONED, Step.CANCELLED)
-
-    def _created_after_visit(self, visit_id: str, journey: str, reason: str) -> Resolution:
-        journal = self.teller.journal
-        if journey in CASH_IN:  # the cashier may have taken the cash already: a count decides
-            journal.record(visit_id, Step.SUSPECT, reason=f"top-up request made, {reason}: was the cash taken?",
-                           summary={"state": states.SUSPECT})
-            return Resolution(visit_id, "top-up made, drawer never opened: suspect", states.SUSPECT)
-        promise(self.teller, visit_id, Step.CASH_NOT_HANDED, "sdk_decline", reason=reason)
-        return Resolution(visit_id, "withdrawal made, no cash handed over: declined", states.PENDING)
+    @property
+    def recovery(self) -> RecoveryTable:
+        return RecoveryTable(
+            cash_in=frozenset(CASH_IN), reprint=self._reprint, settle="sdk_settle", give_back="sdk_decline",
+            applied=SdkStep.REQUEST_CREATED, giving_back=(SdkStep.DECLINE_SENT,), given_back=(SdkStep.REQUEST_DECLINED, states.DECLINED),
+            confirm_at_host=(SdkStep.ACCEPTED, "sdk_accept"), gives_back_deposits=True,
+            words={"completed": "cash confirmed and accepted: completed", "confirming": "cash moved: the request is accepted",
+                   "given_back": "request declined", "giving_back": "no cash moved: the request is declined",
+                   "not_handed": "withdrawal made, no cash handed over: declined",
+                   "kept?": "top-up made, drawer never opened: suspect",
+                   "settle": "request may exist: looked up by its reference"},
+        )
 
     def send(self, item: Any) -> None:
         journal = self.teller.journal
@@ -504,11 +474,11 @@ class SdkWalletDesk:
             reference = last_value(rows, Step.INTENT, "reference")
             found = self.client.topup_find(reference) if flow == "topup" else self.client.withdrawal_find(reference)
             if found is None:
-                journal.record(visit_id, Step.HOST_DECLINED, code="NOT_APPLIED", summary={"state": states.DECLINED})
+                recovery.declined_after_visit(self.teller, visit_id, self.recovery, "NOT_APPLIED")
                 return
             journal.record(visit_id, SdkStep.REQUEST_CREATED, request_id=found.request_id,
                            summary={"transaction_id": str(found.request_id)})
-            self._created_after_visit(visit_id, summary.kind or "", "request found after the visit ended")
+            recovery.applied_after_visit(self.teller, visit_id, self.recovery, "request found after the visit ended")
             return
         if request_id is None:
             raise NeedsAPerson("The request's id is unknown: look it up at the wallet platform.")
@@ -525,23 +495,6 @@ class SdkWalletDesk:
             return
         raise NeedsAPerson(f"unknown wallet compensation {item.action}")
 
-    def resolve_suspect(self, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
-        from kiosk.teller.recovery import run_outbox
-
-        teller, journal = self.teller, self.teller.journal
-        summary = journal.visit(visit_id)
-        assert summary is not None
-        if cash_moved:
-            base.confirm_cash_found(teller, visit_id, paid_in=summary.kind in CASH_IN, supervisor=supervisor,
-                                    then="sdk_accept")
-        else:
-            journal.record(visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
-                           summary={"resolution": "cash not moved"})
-            promise(teller, visit_id, Step.CASH_NOT_HANDED, "sdk_decline", reason="supervisor count")
-        run_outbox(teller, force=True)
-        visit = journal.visit(visit_id)
-        return visit.state if visit else states.SUSPECT
-
     def _reprint(self, visit_id: str) -> None:
         summary = self.teller.journal.visit(visit_id)
         match = next(((j, d, t) for j, d, t in FLOWS.values() if summary and j == summary.kind), None)
@@ -550,7 +503,7 @@ class SdkWalletDesk:
         journey, direction, title = match
         visit = SdkVisit(
             visit_id=visit_id, phone_masked="wallet customer", kind=direction,
-            amount=parse_amount(summary.amount, summary.currency), transaction_id=summary.transaction_id or "",
+            amount=summary.money(), transaction_id=summary.transaction_id or "",
             stage=Stage.CASH_DONE, journey=journey, receipt_kind=title, backend=self.backend_name,
         )
         if self.teller.printer_ready():

@@ -37,10 +37,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from kiosk.datadir import give_to_data_dir_owner
 from kiosk.journal.anchor import AnchorFile, file_signature, without_ctime
+
+if TYPE_CHECKING:
+    from kiosk.money import Money
 
 log = logging.getLogger("kiosk.journal")
 
@@ -152,6 +155,15 @@ class VisitSummary:
     cash_delta: str | None
     cashier: str | None
     resolution: str | None = None
+
+    def money(self, amount: str | None = None, *, allow_zero: bool = False) -> Money:
+        """The visit's amount in its currency, or `amount`, a figure one of its rows carries."""
+        from kiosk.money import parse_amount  # only recovery needs it: not at every start
+
+        text = self.amount if amount is None else amount
+        if text is None or not self.currency:
+            raise JournalError(f"visit {self.visit_id[:8]} has no amount recorded")
+        return parse_amount(text, self.currency, allow_zero=allow_zero)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -12,10 +12,15 @@ from the journal and resolved from the last step that is known to have happened:
 |   -> applied deposit                    |   suspect: was the cash kept? a supervisor counts    |
 |   -> refused                            |   declined; session closed                           |
 | HOST_OK, drawer never kicked            | withdrawal: reversed; deposit: suspect                |
+|   -> no call gives it back (Flexiti)    |   `<desk>_cancel` escalated: a person asks the host   |
 | drawer kicked, cash not confirmed       | suspect: cash movements locked until resolved        |
 | cash not handed / reversal unanswered   | Reverse Withdrawal re-sent with the same value       |
 | cash confirmed, receipt unknown         | receipt reprinted, marked COPY                       |
 | session not closed                      | closed (a session the host no longer knows is closed)|
+
+This is the one engine for all four back ends: a desk gives only its rows (a RecoveryTable,
+kiosk/desks/table.py: its step and compensation names and its words); the drawer's outcome,
+the receipt, the session, the sealed details and the hand-off to a person are done here.
 
 Compensations go through the outbox (journal table `outbox`), which re-sends each with
 bounded exponential backoff and jitter until it is acknowledged, and escalates it (shown on
@@ -32,9 +37,10 @@ from typing import TYPE_CHECKING, Any, Collection
 
 from kiosk.backends.base import BackendError, HostUnreachable, OutcomeUnknown, SessionRejected, WalletSession
 from kiosk.journal import store as states
-from kiosk.money import Money, parse_amount
+from kiosk.money import Money
 from kiosk.desks import base as desks
 from kiosk.desks.base import NeedsAPerson, Resolution, forget_when_done
+from kiosk.desks.table import RecoveryTable
 from kiosk.teller.visit import TellerError
 
 if TYPE_CHECKING:
@@ -118,62 +124,153 @@ def _state(teller: Teller, visit_id: str) -> str:
 def _recover_visit(teller: Teller, visit_id: str) -> Resolution:
     visit = teller.journal.visit(visit_id)
     assert visit is not None
-    handled = _desk_recovers(teller, visit_id, visit.kind)  # gift card, SDK.finance, Flexiti: their desk's table
-    return handled if handled is not None else recover_wallet_visit(teller, visit_id)
+    try:
+        table = table_of(teller, visit.kind)
+    except desks.BackendNotConfigured as exc:
+        return Resolution(visit_id, f"left pending: {exc}", states.PENDING)
+    return recover_visit(teller, visit_id, table)
 
 
-def recover_wallet_visit(teller: Teller, visit_id: str) -> Resolution:
-    """The Rapyd wallet's table (the module docstring's): what to do after its last step."""
+def table_of(teller: Teller, kind: str | None) -> RecoveryTable:
+    """The recovery table of the desk owning visits of `kind` (the Rapyd wallet's by default)."""
+    prefix = desks.prefix_of(kind)
+    if prefix is None:
+        return wallet_table(teller)
+    return desks.desk_for(teller, prefix).recovery
+
+
+def wallet_table(teller: Teller) -> RecoveryTable:
+    """The Rapyd wallet's rows (the module docstring's)."""
+    return RecoveryTable(
+        cash_in=frozenset({"deposit"}), reprint=lambda visit_id: _reprint(teller, visit_id), settle="settle",
+        give_back="reverse", giving_back=("REVERSAL_SENT",), keyed=True, session=True,
+        not_kept="cash not moved: wallet credited, needs the wallet provider",
+        words={"giving_back": "reversal re-sent", "not_handed": "withdrawal applied, cash never paid out: reversal queued",
+               "settle": "host outcome unknown: re-sent with the same key"},
+    )
+
+
+def recover_visit(teller: Teller, visit_id: str, table: RecoveryTable) -> Resolution:
+    """The one engine: what to do after a visit's last known step. The desk's table answers
+    only the back-end questions (which step says the host applied it, which compensation
+    settles or gives back); the drawer, the receipt, the session and the hand-off to a person
+    are done here, alike for every desk."""
     journal = teller.journal
     rows = list(journal.rows(visit_id))
     steps = [row.step for row in rows]
     has = set(steps).__contains__
     visit = journal.visit(visit_id)
     assert visit is not None
+    say = table.say
 
-    def finish(action: str, state: str | None = None, step: str = "RECOVERED") -> Resolution:
-        summary = {"state": state} if state else {}
-        journal.record(visit_id, step, action=action, summary=summary)
-        forget_when_done(teller, visit_id)
-        return Resolution(visit_id, action, state or visit.state)
+    def end(action: str, state: str, step: str = "RECOVERED", close: bool = True) -> Resolution:
+        if close and table.session and not has("SESSION_CLOSED"):
+            close_session(teller, visit_id, None)
+        return desks.finish(teller, visit_id, action, state, step)
 
     if has("COMPLETED"):
-        return finish("already completed", states.COMPLETED)
+        return desks.finish(teller, visit_id, "already completed", states.COMPLETED)
     if has("CASH_CONFIRMED"):
-        after_cash = steps[steps.index("CASH_CONFIRMED") :]
-        if not {"RECEIPT_PRINTED", "RECEIPT_UNKNOWN", "RECEIPT_NOT_PRINTED"} & set(after_cash) or "RECEIPT_UNKNOWN" in after_cash:
-            _reprint(teller, visit_id)
-        if not has("SESSION_CLOSED"):
-            close_session(teller, visit_id, None)
-        return finish("cash confirmed before the stop: completed", states.COMPLETED, "COMPLETED")
-    if has("REVERSED"):
-        if not has("SESSION_CLOSED"):
-            close_session(teller, visit_id, None)
-        return finish("already reversed", states.REVERSED)
-    if has("CASH_NOT_HANDED") or has("REVERSAL_SENT"):
-        key = _last(rows, "REVERSAL_SENT", "idempotency")
-        _queue(teller, visit_id, "reverse", key)
-        return Resolution(visit_id, "reversal re-sent", states.PENDING)
+        confirm_step, confirm_action = table.confirm_at_host
+        if confirm_step and not has(confirm_step):
+            _queue(teller, visit_id, confirm_action, None, keyed=table.keyed)
+            return Resolution(visit_id, say("confirming"), states.PENDING)
+        after_cash = set(steps[steps.index("CASH_CONFIRMED") :])
+        if not {"RECEIPT_PRINTED", "RECEIPT_NOT_PRINTED"} & after_cash or "RECEIPT_UNKNOWN" in after_cash:
+            table.reprint(visit_id)
+        return end(say("completed"), states.COMPLETED, "COMPLETED")
+    given_back, given_back_state = table.given_back
+    if has(given_back):
+        return end(say("given_back"), given_back_state)
+    if has("CASH_NOT_HANDED") or any(map(has, table.giving_back)):
+        if not table.give_back:
+            return _cancel_at_host(teller, visit_id, table, "stopped before the drawer opened")
+        key = _last(rows, table.giving_back[0], "idempotency") if table.giving_back else None
+        _queue(teller, visit_id, table.give_back, key, keyed=table.keyed)
+        return Resolution(visit_id, say("giving_back"), states.PENDING)
     if has("SUSPECT"):
-        return finish("already suspect", states.SUSPECT)
+        return desks.finish(teller, visit_id, "already suspect", states.SUSPECT)
     if has("DRAWER_KICKED"):
-        return finish("drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
-    if has("HOST_OK"):
-        if visit.kind == "withdraw":
-            _not_handed(teller, visit_id, "stopped before the drawer opened")
-            return Resolution(visit_id, "withdrawal applied, cash never paid out: reversal queued", states.PENDING)
-        return finish("deposit applied, drawer never opened: suspect", states.SUSPECT, "SUSPECT")
+        return desks.finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
+    if has(table.applied):
+        return applied_after_visit(teller, visit_id, table, "stopped before the drawer opened")
     if has("HOST_DECLINED"):
-        if not has("SESSION_CLOSED"):
-            close_session(teller, visit_id, None)
-        return finish("declined", states.DECLINED)
-    if has("HOST_SENT"):
-        _queue(teller, visit_id, "settle", _last(rows, "INTENT", "idempotency"))
-        return Resolution(visit_id, "host outcome unknown: re-sent with the same key", states.PENDING)
-    if has("SESSION_OPENED"):
+        return end("declined", states.DECLINED)
+    if has("HOST_SENT") and steps[-1] not in table.refused_by:
+        _queue(teller, visit_id, table.settle, _last(rows, "INTENT", "idempotency"), keyed=table.keyed)
+        return Resolution(visit_id, say("settle"), states.PENDING)
+    for step, words, state in table.ended_by:
+        if has(step):
+            return desks.finish(teller, visit_id, words, state)
+    for step, action, words in table.asked_by:
+        if has(step):
+            _queue(teller, visit_id, action, None, keyed=False)
+            return Resolution(visit_id, words, states.PENDING)
+    if table.session and not has("SESSION_OPENED"):
+        return end("session never confirmed: abandoned", states.ABANDONED, "CANCELLED", close=False)
+    return end(say("abandoned"), states.ABANDONED, "CANCELLED")
+
+
+def applied_after_visit(teller: Teller, visit_id: str, table: RecoveryTable, reason: str) -> Resolution:
+    """The host applied the movement and no drawer opened for it (a stop, or an answer that
+    came after the visit ended): a withdrawal's cash never left the drawer, so its money is
+    given back (or, with no call for it, a person asks the host); a deposit's cash may or may
+    not have been kept, so a supervisor counts."""
+    journal = teller.journal
+    visit = journal.visit(visit_id)
+    assert visit is not None
+    steps = {row.step for row in journal.rows(visit_id)}
+    if visit.kind not in table.cash_in:
+        if not table.give_back:
+            if visit.state != states.PENDING:  # handed to a person already
+                return Resolution(visit_id, table.say("cancel"), visit.state)
+            return _cancel_at_host(teller, visit_id, table, reason)
+        if table.given_back[0] not in steps and "CASH_NOT_HANDED" not in steps:
+            desks.promise(teller, visit_id, "CASH_NOT_HANDED", table.give_back,
+                          {"idempotency": f"{table.give_back}-{visit_id}"} if table.keyed else None, reason=reason)
+        return Resolution(visit_id, table.say("not_handed"), states.PENDING)
+    if visit.state == states.PENDING:
+        journal.record(visit_id, "SUSPECT", action=table.say("kept?"), reason=f"{reason}: was the cash kept?",
+                       summary={"state": states.SUSPECT})
+        if not table.give_back and not table.session:  # nothing sealed is needed to resolve it
+            journal.erase(visit_id)
+    return Resolution(visit_id, table.say("kept?"), states.SUSPECT)
+
+
+def declined_after_visit(teller: Teller, visit_id: str, table: RecoveryTable, code: str) -> None:
+    """A re-sent or looked-up call says the host did not apply it: nothing moved."""
+    teller.journal.record(visit_id, "HOST_DECLINED", code=code, summary={"state": states.DECLINED})
+    if table.session:
         close_session(teller, visit_id, None)
-        return finish("stopped before any money moved: abandoned", states.ABANDONED, "CANCELLED")
-    return finish("session never confirmed: abandoned", states.ABANDONED, "CANCELLED")
+    else:
+        teller.journal.erase(visit_id)
+
+
+def _cancel_at_host(teller: Teller, visit_id: str, table: RecoveryTable, reason: str) -> Resolution:
+    """A withdrawal the host applied, no cash handed over, and no call that gives it back:
+    a person must ask the host to cancel it. One commit says so and queues the named
+    compensation `<prefix>_cancel`, escalated at once (nothing can send it), so `kiosk
+    recover`, the ready screen and the fleet list it until the host's help is had."""
+    cancel_at_host(teller, visit_id, table.cancel_with, reason)
+    return Resolution(visit_id, table.say("cancel"), states.SUSPECT)
+
+
+def cancel_at_host(teller: Teller, visit_id: str, host: str, reason: str) -> None:
+    journal = teller.journal
+    visit = journal.visit(visit_id)
+    assert visit is not None
+    action = f"{desks.prefix_of(visit.kind) or 'wallet'}_cancel"
+    steps = {row.step for row in journal.rows(visit_id)}
+    if "CASH_NOT_HANDED" not in steps:
+        journal.record(visit_id, "CASH_NOT_HANDED", reason=reason)
+    what = f"transaction {visit.transaction_id}, {visit.amount} {visit.currency}"
+    desks.promise(teller, visit_id, "SUSPECT", action, {"transaction_id": visit.transaction_id or ""},
+                  reason="applied at the host, no cash handed over",
+                  summary={"state": states.SUSPECT, "resolution": f"cash not moved: {host} must cancel it"})
+    journal.erase(visit_id)
+    for item in journal.compensations():
+        if item.visit_id == visit_id and item.action == action:
+            _escalate(teller, item, f"applied but no cash handed over: ask {host} to cancel {what}")
 
 
 def _last(rows, step: str, key: str):
@@ -183,16 +280,9 @@ def _last(rows, step: str, key: str):
     return None
 
 
-def _not_handed(teller: Teller, visit_id: str, reason: str, **data) -> None:
-    """The withdrawal was applied and its cash never left the drawer: say so and queue the
-    reversal in one durable step (a stop between the two would forget the reversal)."""
-    outbox = [] if desks.queued(teller, visit_id, "reverse") else [("reverse", {"idempotency": f"reverse-{visit_id}"})]
-    teller.journal.record(visit_id, "CASH_NOT_HANDED", reason=reason, outbox=outbox, **data)
-
-
-def _queue(teller: Teller, visit_id: str, action: str, key: str | None) -> None:
+def _queue(teller: Teller, visit_id: str, action: str, key: str | None, *, keyed: bool = True) -> None:
     if not desks.queued(teller, visit_id, action):
-        teller.journal.enqueue(visit_id, action, {"idempotency": key or f"{action}-{visit_id}"})
+        teller.journal.enqueue(visit_id, action, {"idempotency": key or f"{action}-{visit_id}"} if keyed else {})
 
 
 def _reprint(teller: Teller, visit_id: str) -> None:
@@ -209,7 +299,7 @@ def _reprint(teller: Teller, visit_id: str) -> None:
         visit_id=visit_id,
         phone_masked="•••• " + last4,
         kind=VisitKind(summary.kind),
-        amount=parse_amount(summary.amount, summary.currency),
+        amount=summary.money(),
         transaction_id=summary.transaction_id or "",
         stage=Stage.CASH_DONE,
     )
@@ -275,6 +365,8 @@ def escalations(teller: Teller) -> list:
 
 def _send(teller: Teller, item) -> None:
     """Send one compensation; raises a BackendError when it was not acknowledged."""
+    if item.action.endswith("_cancel"):  # no call exists for it (cancel_at_host): a person asks the host
+        raise NeedsAPerson(f"no cancel call exists: ask the host to cancel transaction {item.payload.get('transaction_id')}")
     if not _desk_sends(teller, item):  # an item of another journey is sent by its desk
         send_wallet_item(teller, item)
 
@@ -292,9 +384,9 @@ def send_wallet_item(teller: Teller, item: Any) -> None:
                 pass  # the host has nothing open under this token
             journal.record(item.visit_id, "SESSION_CLOSED")
         return
-    if session is None:
+    if session is None or visit is None:
         raise NeedsAPerson("The session details for this visit are gone; it needs a person.")
-    amount = parse_amount(visit.amount, visit.currency)
+    amount = visit.money()
     key = item.payload["idempotency"]
     if item.action == "settle":
         _settle(teller, item.visit_id, visit, session, amount, key)
@@ -312,7 +404,7 @@ def _settle(teller: Teller, visit_id: str, visit, session: WalletSession, amount
     if "HOST_OK" in steps or "HOST_DECLINED" in steps:
         # An earlier run learned the outcome and stopped before marking this item done.
         if "HOST_OK" in steps:
-            _after_late_success(teller, visit_id, visit, steps)
+            applied_after_visit(teller, visit_id, wallet_table(teller), "host answer came after the visit ended")
         return
     journal.record(visit_id, "HOST_RESENT", attempt="outbox")
     try:
@@ -325,24 +417,10 @@ def _settle(teller: Teller, visit_id: str, visit, session: WalletSession, amount
     except BackendError as exc:
         # A refusal of the re-sent call: the first one was never applied (else the host
         # would have replayed its success).
-        journal.record(visit_id, "HOST_DECLINED", code=exc.code, summary={"state": states.DECLINED})
-        close_session(teller, visit_id, session)
+        declined_after_visit(teller, visit_id, wallet_table(teller), exc.code)
         return
     journal.record(visit_id, "HOST_OK", transaction_id=receipt.transaction_id, summary={"transaction_id": receipt.transaction_id})
-    _after_late_success(teller, visit_id, journal.visit(visit_id), {"HOST_OK"})
-
-
-def _after_late_success(teller: Teller, visit_id: str, visit, steps: set[str]) -> None:
-    """The host applied a call whose answer came after the visit ended: a withdrawal's cash
-    never left the drawer (give the money back); a deposit's cash may or may not have been
-    kept (a supervisor counts)."""
-    if visit.kind == "withdraw":
-        if "REVERSED" not in steps and "CASH_NOT_HANDED" not in steps:
-            _not_handed(teller, visit_id, "host answer came after the visit ended")
-    elif visit.state == states.PENDING:
-        teller.journal.record(
-            visit_id, "SUSPECT", reason="deposit applied after the visit ended", summary={"state": states.SUSPECT}
-        )
+    applied_after_visit(teller, visit_id, wallet_table(teller), "host answer came after the visit ended")
 
 
 def _reverse(teller: Teller, visit_id: str, visit, session: WalletSession, amount: Money, key: str) -> None:
@@ -361,18 +439,7 @@ def _reverse(teller: Teller, visit_id: str, visit, session: WalletSession, amoun
     close_session(teller, visit_id, session)
 
 
-# --- the desks' own tables and compensations -------------------------------------------------------
-
-
-def _desk_recovers(teller: Teller, visit_id: str, kind: str | None) -> Resolution | None:
-    """None when the visit is Rapyd's; else what the journey's desk did with it."""
-    prefix = desks.prefix_of(kind)
-    if prefix is None:
-        return None
-    try:
-        return desks.desk_for(teller, prefix).recover_visit(visit_id)
-    except desks.BackendNotConfigured as exc:
-        return Resolution(visit_id, f"left pending: {exc}", states.PENDING)
+# --- the desks' compensations ------------------------------------------------------------------
 
 
 def _desk_sends(teller: Teller, item: Any) -> bool:
@@ -389,16 +456,6 @@ def _desk_sends(teller: Teller, item: Any) -> bool:
     return True
 
 
-def _desk_resolves(teller: Teller, visit_id: str, kind: str | None, *, cash_moved: bool, supervisor: str) -> str | None:
-    prefix = desks.prefix_of(kind)
-    if prefix is None:
-        return None
-    try:
-        return desks.desk_for(teller, prefix).resolve_suspect(visit_id, cash_moved=cash_moved, supervisor=supervisor)
-    except desks.BackendNotConfigured as exc:
-        raise TellerError("BACKEND_NOT_ENABLED", str(exc)) from None
-
-
 # --- a supervisor resolves a suspect visit ------------------------------------------------------
 
 
@@ -411,53 +468,57 @@ def resolve_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervis
     visit = journal.visit(visit_id)
     if visit is None or visit.state != states.SUSPECT or visit.resolution is not None:
         raise TellerError("NOT_SUSPECT", "That visit is not waiting for a supervisor.")
-    other = _desk_resolves(teller, visit_id, visit.kind, cash_moved=cash_moved, supervisor=supervisor)
-    if other is not None:
-        return other
-    return resolve_wallet_suspect(teller, visit_id, cash_moved=cash_moved, supervisor=supervisor)
+    try:
+        table = table_of(teller, visit.kind)
+    except desks.BackendNotConfigured as exc:
+        raise TellerError("BACKEND_NOT_ENABLED", str(exc)) from None
+    return count(teller, visit_id, table, cash_moved=cash_moved, supervisor=supervisor)
 
 
-def resolve_wallet_suspect(teller: Teller, visit_id: str, *, cash_moved: bool, supervisor: str) -> str:
-    """A supervisor's count of a suspect Rapyd wallet visit (checked as suspect by the caller)."""
+def count(teller: Teller, visit_id: str, table: RecoveryTable, *, cash_moved: bool, supervisor: str) -> str:
+    """A supervisor's count of a suspect visit (checked as suspect by the caller), the same for
+    every desk. Each resolution is one row that carries its whole effect (the cash counted
+    into the shift, or the compensation queued), so a stop right after it loses nothing."""
     journal = teller.journal
     visit = journal.visit(visit_id)
-    assert visit is not None
-    amount = parse_amount(visit.amount, visit.currency)
-    applied = bool(visit.transaction_id)
-    # Each resolution is one row that carries its whole effect (the cash counted into the
-    # shift, or the reversal queued), so a stop right after it loses nothing.
+    assert visit is not None and visit.amount and visit.currency
+    amount = visit.money()
+    paid_in = visit.kind in table.cash_in
+
+    def done() -> None:  # the host session closed, the sealed details forgotten
+        if table.session:
+            close_session(teller, visit_id, None)
+        else:
+            journal.erase(visit_id)
+
     if cash_moved:
-        delta = amount.amount if visit.kind == "deposit" else -amount.amount
+        then = table.confirm_at_host[1]  # what the host must still do now the cash moved
+        delta = amount.amount if paid_in else -amount.amount
         journal.record(
-            visit_id,
-            "SUSPECT_RESOLVED",
-            counted="cash moved",
-            supervisor=supervisor,
-            cash_delta=f"{delta:f}",
+            visit_id, "SUSPECT_RESOLVED", counted="cash moved", supervisor=supervisor, cash_delta=f"{delta:f}",
             summary={"resolution": "cash moved", "cash_delta": f"{delta:f}", "state": states.COMPLETED},
+            outbox=[(then, {})] if then and not desks.queued(teller, visit_id, then) else [],
         )
-        teller.shifts.note_cash(amount.currency, amount, paid_in=visit.kind == "deposit")
-        close_session(teller, visit_id, None)
+        teller.shifts.note_cash(amount.currency, amount, paid_in=paid_in)
+        done()
+        if then:
+            run_outbox(teller, force=True)
+            return _state(teller, visit_id)
         return states.COMPLETED
-    if visit.kind == "withdraw" and applied:
+    if table.give_back and (not paid_in or table.gives_back_deposits) and visit.transaction_id:
+        payload = {"idempotency": f"{table.give_back}-{visit_id}"} if table.keyed else {}
         journal.record(
-            visit_id,
-            "SUSPECT_RESOLVED",
-            counted="cash not moved",
-            supervisor=supervisor,
+            visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
             summary={"resolution": "cash not moved"},
-            outbox=[] if desks.queued(teller, visit_id, "reverse") else [("reverse", {"idempotency": f"reverse-{visit_id}"})],
+            outbox=[] if desks.queued(teller, visit_id, table.give_back) else [(table.give_back, payload)],
         )
         run_outbox(teller, force=True)
         return _state(teller, visit_id)
-    # A deposit credited whose cash was not kept cannot be undone through this API.
+    # Applied at the host, the cash not kept, and no call that undoes it: a person corrects it.
     journal.record(
-        visit_id,
-        "SUSPECT_RESOLVED",
-        counted="cash not moved",
-        supervisor=supervisor,
-        escalated="deposit credited but the cash was not kept: needs the wallet provider",
-        summary={"resolution": "cash not moved: wallet credited, needs the wallet provider"},
+        visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor, escalated=table.not_kept,
+        summary={"resolution": table.not_kept},
     )
-    close_session(teller, visit_id, None)
+    journal.record(visit_id, "ESCALATED", action=table.not_kept_action, reason=table.not_kept)
+    done()
     return states.SUSPECT

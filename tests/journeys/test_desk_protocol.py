@@ -11,8 +11,8 @@ import pytest
 from kiosk.desks import base as journeys
 from kiosk.desks.base import AccountLookup, CardEntry, PhoneLogin, WalletLogin
 from kiosk.desks.rapyd import RapydDesk
-from kiosk.journal.store import ABANDONED, COMPLETED, REVERSED
-from kiosk.teller.visit import Stage
+from kiosk.journal.store import ABANDONED, COMPLETED, REVERSED, SUSPECT
+from kiosk.teller.visit import Stage, TellerError
 
 # back end -> (who the customer is, what the desk needs between identify and actions, cash-out action)
 CASES: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any, Any], None], str]] = {
@@ -59,6 +59,22 @@ def test_one_driver_undoes_a_cash_out_at_every_desk_that_can(demo, sims, teller,
     desk.move(visit, action, "20")
     desk.undo(visit, by_rule=True)
     assert teller.journal.visit(visit.visit_id).state in (REVERSED, "declined")
+
+
+def test_a_flexiti_payment_not_handed_over_is_an_escalation_a_supervisor_sees(demo, sims, teller):
+    """Flexiti has no undo call: the payment is handed to a person as the named compensation
+    flexiti_cancel, escalated at once, so the ready screen's attention panel and `kiosk recover`
+    list it (and the visit does not lock cash movements waiting for a count)."""
+    desk, visit, action = begin(teller, sims, "flexiti")
+    desk.move(visit, action, "20")
+    with pytest.raises(TellerError) as refused:
+        desk.undo(visit, by_rule=True)
+    assert refused.value.code == "NEEDS_A_PERSON"
+    attention = teller.attention()
+    assert [(c.visit_id, c.action) for c in attention.escalated] == [(visit.visit_id, "flexiti_cancel")]
+    assert visit.transaction_id in attention.escalated[0].last_error
+    assert attention.suspects == [] and teller.journal.visit(visit.visit_id).state == SUSPECT
+    assert teller.journal.unseal(visit.visit_id) is None  # the PIN is forgotten
 
 
 @pytest.mark.parametrize("backend", list(CASES))

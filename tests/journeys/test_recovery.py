@@ -14,7 +14,7 @@ from kiosk.runtime import build_runtime, demo_settings
 from kiosk.sim.composite import CompositeSimulator
 from kiosk.sim.server import start_in_thread
 from kiosk.desks import base as journeys
-from kiosk.teller.recovery import recover
+from kiosk.teller.recovery import escalations, recover
 from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
 from kiosk.desks.rapyd import wallet_desk
 
@@ -133,6 +133,14 @@ def test_flexiti_crash_after_every_step(world, tmp_path, step, kind):
             assert applied == 0 and cash == 300 and sims.flexiti.balance("116574819") == owed
         else:
             assert visit.state == SUSPECT and applied == 1 and cash == 300
+            # A payment charged with no cash handed over (the drawer never kicked) has no undo
+            # call: it is a named escalation a person takes to Flexiti (`kiosk recover` lists it,
+            # exit 1); every other suspect waits for a supervisor's count. Never both, never neither.
+            cancels = {c.visit_id for c in escalations(after.teller) if c.action == "flexiti_cancel"}
+            counts = {v.visit_id for v in after.teller.journal.unresolved_suspects()}
+            charged_not_paid = kind == "instore_payment" and step in ("HOST_SENT", "HOST_OK")
+            assert (visit.visit_id in cancels) == charged_not_paid, step
+            assert (visit.visit_id in counts) != charged_not_paid, step
     finally:
         after.close()
 
