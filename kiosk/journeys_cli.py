@@ -31,7 +31,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from drivers.base import DrawerOutcome
 
 from kiosk.desks.base import AccountLookup, CardEntry, WalletLogin
 
@@ -166,6 +165,7 @@ def _within_limits(teller: Any, args: argparse.Namespace, visit: Any, amount: An
 def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict[str, Any]:
     from kiosk.auth.guard import AuthError
     from kiosk.desks import base as journeys
+    from kiosk.teller.headless import settle_cash
     from kiosk.teller.visit import Stage, TellerError
     from kiosk.journal.store import JournalError
 
@@ -194,7 +194,7 @@ def serve(runtime: Any, args: argparse.Namespace, drawer_timeout: float) -> dict
             result["amount"] = visit.amount.plain()
             result["currency"] = visit.amount.currency
             result["transaction_id"] = visit.transaction_id
-            desk.finish(visit, by_hand=_settle_cash(teller, desk, visit, drawer_timeout))
+            desk.finish(visit, by_hand=settle_cash(teller, desk, visit, drawer_timeout))
             if visit.print_outcome is not None:
                 result["receipt"] = visit.print_outcome.value
         result["status"] = "completed"
@@ -347,22 +347,3 @@ def _flexiti(desk: Any, args: argparse.Namespace, result: dict[str, Any]):
     return visit
 
 
-def _settle_cash(teller: Any, desk: Any, visit: Any, timeout: float) -> bool:
-    """As kiosk.teller.headless: a drawer that did not open means a cash-out's money stayed
-    in the drawer (undo it at the host); cash taken in is in hand (put away by hand: True)."""
-    from kiosk.teller.visit import TellerError, VisitKind
-
-    if visit.drawer_outcome is DrawerOutcome.NOT_OPENED:
-        if visit.kind is VisitKind.WITHDRAW:
-            desk.undo(visit, by_rule=True)  # nobody chose it: no supervisor approval, as headless does
-            raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; no cash was handed over and it was undone.")
-        return True
-    closed = teller.wait_for_drawer_close(visit, timeout)
-    if closed is False:
-        teller.mark_suspect(visit, "drawer left open")
-        raise TellerError(
-            "DRAWER_LEFT_OPEN",
-            f"The drawer was not closed within {timeout:g} s; whether the cash moved is unknown.",
-            "A supervisor must count the drawer and resolve the visit.",
-        )
-    return False

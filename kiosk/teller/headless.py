@@ -7,11 +7,11 @@ from typing import Any
 
 from drivers.base import DrawerOutcome
 from kiosk.desks.base import PhoneLogin
-from kiosk.desks.rapyd import RapydDesk, wallet_desk
+from kiosk.desks.rapyd import wallet_desk
 from kiosk.journal.store import JournalError
 from kiosk.money import MoneyError, parse_amount
 from kiosk.teller.teller import Teller
-from kiosk.teller.visit import Stage, TellerError, Visit, journal_failure
+from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind, journal_failure
 
 
 def serve_visit(
@@ -46,8 +46,7 @@ def serve_visit(
             desk.deposit(visit, currency, amount)
         result["amount"] = visit.amount.plain() if visit.amount else amount
         result["transaction_id"] = visit.transaction_id
-        _settle_cash(desk, visit, drawer_close_timeout)
-        desk.complete(visit)
+        desk.finish(visit, by_hand=settle_cash(teller, desk, visit, drawer_close_timeout))
         result["status"] = "completed"
         result["visit_id"] = visit.visit_id
         if visit.print_outcome is not None:
@@ -66,17 +65,16 @@ def serve_visit(
     return result
 
 
-def _settle_cash(desk: RapydDesk, visit: Visit, timeout: float) -> None:
-    """Headless, nobody can say "handed over by hand": a drawer that did not open means a
-    withdrawal's cash stayed in the drawer (reverse it); a deposit's cash is in hand
-    (recorded as put away by hand). A drawer left open leaves the cash outcome unknown."""
-    teller = desk.teller
+def settle_cash(teller: Teller, desk: Any, visit: Visit, timeout: float) -> bool:
+    """Headless, at any desk, nobody can say "handed over by hand": a drawer that did not open
+    means a cash-out's money stayed in the drawer (undone at the host, by rule); cash taken in
+    is in hand (put away by hand: returns True). A drawer left open leaves the cash outcome
+    unknown: the visit is suspect."""
     if visit.drawer_outcome is DrawerOutcome.NOT_OPENED:
-        if visit.kind is not None and visit.kind.value == "withdraw":
-            desk.undo(visit, by_rule=True)  # no cashier chose it: nobody there
-            raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; the withdrawal was reversed.")
-        teller.confirm_cash(visit, by_hand=True)
-        return
+        if visit.kind is VisitKind.WITHDRAW:
+            desk.undo(visit, by_rule=True)  # no cashier chose it: nobody there to approve
+            raise TellerError("DRAWER_NOT_OPENED", "The drawer did not open; no cash was handed over and it was undone.")
+        return True
     closed = teller.wait_for_drawer_close(visit, timeout)
     if closed is False:
         teller.mark_suspect(visit, "drawer left open")
@@ -85,4 +83,4 @@ def _settle_cash(desk: RapydDesk, visit: Visit, timeout: float) -> None:
             f"The drawer was not closed within {timeout:g} s; whether the cash moved is unknown.",
             "A supervisor must count the drawer and resolve the visit.",
         )
-    teller.confirm_cash(visit)
+    return False

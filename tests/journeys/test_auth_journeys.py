@@ -193,20 +193,20 @@ def test_undo_needs_a_supervisor_with_sign_in(guarded, desks, sims, teller, demo
 
 def test_headless_undo_when_the_drawer_did_not_open_is_by_rule(guarded, desks, sims, teller, demo):
     """`kiosk txn`: nobody chose it, so no approval is asked for (as kiosk.teller.headless)."""
-    from kiosk.journeys_cli import _settle_cash
+    from kiosk.teller.headless import settle_cash
 
     guarded.sign_in("ann", PINS["ann"])
     demo.drawer.inject("drawer_jammed")
     desk = desks["pospointe"]
     visit = desk.identify(CardEntry(*RICH))
     desk.move(visit, "redeem", "30")
-    assert refused(_settle_cash, teller, desk, visit, 1.0).code == "DRAWER_NOT_OPENED"
+    assert refused(settle_cash, teller, desk, visit, 1.0).code == "DRAWER_NOT_OPENED"
     assert visit.stage is Stage.REVERSED and sims.pospointe.card_balance(RICH[0]) == Decimal("100.00")
     sdk = desks["sdkfinance"]
     anna = sdk.identify(WalletLogin("anna.kowalska@example.com", "Wallet#2024a"))
     eur = next(c for c in anna.details.coins if c.currency == "EUR")
     sdk.move(anna, "withdrawal", "40", coin=eur.serial)
-    assert refused(_settle_cash, teller, sdk, anna, 1.0).code == "DRAWER_NOT_OPENED"
+    assert refused(settle_cash, teller, sdk, anna, 1.0).code == "DRAWER_NOT_OPENED"
     assert anna.stage is Stage.REVERSED
     assert not [r for r in teller.journal.rows() if r.step == "APPROVED"]
 
