@@ -39,6 +39,7 @@ from kiosk.money import Money, MoneyError, parse_amount
 from kiosk import auth as auth_actions
 from kiosk.teller.code_errors import code_refusal
 from kiosk.teller.teller import check_otp, check_phone, mask_phone
+from kiosk.teller.steps import Step, WalletStep
 from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class RapydDesk:
             key = str(uuid.uuid4())
             teller.journal.record(
                 visit.visit_id,
-                "SESSION_OPEN_SENT",
+                WalletStep.SESSION_OPEN_SENT,
                 phone_ref=teller.journal.phone_ref(phone),
                 phone_last4=phone[-4:],
                 idempotency=key,
@@ -135,7 +136,7 @@ class RapydDesk:
             except BackendError as exc:
                 error = code_refusal(exc, teller_error(exc))  # wrong, expired, used code or unknown phone
                 teller.journal.record(
-                    visit.visit_id, "SESSION_REFUSED", code=error.code, summary={"state": journal_states.DECLINED}
+                    visit.visit_id, WalletStep.SESSION_REFUSED, code=error.code, summary={"state": journal_states.DECLINED}
                 )
                 if exc.outcome_unknown:
                     error = TellerError(
@@ -149,7 +150,7 @@ class RapydDesk:
             # after a crash; erased once the session is closed and nothing is left to do.
             teller.journal.record(
                 visit.visit_id,
-                "SESSION_OPENED",
+                WalletStep.SESSION_OPENED,
                 operation_id=session.operation_id,
                 accounts=[[a.account_id, a.currency] for a in session.accounts],
                 seal={"token_id": session.token_id, "operation_id": session.operation_id, "phone": phone},
@@ -238,7 +239,7 @@ class RapydDesk:
         key = str(uuid.uuid4())
         journal.record(
             visit.visit_id,
-            "INTENT",
+            Step.INTENT,
             guard=teller.cash_out_guard(visit.amount) if visit.kind is VisitKind.WITHDRAW else None,
             kind=visit.kind.value,
             account_id=visit.account.account_id,
@@ -252,7 +253,7 @@ class RapydDesk:
                 "account_id": visit.account.account_id,
             },
         )
-        journal.record(visit.visit_id, "HOST_SENT", idempotency=key)
+        journal.record(visit.visit_id, Step.HOST_SENT, idempotency=key)
         try:
             receipt = teller.send_settling(visit.visit_id, lambda: call(key))
         except BackendError as exc:
@@ -261,14 +262,14 @@ class RapydDesk:
                 visit.stage, visit.error = Stage.UNRESOLVED, error
                 # The outbox keeps re-sending with the same key until the host says; the
                 # session stays open so that an applied withdrawal can still be reversed.
-                journal.record(visit.visit_id, "HOST_UNKNOWN", code=exc.code, outbox=[("settle", {"idempotency": key})])
+                journal.record(visit.visit_id, Step.HOST_UNKNOWN, code=exc.code, outbox=[("settle", {"idempotency": key})])
                 raise error from None
-            journal.record(visit.visit_id, "HOST_DECLINED", code=error.code, summary={"state": journal_states.DECLINED})
+            journal.record(visit.visit_id, Step.HOST_DECLINED, code=error.code, summary={"state": journal_states.DECLINED})
             visit.stage, visit.error = Stage.FAILED, error
             self.close_session(visit)
             raise error from None
         journal.record(
-            visit.visit_id, "HOST_OK", transaction_id=receipt.transaction_id,
+            visit.visit_id, Step.HOST_OK, transaction_id=receipt.transaction_id,
             summary={"transaction_id": receipt.transaction_id},
         )
         visit.transaction_id = receipt.transaction_id
@@ -308,15 +309,15 @@ class RapydDesk:
                 teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
             assert visit.amount and visit.account and visit.session
             key = str(uuid.uuid4())
-            journal.record(visit.visit_id, "CASH_NOT_HANDED")
-            journal.record(visit.visit_id, "REVERSAL_SENT", idempotency=key, transaction_id=visit.transaction_id)
+            journal.record(visit.visit_id, Step.CASH_NOT_HANDED)
+            journal.record(visit.visit_id, WalletStep.REVERSAL_SENT, idempotency=key, transaction_id=visit.transaction_id)
             session, account_id, amount, txn = visit.session, visit.account.account_id, visit.amount, visit.transaction_id
             try:
                 receipt = teller.send_settling(
                     visit.visit_id, lambda: teller.backend.reverse_withdrawal(session, account_id, amount, txn, idempotency=key)
                 )
             except BackendError as exc:
-                journal.record(visit.visit_id, "REVERSAL_FAILED", code=exc.code, outbox=[("reverse", {"idempotency": key})])
+                journal.record(visit.visit_id, WalletStep.REVERSAL_FAILED, code=exc.code, outbox=[("reverse", {"idempotency": key})])
                 visit.stage = Stage.UNRESOLVED
                 raise TellerError(
                     "REVERSAL_FAILED",
@@ -324,7 +325,7 @@ class RapydDesk:
                     "Keep the cash in the drawer. The kiosk will retry; a supervisor can settle it.",
                 ) from None
             journal.record(
-                visit.visit_id, "REVERSED", reversal_id=receipt.transaction_id, summary={"state": journal_states.REVERSED}
+                visit.visit_id, Step.REVERSED, reversal_id=receipt.transaction_id, summary={"state": journal_states.REVERSED}
             )
             teller.shifts.note_reversal(amount)
             visit.stage = Stage.REVERSED
@@ -336,7 +337,7 @@ class RapydDesk:
         teller = self.teller
         with teller.lock:
             teller.expect_stage(visit, Stage.SESSION_OPEN)
-            teller.journal.record(visit.visit_id, "CANCELLED", summary={"state": journal_states.ABANDONED})
+            teller.journal.record(visit.visit_id, Step.CANCELLED, summary={"state": journal_states.ABANDONED})
             visit.stage = Stage.CANCELLED
             self.close_session(visit)
             return visit

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from kiosk.journal import store as states
+from kiosk.teller.steps import Step
 
 #: the cashier's words for each outcome, where a desk does not say its own
 WORDS: Mapping[str, str] = {
@@ -38,9 +39,9 @@ class RecoveryTable:
     reprint: Callable[[str], None]  # print the visit's receipt again, marked COPY
     settle: str  # outbox action that learns a lost host answer
     give_back: str = ""  # outbox action giving an applied withdrawal's money back; "" none: a person
-    applied: str = "HOST_OK"  # the step that says the host applied the movement
+    applied: str = Step.HOST_OK  # the step that says the host applied the movement
     giving_back: tuple[str, ...] = ()  # steps that say the give-back is under way (beside CASH_NOT_HANDED)
-    given_back: tuple[str, str] = ("REVERSED", states.REVERSED)  # the step saying it was given back, its state
+    given_back: tuple[str, str] = (Step.REVERSED, states.REVERSED)  # the step saying it was given back, its state
     confirm_at_host: tuple[str, str] = ("", "")  # (step, action) the host must still do after the cash moved
     refused_by: frozenset[str] = frozenset()  # a last step answering HOST_SENT (a wrong PIN): nothing moved
     keyed: bool = False  # compensations carry the idempotency value of the call they repeat

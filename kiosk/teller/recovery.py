@@ -41,6 +41,7 @@ from kiosk.money import Money
 from kiosk.desks import base as desks
 from kiosk.desks.base import NeedsAPerson, Resolution, forget_when_done
 from kiosk.desks.table import RecoveryTable
+from kiosk.teller.steps import Step, WalletStep
 from kiosk.teller.visit import TellerError
 
 if TYPE_CHECKING:
@@ -66,19 +67,19 @@ def close_session(teller: Teller, visit_id: str, session: WalletSession | None) 
     if session is None:
         session = session_of(teller, visit_id)
     if session is None:
-        journal.record(visit_id, "SESSION_CLOSE_FAILED", code="NO_SESSION_HEADERS")
+        journal.record(visit_id, WalletStep.SESSION_CLOSE_FAILED, code="NO_SESSION_HEADERS")
         return False
     try:
         teller.backend.close_session(session, idempotency=f"close-{visit_id}")
     except SessionRejected:
         pass  # closed or expired at the host already: nothing is open
     except BackendError as exc:
-        journal.record(visit_id, "SESSION_CLOSE_FAILED", code=exc.code)
+        journal.record(visit_id, WalletStep.SESSION_CLOSE_FAILED, code=exc.code)
         log.warning("visit %s: session not closed (%s); queued", visit_id[:8], exc.code)
         if not desks.queued(teller, visit_id, "close_session"):
             journal.enqueue(visit_id, "close_session", {}, at=time.time() + BASE)
         return False
-    journal.record(visit_id, "SESSION_CLOSED")
+    journal.record(visit_id, WalletStep.SESSION_CLOSED)
     forget_when_done(teller, visit_id)
     return True
 
@@ -111,7 +112,7 @@ def _tidy_finished(teller: Teller) -> None:
         if desks.owns_kind(visit.kind):  # a gift card token or a Flexiti PIN: no session to close
             forget_when_done(teller, visit_id)
             continue
-        if "SESSION_CLOSED" not in {row.step for row in journal.rows(visit_id)} and not desks.queued(teller, visit_id, "close_session"):
+        if WalletStep.SESSION_CLOSED not in {row.step for row in journal.rows(visit_id)} and not desks.queued(teller, visit_id, "close_session"):
             close_session(teller, visit_id, None)
         forget_when_done(teller, visit_id)
 
@@ -143,7 +144,7 @@ def wallet_table(teller: Teller) -> RecoveryTable:
     """The Rapyd wallet's rows (the module docstring's)."""
     return RecoveryTable(
         cash_in=frozenset({"deposit"}), reprint=lambda visit_id: _reprint(teller, visit_id), settle="settle",
-        give_back="reverse", giving_back=("REVERSAL_SENT",), keyed=True, session=True,
+        give_back="reverse", giving_back=(WalletStep.REVERSAL_SENT,), keyed=True, session=True,
         not_kept="cash not moved: wallet credited, needs the wallet provider",
         words={"giving_back": "reversal re-sent", "not_handed": "withdrawal applied, cash never paid out: reversal queued",
                "settle": "host outcome unknown: re-sent with the same key"},
@@ -163,41 +164,41 @@ def recover_visit(teller: Teller, visit_id: str, table: RecoveryTable) -> Resolu
     assert visit is not None
     say = table.say
 
-    def end(action: str, state: str, step: str = "RECOVERED", close: bool = True) -> Resolution:
-        if close and table.session and not has("SESSION_CLOSED"):
+    def end(action: str, state: str, step: str = Step.RECOVERED, close: bool = True) -> Resolution:
+        if close and table.session and not has(WalletStep.SESSION_CLOSED):
             close_session(teller, visit_id, None)
         return desks.finish(teller, visit_id, action, state, step)
 
-    if has("COMPLETED"):
+    if has(Step.COMPLETED):
         return desks.finish(teller, visit_id, "already completed", states.COMPLETED)
-    if has("CASH_CONFIRMED"):
+    if has(Step.CASH_CONFIRMED):
         confirm_step, confirm_action = table.confirm_at_host
         if confirm_step and not has(confirm_step):
             _queue(teller, visit_id, confirm_action, None, keyed=table.keyed)
             return Resolution(visit_id, say("confirming"), states.PENDING)
-        after_cash = set(steps[steps.index("CASH_CONFIRMED") :])
-        if not {"RECEIPT_PRINTED", "RECEIPT_NOT_PRINTED"} & after_cash or "RECEIPT_UNKNOWN" in after_cash:
+        after_cash = set(steps[steps.index(Step.CASH_CONFIRMED) :])
+        if not {Step.RECEIPT_PRINTED, Step.RECEIPT_NOT_PRINTED} & after_cash or Step.RECEIPT_UNKNOWN in after_cash:
             table.reprint(visit_id)
-        return end(say("completed"), states.COMPLETED, "COMPLETED")
+        return end(say("completed"), states.COMPLETED, Step.COMPLETED)
     given_back, given_back_state = table.given_back
     if has(given_back):
         return end(say("given_back"), given_back_state)
-    if has("CASH_NOT_HANDED") or any(map(has, table.giving_back)):
+    if has(Step.CASH_NOT_HANDED) or any(map(has, table.giving_back)):
         if not table.give_back:
             return _cancel_at_host(teller, visit_id, table, "stopped before the drawer opened")
         key = _last(rows, table.giving_back[0], "idempotency") if table.giving_back else None
         _queue(teller, visit_id, table.give_back, key, keyed=table.keyed)
         return Resolution(visit_id, say("giving_back"), states.PENDING)
-    if has("SUSPECT"):
+    if has(Step.SUSPECT):
         return desks.finish(teller, visit_id, "already suspect", states.SUSPECT)
-    if has("DRAWER_KICKED"):
-        return desks.finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, "SUSPECT")
+    if has(Step.DRAWER_KICKED):
+        return desks.finish(teller, visit_id, "drawer opened but cash not confirmed: suspect", states.SUSPECT, Step.SUSPECT)
     if has(table.applied):
         return applied_after_visit(teller, visit_id, table, "stopped before the drawer opened")
-    if has("HOST_DECLINED"):
+    if has(Step.HOST_DECLINED):
         return end("declined", states.DECLINED)
-    if has("HOST_SENT") and steps[-1] not in table.refused_by:
-        _queue(teller, visit_id, table.settle, _last(rows, "INTENT", "idempotency"), keyed=table.keyed)
+    if has(Step.HOST_SENT) and steps[-1] not in table.refused_by:
+        _queue(teller, visit_id, table.settle, _last(rows, Step.INTENT, "idempotency"), keyed=table.keyed)
         return Resolution(visit_id, say("settle"), states.PENDING)
     for step, words, state in table.ended_by:
         if has(step):
@@ -206,9 +207,9 @@ def recover_visit(teller: Teller, visit_id: str, table: RecoveryTable) -> Resolu
         if has(step):
             _queue(teller, visit_id, action, None, keyed=False)
             return Resolution(visit_id, words, states.PENDING)
-    if table.session and not has("SESSION_OPENED"):
-        return end("session never confirmed: abandoned", states.ABANDONED, "CANCELLED", close=False)
-    return end(say("abandoned"), states.ABANDONED, "CANCELLED")
+    if table.session and not has(WalletStep.SESSION_OPENED):
+        return end("session never confirmed: abandoned", states.ABANDONED, Step.CANCELLED, close=False)
+    return end(say("abandoned"), states.ABANDONED, Step.CANCELLED)
 
 
 def applied_after_visit(teller: Teller, visit_id: str, table: RecoveryTable, reason: str) -> Resolution:
@@ -225,12 +226,12 @@ def applied_after_visit(teller: Teller, visit_id: str, table: RecoveryTable, rea
             if visit.state != states.PENDING:  # handed to a person already
                 return Resolution(visit_id, table.say("cancel"), visit.state)
             return _cancel_at_host(teller, visit_id, table, reason)
-        if table.given_back[0] not in steps and "CASH_NOT_HANDED" not in steps:
-            desks.promise(teller, visit_id, "CASH_NOT_HANDED", table.give_back,
+        if table.given_back[0] not in steps and Step.CASH_NOT_HANDED not in steps:
+            desks.promise(teller, visit_id, Step.CASH_NOT_HANDED, table.give_back,
                           {"idempotency": f"{table.give_back}-{visit_id}"} if table.keyed else None, reason=reason)
         return Resolution(visit_id, table.say("not_handed"), states.PENDING)
     if visit.state == states.PENDING:
-        journal.record(visit_id, "SUSPECT", action=table.say("kept?"), reason=f"{reason}: was the cash kept?",
+        journal.record(visit_id, Step.SUSPECT, action=table.say("kept?"), reason=f"{reason}: was the cash kept?",
                        summary={"state": states.SUSPECT})
         if not table.give_back and not table.session:  # nothing sealed is needed to resolve it
             journal.erase(visit_id)
@@ -239,7 +240,7 @@ def applied_after_visit(teller: Teller, visit_id: str, table: RecoveryTable, rea
 
 def declined_after_visit(teller: Teller, visit_id: str, table: RecoveryTable, code: str) -> None:
     """A re-sent or looked-up call says the host did not apply it: nothing moved."""
-    teller.journal.record(visit_id, "HOST_DECLINED", code=code, summary={"state": states.DECLINED})
+    teller.journal.record(visit_id, Step.HOST_DECLINED, code=code, summary={"state": states.DECLINED})
     if table.session:
         close_session(teller, visit_id, None)
     else:
@@ -261,10 +262,10 @@ def cancel_at_host(teller: Teller, visit_id: str, host: str, reason: str) -> Non
     assert visit is not None
     action = f"{desks.prefix_of(visit.kind) or 'wallet'}_cancel"
     steps = {row.step for row in journal.rows(visit_id)}
-    if "CASH_NOT_HANDED" not in steps:
-        journal.record(visit_id, "CASH_NOT_HANDED", reason=reason)
+    if Step.CASH_NOT_HANDED not in steps:
+        journal.record(visit_id, Step.CASH_NOT_HANDED, reason=reason)
     what = f"transaction {visit.transaction_id}, {visit.amount} {visit.currency}"
-    desks.promise(teller, visit_id, "SUSPECT", action, {"transaction_id": visit.transaction_id or ""},
+    desks.promise(teller, visit_id, Step.SUSPECT, action, {"transaction_id": visit.transaction_id or ""},
                   reason="applied at the host, no cash handed over",
                   summary={"state": states.SUSPECT, "resolution": f"cash not moved: {host} must cancel it"})
     journal.erase(visit_id)
@@ -294,7 +295,7 @@ def _reprint(teller: Teller, visit_id: str) -> None:
     summary = teller.journal.visit(visit_id)
     if summary is None or not summary.amount or not summary.kind or not summary.currency:
         return
-    last4 = _last(list(teller.journal.rows(visit_id)), "SESSION_OPEN_SENT", "phone_last4") or "????"
+    last4 = _last(list(teller.journal.rows(visit_id)), WalletStep.SESSION_OPEN_SENT, "phone_last4") or "????"
     visit = Visit(
         visit_id=visit_id,
         phone_masked="•••• " + last4,
@@ -355,7 +356,7 @@ def _postpone(teller: Teller, item, error: str) -> None:
 
 def _escalate(teller: Teller, item, error: str) -> None:
     teller.journal.update_compensation(item.id, state="escalated", attempts=item.attempts + 1, next_at=time.time(), error=error)
-    teller.journal.record(item.visit_id, "ESCALATED", action=item.action, reason=error)
+    teller.journal.record(item.visit_id, Step.ESCALATED, action=item.action, reason=error)
     log.error("visit %s: %s could not be completed and needs a person: %s", item.visit_id[:8], item.action, error)
 
 
@@ -382,7 +383,7 @@ def send_wallet_item(teller: Teller, item: Any) -> None:
                 teller.backend.close_session(session, idempotency=f"close-{item.visit_id}")
             except SessionRejected:
                 pass  # the host has nothing open under this token
-            journal.record(item.visit_id, "SESSION_CLOSED")
+            journal.record(item.visit_id, WalletStep.SESSION_CLOSED)
         return
     if session is None or visit is None:
         raise NeedsAPerson("The session details for this visit are gone; it needs a person.")
@@ -401,12 +402,12 @@ def _settle(teller: Teller, visit_id: str, visit, session: WalletSession, amount
     with the same idempotency value."""
     journal = teller.journal
     steps = {row.step for row in journal.rows(visit_id)}
-    if "HOST_OK" in steps or "HOST_DECLINED" in steps:
+    if Step.HOST_OK in steps or Step.HOST_DECLINED in steps:
         # An earlier run learned the outcome and stopped before marking this item done.
-        if "HOST_OK" in steps:
+        if Step.HOST_OK in steps:
             applied_after_visit(teller, visit_id, wallet_table(teller), "host answer came after the visit ended")
         return
-    journal.record(visit_id, "HOST_RESENT", attempt="outbox")
+    journal.record(visit_id, Step.HOST_RESENT, attempt="outbox")
     try:
         if visit.kind == "withdraw":
             receipt = teller.backend.withdraw(session, visit.account_id, amount, idempotency=key)
@@ -419,7 +420,7 @@ def _settle(teller: Teller, visit_id: str, visit, session: WalletSession, amount
         # would have replayed its success).
         declined_after_visit(teller, visit_id, wallet_table(teller), exc.code)
         return
-    journal.record(visit_id, "HOST_OK", transaction_id=receipt.transaction_id, summary={"transaction_id": receipt.transaction_id})
+    journal.record(visit_id, Step.HOST_OK, transaction_id=receipt.transaction_id, summary={"transaction_id": receipt.transaction_id})
     applied_after_visit(teller, visit_id, wallet_table(teller), "host answer came after the visit ended")
 
 
@@ -427,14 +428,14 @@ def _reverse(teller: Teller, visit_id: str, visit, session: WalletSession, amoun
     journal = teller.journal
     if not visit.transaction_id:
         raise NeedsAPerson("The withdrawal's transaction id is unknown; it needs a person.")
-    if any(row.step == "REVERSED" for row in journal.rows(visit_id)):
+    if any(row.step == Step.REVERSED for row in journal.rows(visit_id)):
         # Acknowledged before a stop that came ahead of marking this item done.
         if visit.state == states.REVERSED:
             close_session(teller, visit_id, session)
         return
-    journal.record(visit_id, "REVERSAL_SENT", idempotency=key, transaction_id=visit.transaction_id)
+    journal.record(visit_id, WalletStep.REVERSAL_SENT, idempotency=key, transaction_id=visit.transaction_id)
     receipt = teller.backend.reverse_withdrawal(session, visit.account_id, amount, visit.transaction_id, idempotency=key)
-    journal.record(visit_id, "REVERSED", reversal_id=receipt.transaction_id, summary={"state": states.REVERSED})
+    journal.record(visit_id, Step.REVERSED, reversal_id=receipt.transaction_id, summary={"state": states.REVERSED})
     teller.shifts.note_reversal(amount)
     close_session(teller, visit_id, session)
 
@@ -495,7 +496,7 @@ def count(teller: Teller, visit_id: str, table: RecoveryTable, *, cash_moved: bo
         then = table.confirm_at_host[1]  # what the host must still do now the cash moved
         delta = amount.amount if paid_in else -amount.amount
         journal.record(
-            visit_id, "SUSPECT_RESOLVED", counted="cash moved", supervisor=supervisor, cash_delta=f"{delta:f}",
+            visit_id, Step.SUSPECT_RESOLVED, counted="cash moved", supervisor=supervisor, cash_delta=f"{delta:f}",
             summary={"resolution": "cash moved", "cash_delta": f"{delta:f}", "state": states.COMPLETED},
             outbox=[(then, {})] if then and not desks.queued(teller, visit_id, then) else [],
         )
@@ -508,7 +509,7 @@ def count(teller: Teller, visit_id: str, table: RecoveryTable, *, cash_moved: bo
     if table.give_back and (not paid_in or table.gives_back_deposits) and visit.transaction_id:
         payload = {"idempotency": f"{table.give_back}-{visit_id}"} if table.keyed else {}
         journal.record(
-            visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor,
+            visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor,
             summary={"resolution": "cash not moved"},
             outbox=[] if desks.queued(teller, visit_id, table.give_back) else [(table.give_back, payload)],
         )
@@ -516,9 +517,9 @@ def count(teller: Teller, visit_id: str, table: RecoveryTable, *, cash_moved: bo
         return _state(teller, visit_id)
     # Applied at the host, the cash not kept, and no call that undoes it: a person corrects it.
     journal.record(
-        visit_id, "SUSPECT_RESOLVED", counted="cash not moved", supervisor=supervisor, escalated=table.not_kept,
+        visit_id, Step.SUSPECT_RESOLVED, counted="cash not moved", supervisor=supervisor, escalated=table.not_kept,
         summary={"resolution": table.not_kept},
     )
-    journal.record(visit_id, "ESCALATED", action=table.not_kept_action, reason=table.not_kept)
+    journal.record(visit_id, Step.ESCALATED, action=table.not_kept_action, reason=table.not_kept)
     done()
     return states.SUSPECT

@@ -41,6 +41,7 @@ from kiosk.receipts import ReceiptFacts, build_receipt, facts_from_visit
 from kiosk.teller.recovery import forget_when_done
 from kiosk.teller.retry import ProgressCallback, RetryPolicy, send_settling
 from kiosk.teller.shifts import Shifts
+from kiosk.teller.steps import Step
 from kiosk.teller.visit import Stage, TellerError, Visit, VisitKind
 
 log = logging.getLogger("kiosk.teller")
@@ -293,7 +294,7 @@ class Teller:
         def retrying(attempt: int, pause: float, error: BackendError) -> None:
             log.warning("visit %s: no answer (%s); re-sending with the same key", visit_id[:8], error.code)
             if record_retries:
-                self.journal.record(visit_id, "HOST_RESENT", attempt=attempt, code=error.code)
+                self.journal.record(visit_id, Step.HOST_RESENT, attempt=attempt, code=error.code)
             if self.on_retry is not None:
                 self.on_retry(attempt, pause, error)
 
@@ -305,12 +306,12 @@ class Teller:
         self._stop.set()
 
     def open_drawer(self, visit: Visit) -> None:
-        self.journal.record(visit.visit_id, "DRAWER_KICKED")
+        self.journal.record(visit.visit_id, Step.DRAWER_KICKED)
         outcome = self.drawer.open_drawer()
         step = {
-            DrawerOutcome.OPENED: "DRAWER_OPENED",
-            DrawerOutcome.UNCONFIRMED: "DRAWER_UNCONFIRMED",
-            DrawerOutcome.NOT_OPENED: "DRAWER_NOT_OPENED",
+            DrawerOutcome.OPENED: Step.DRAWER_OPENED,
+            DrawerOutcome.UNCONFIRMED: Step.DRAWER_UNCONFIRMED,
+            DrawerOutcome.NOT_OPENED: Step.DRAWER_NOT_OPENED,
         }[outcome]
         self.journal.record(visit.visit_id, step)
         visit.drawer_outcome = outcome
@@ -322,9 +323,9 @@ class Teller:
         closed = self.drawer.wait_for_drawer_close(timeout)
         if closed is False:
             self.drawer_alert = True
-            self.journal.record(visit.visit_id, "DRAWER_LEFT_OPEN", waited=timeout)
+            self.journal.record(visit.visit_id, Step.DRAWER_LEFT_OPEN, waited=timeout)
         elif closed:
-            self.journal.record(visit.visit_id, "DRAWER_CLOSED")
+            self.journal.record(visit.visit_id, Step.DRAWER_CLOSED)
         return closed
 
     def confirm_cash(self, visit: Visit, *, by_hand: bool = False) -> Visit:
@@ -334,7 +335,7 @@ class Teller:
             assert visit.amount and visit.kind
             delta = visit.amount.amount if visit.kind is VisitKind.DEPOSIT else -visit.amount.amount
             self.journal.record(
-                visit.visit_id, "CASH_CONFIRMED", by_hand=by_hand, cash_delta=f"{delta:f}", summary={"cash_delta": f"{delta:f}"}
+                visit.visit_id, Step.CASH_CONFIRMED, by_hand=by_hand, cash_delta=f"{delta:f}", summary={"cash_delta": f"{delta:f}"}
             )
             self.shifts.note_cash(visit.amount.currency, visit.amount, paid_in=visit.kind is VisitKind.DEPOSIT)
             visit.stage = Stage.CASH_DONE
@@ -345,7 +346,7 @@ class Teller:
         must count the drawer. The session stays open until then, so that a withdrawal found
         not paid out can still be reversed."""
         with self.lock:
-            self.journal.record(visit.visit_id, "SUSPECT", reason=reason, summary={"state": journal_states.SUSPECT})
+            self.journal.record(visit.visit_id, Step.SUSPECT, reason=reason, summary={"state": journal_states.SUSPECT})
             visit.stage = Stage.SUSPECT
             return visit
 
@@ -362,7 +363,7 @@ class Teller:
         """The visit's last row: COMPLETED, its sealed details forgotten, its receipt the one
         a reprint prints."""
         with self.lock:
-            self.journal.record(visit.visit_id, "COMPLETED", summary={"state": journal_states.COMPLETED})
+            self.journal.record(visit.visit_id, Step.COMPLETED, summary={"state": journal_states.COMPLETED})
             forget_when_done(self, visit.visit_id)
             visit.stage = Stage.COMPLETED
             self.last_receipt_visit = visit
@@ -442,12 +443,12 @@ class Teller:
         document = build_receipt(facts, columns=self.printer.columns, copy=copy)
         if not copy:
             visit.receipt = document
-        self.journal.record(visit.visit_id, "RECEIPT_SENT", copy=copy)
+        self.journal.record(visit.visit_id, Step.RECEIPT_SENT, copy=copy)
         outcome = self.printer.print_receipt(document)
         step = {
-            PrintOutcome.PRINTED: "RECEIPT_PRINTED",
-            PrintOutcome.NOT_PRINTED: "RECEIPT_NOT_PRINTED",
-            PrintOutcome.UNKNOWN: "RECEIPT_UNKNOWN",
+            PrintOutcome.PRINTED: Step.RECEIPT_PRINTED,
+            PrintOutcome.NOT_PRINTED: Step.RECEIPT_NOT_PRINTED,
+            PrintOutcome.UNKNOWN: Step.RECEIPT_UNKNOWN,
         }[outcome]
         self.journal.record(visit.visit_id, step, copy=copy)
         visit.print_outcome = outcome

@@ -10,7 +10,9 @@ from enum import StrEnum
 
 import pytest
 
-from kiosk.desks import base, flexiti, giftcards, sdkwallet
+from kiosk.desks import base, flexiti, giftcards, rapyd, sdkwallet, table
+from kiosk.teller import recovery
+from kiosk.teller import teller as till_services
 from kiosk.teller.steps import Step, WalletStep
 from tests.journeys.test_desk_protocol import begin
 
@@ -62,7 +64,9 @@ def bare_step_strings(source: str, name: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", [base, giftcards, sdkwallet, flexiti], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [base, giftcards, sdkwallet, flexiti, rapyd, table, recovery, till_services], ids=lambda m: m.__name__
+)
 def test_no_desk_module_spells_a_step_as_a_bare_string(module):
     assert bare_step_strings(inspect.getsource(module), module.__name__) == []
 
