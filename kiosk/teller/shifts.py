@@ -138,6 +138,11 @@ class Shifts:
             raise TellerError("NO_SHIFT", "No shift is open.", "Open a shift with the counted float first.")
         return self.current
 
+    def currencies(self) -> list[str]:
+        """The currencies the drawer holds this shift: its float's and any taken in or paid out
+        since (a deposit in a currency the float had none of is counted at close too)."""
+        return sorted(self._totals) if self.current else []
+
     def cash_in_drawer(self, currency: str) -> Money:
         currency = check_currency(currency)
         totals = self._totals.get(currency)

@@ -148,8 +148,7 @@ class Teller:
         return self.shifts.cash_in_drawer(currency)
 
     def drawer_currencies(self) -> list[str]:
-        shift = self.shifts.current
-        return sorted(shift.float) if shift else []
+        return self.shifts.currencies()
 
     def open_shift(self, float_: dict[str, Money], *, source: str = "counted"):
         with self.lock:

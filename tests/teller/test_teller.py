@@ -12,7 +12,7 @@ from kiosk.teller.recovery import resolve_suspect
 from kiosk.sim import rapyd as sim
 from kiosk.desks.base import PhoneLogin
 from kiosk.desks.rapyd import wallet_desk
-from tests.stack import JANE, OLIVER
+from tests.stack import JANE, OLIVER, build_stack
 
 
 def gbp_account(visit):
@@ -60,6 +60,27 @@ def test_deposit_in_a_new_currency_creates_the_account(stack):
     assert visit.stage is Stage.COMPLETED
     assert teller.cash_in_drawer("EUR").plain() == "325.50"
     assert "CASH DEPOSIT" in stack.printer.texts[-1]
+
+
+
+def test_a_currency_first_taken_in_mid_shift_is_one_the_drawer_holds(server, tmp_path):
+    """The close's count form has a row per currency the drawer holds: a deposit in a currency
+    the float had none of must get one, also after a restart."""
+    simulator = server.fresh(tmp_path / "ledger.sqlite3")
+    stack = build_stack(tmp_path, server.handle.url, simulator, floats={"GBP": "500.00"})
+    desk = wallet_desk(stack.teller)
+    visit = desk.identify(PhoneLogin(JANE, stack.otp()))
+    desk.deposit(visit, "USD", "20.00")
+    desk.finish(visit)
+    assert stack.teller.drawer_currencies() == ["GBP", "USD"]
+    stack.journal.close()
+    again = build_stack(tmp_path, server.handle.url, simulator, reuse_shift=True)
+    assert again.teller.drawer_currencies() == ["GBP", "USD"]
+    assert again.teller.cash_in_drawer("USD").plain() == "20.00"
+    for built in (stack, again):
+        built.client.close()
+    again.journal.close()
+    simulator.close()
 
 
 @pytest.mark.parametrize(
