@@ -3,7 +3,8 @@
 The app owns the journey. Screens show one step and post a request (kiosk.ui.messages); the
 app runs the teller call in a thread worker *it* owns (a screen's workers die with the
 screen, and a call that moves money must outlive any screen change), and the worker posts a
-result that a handler here turns into the next screen. The UI does no domain work: every
+result that a handler here hands to the visit's flow (kiosk.ui.flows, one per back end,
+the wallet's included), which decides the next screen. The UI does no domain work: every
 check and every movement of money is the teller's.
 
 No traceback reaches the screen: worker failures that are not a TellerError are logged and
@@ -29,24 +30,20 @@ from textual.theme import BUILTIN_THEMES
 from kiosk import auth
 from kiosk.journal.store import JournalError
 from kiosk.desks import base as journeys
-from kiosk.desks.base import PhoneLogin
 from kiosk.desks.rapyd import wallet_desk
-from kiosk.money import AmountStyle, Money, amount_style
-from kiosk.teller import Stage, TellerError, Visit, VisitKind
+from kiosk.money import AmountStyle, amount_style
+from kiosk.teller import Stage, TellerError
 from kiosk.teller.visit import journal_failure
 from kiosk.teller.teller import counted
 from kiosk.ui import auth as auth_ui
 from kiosk.ui import messages as m
 from kiosk.ui import flows
 from kiosk.ui.flows.base import Flow
+from kiosk.ui.flows.wallet import WalletFlow
 from kiosk.ui.journey_messages import ChooseBackend, DeskAnswered, DeskFailed, FlowMessage, StartJourney
 from kiosk.ui.keyorder import InOrderKeys
-from kiosk.ui.screens.accounts import AccountsScreen
-from kiosk.ui.screens.amount import AmountScreen
-from kiosk.ui.screens.confirm import ConfirmScreen
-from kiosk.ui.screens.customer import CustomerScreen
 from kiosk.ui.screens.drawer import DrawerScreen
-from kiosk.ui.screens.error import ErrorScreen, NoticeScreen, Way, ways_forward
+from kiosk.ui.screens.error import ErrorScreen, Way, ways_forward
 from kiosk.ui.screens.progress import ProgressScreen
 from kiosk.ui.screens.quit import QuitScreen
 from kiosk.ui.screens.ready import ReadyScreen
@@ -61,10 +58,6 @@ log = logging.getLogger("kiosk.ui")
 # exactly what was designed; cyan rather than blue as the main colour: dark blue on black
 # is hard to read on a console.
 KIOSK_THEME = dataclasses.replace(BUILTIN_THEMES["ansi-dark"], name="kiosk", primary="ansi_cyan", accent="ansi_bright_cyan")
-
-# How long a quick call may run before the progress screen replaces the current one (about
-# what a person notices as a delay).
-PROGRESS_AFTER = 0.15
 
 # Steps whose failure may leave cash in an unknown place: the generic error says so.
 MONEY_STEPS = {"move", "cash", "reverse", "complete"}
@@ -89,15 +82,6 @@ def guarded(handler):
 def _amount_style(settings: Any) -> AmountStyle:
     teller = getattr(settings, "teller", None)
     return amount_style(getattr(teller, "locale", "") or "", getattr(teller, "phone_region", "") or "")
-
-
-@dataclasses.dataclass
-class Choice:
-    """What the cashier picked on the accounts screen."""
-
-    kind: VisitKind
-    account_id: str  # '' for a deposit into a currency the wallet has no account for yet
-    currency: str
 
 
 class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
@@ -134,16 +118,10 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         self.pos_id = str(getattr(runtime, "pos_id", "") or "")
         self.otp_window = int(getattr(runtime, "otp_window", 30) or 30)
         self.demo = getattr(runtime, "demo", None)
-        # The journey's state. The full phone number is kept in memory only, so a new code can
-        # be asked for without retyping it; it is never shown once the session is open.
-        self.phone = ""
-        # The visit in flight, whatever its back end; `flow` is its flow for the back ends other
-        # than the wallet (kiosk.ui.flows), None for a wallet visit.
+        # The visit in flight, whatever its back end, and its back end's flow (kiosk.ui.flows),
+        # which holds the rest of the journey's state.
         self.visit: Any = None
         self.flow: Flow | None = None
-        self.choice: Choice | None = None
-        self.amount: Money | None = None
-        self.code_problem: TellerError | None = None  # why the last code failed
         self.busy = ""  # the teller step a worker is running now ('' when idle)
         self.status: m.StatusRead | None = None
         self._status_running = False
@@ -204,8 +182,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         self.switch_screen(screen)
 
     def show_ready(self) -> None:
-        self.visit, self.flow, self.choice, self.amount, self.phone = None, None, None, None, ""
-        self.code_problem = None
+        self.visit, self.flow = None, None
         self.show(self._broken_screen() or ReadyScreen(self.pos_id, self.status))
         self.refresh_status()
 
@@ -385,8 +362,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
             return
         if self.no_shift():
             return
-        self.phone = ""
-        self.show(self._customer_screen())
+        self.flow = WalletFlow(self, wallet_desk(self.teller))
+        self.flow.start()
 
     def no_shift(self) -> bool:
         """Checked when a visit starts, before the customer is asked for a code: with no shift
@@ -402,7 +379,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
     def on_reprint(self, message: m.Reprint) -> None:
         if self.busy:
             return
-        visit = self.visit if self.flow is None and self.visit and self.visit.stage is Stage.COMPLETED else None
+        visit = self.visit if (self.flow is None or self.wallet_flow()) and self.visit and self.visit.stage is Stage.COMPLETED else None
         last = visit or getattr(self.teller, "last_receipt_visit", None)
         if not auth_ui.approved_or_ask(self, auth.REPRINT, retry=m.Reprint, needed=last is not None):
             return
@@ -521,141 +498,66 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         self.notify(message.text)
         self.show_ready()
 
-    # --- customer and session --------------------------------------------------------------
+    # --- the wallet's journey (kiosk.ui.flows.wallet) --------------------------------------
 
-    def _customer_screen(self) -> CustomerScreen:
-        return CustomerScreen(
-            phone=self.phone, window=self.otp_window, demo=self.demo, region=getattr(self.teller, "phone_region", ""),
-            problem=getattr(self, "code_problem", None),  # why the last code failed: said at the field that was wrong
-        )
+    def wallet_flow(self, *, answer: bool = False) -> WalletFlow | None:
+        """The wallet visit's flow, if that is the visit in flight. For the answer of a wallet
+        call (`answer`), made if none is: a session opened or money moved is never dropped."""
+        if self.flow is None and answer:
+            self.flow = WalletFlow(self, wallet_desk(self.teller))
+        return self.flow if isinstance(self.flow, WalletFlow) else None
 
     @guarded
     def on_back_to_customer(self, message: m.BackToCustomer) -> None:
-        if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
-            return  # a session is open: the way back is cancel, not a new code
-        self.visit = None
-        self.show(self._customer_screen())
+        if (flow := self.wallet_flow()) is not None:
+            flow.back_to_customer()
 
     @guarded
     def on_open_session(self, message: m.OpenSession) -> None:
-        if self.busy:
-            return
-        self.phone = message.phone
-        phone, otp = message.phone, message.otp
-        wallet = wallet_desk(self.teller)
-        self.run_teller("open", lambda: m.SessionOpened(wallet.identify(PhoneLogin(phone, otp))))
-        # A session usually opens in a few milliseconds: the progress screen is shown only
-        # if it has not by then, rather than composed, drawn and dropped on every visit
-        # while the call competes with it for the interpreter. Meanwhile the customer
-        # screen's keys start nothing: the app is busy.
-        visit_before = self.visit
-
-        def still_opening() -> None:
-            if self.busy == "open" and self.visit is visit_before:
-                self.show(ProgressScreen("Opening the customer's session", bound=self.host_timeout))
-
-        self.set_timer(PROGRESS_AFTER, still_opening)
+        if not self.busy and (flow := self.wallet_flow()) is not None:
+            flow.open_session(message.phone, message.otp)
 
     @guarded
     def on_session_opened(self, message: m.SessionOpened) -> None:
         self.busy = ""
-        self.visit = message.visit
-        self.show(self._accounts_screen())
-
-    def _accounts_screen(self) -> AccountsScreen:
-        assert self.visit is not None
-        currencies = self.teller.drawer_currencies()
-        return AccountsScreen(self.visit, currencies, selected=self.choice.account_id or self.choice.currency if self.choice else "")
-
-    # --- accounts, amount, confirm ---------------------------------------------------------
+        if (flow := self.wallet_flow(answer=True)) is not None:
+            flow.session_opened(message.visit)
 
     @guarded
     def on_choose_action(self, message: m.ChooseAction) -> None:
-        if self.visit is None or self.visit.stage is not Stage.SESSION_OPEN:
-            return
-        kind = VisitKind.WITHDRAW if message.kind == "withdraw" else VisitKind.DEPOSIT
-        if self.choice != Choice(kind, message.account_id, message.currency):
-            self.amount = None
-        self.choice = Choice(kind, message.account_id, message.currency)
-        self.show(self._amount_screen())
-
-    def _amount_screen(self) -> AmountScreen:
-        visit, choice, teller = self.visit, self.choice, self.teller
-        assert visit is not None and choice is not None
-        account = next((a for a in visit.accounts if a.account_id == choice.account_id), None)
-        wallet = wallet_desk(teller)
-        if choice.kind is VisitKind.WITHDRAW:
-            def check(text: str):
-                return wallet.check_withdrawal(visit, choice.account_id, text)
-        else:
-            def check(text: str):
-                return wallet.check_deposit(visit, choice.currency, text)
-        return AmountScreen(
-            kind=choice.kind,
-            currency=choice.currency,
-            phone_masked=visit.phone_masked,
-            balance=account.balance if account else None,
-            drawer_cash=teller.cash_in_drawer(choice.currency),
-            check=check,
-            amount=self.amount.plain() if self.amount else "",
-        )
+        if (flow := self.wallet_flow()) is not None:
+            flow.choose_action(message.kind, message.account_id, message.currency)
 
     @guarded
     def on_back_to_accounts(self, message: m.BackToAccounts) -> None:
-        if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
-            self.show(self._accounts_screen())
+        if (flow := self.wallet_flow()) is not None:
+            flow.back_to_accounts()
 
     @guarded
     def on_amount_chosen(self, message: m.AmountChosen) -> None:
-        if self.visit is None or self.choice is None or self.visit.stage is not Stage.SESSION_OPEN:
-            return
-        self.amount = message.amount
-        self.show(self._confirm_screen())
-
-    def _confirm_screen(self) -> ConfirmScreen:
-        assert self.visit and self.choice and self.amount
-        return ConfirmScreen(self.choice.kind, self.amount, self.visit.phone_masked)
+        if (flow := self.wallet_flow()) is not None:
+            flow.amount_chosen(message.amount)
 
     @guarded
     def on_back_to_amount(self, message: m.BackToAmount) -> None:
-        if self.visit is not None and self.choice is not None and self.visit.stage is Stage.SESSION_OPEN:
-            self.show(self._amount_screen())
+        if (flow := self.wallet_flow()) is not None:
+            flow.back_to_amount()
 
     @guarded
     def on_back_to_confirm(self, message: m.BackToConfirm) -> None:
-        if self.visit is not None and self.amount is not None and self.visit.stage is Stage.SESSION_OPEN:
-            self.show(self._confirm_screen())
-
-    # --- moving the money ------------------------------------------------------------------
+        if (flow := self.wallet_flow()) is not None:
+            flow.back_to_confirm()
 
     @guarded
     def on_move_money(self, message: m.MoveMoney) -> None:
-        visit, choice, amount = self.visit, self.choice, self.amount
-        if self.busy or visit is None or choice is None or amount is None or visit.stage is not Stage.SESSION_OPEN:
-            return
-        teller = self.teller
-        over = teller.limit_exceeded(amount) if hasattr(teller, "limit_exceeded") else ""
-        if not auth_ui.approved_or_ask(
-            self, auth.LIMIT, retry=m.MoveMoney, why=over, visit_id=visit.visit_id, needed=bool(over)
-        ):
-            return
-        bound = self.money_bound()
-        wallet = wallet_desk(teller)
-        if choice.kind is VisitKind.WITHDRAW:
-            self.show(ProgressScreen(f"Withdrawing {amount} from the customer's wallet", bound=bound, money=True))
-            self.run_teller("move", lambda: m.MoneyMoved(wallet.withdraw(visit, choice.account_id, amount.plain())))
-        else:
-            self.show(ProgressScreen(f"Depositing {amount} into the customer's wallet", bound=bound, money=True))
-            self.run_teller("move", lambda: m.MoneyMoved(wallet.deposit(visit, choice.currency, amount.plain())))
+        if not self.busy and (flow := self.wallet_flow()) is not None:
+            flow.move()
 
     @guarded
     def on_money_moved(self, message: m.MoneyMoved) -> None:
         self.busy = ""
-        visit = message.visit
-        waiting = visit.drawer_outcome is not None and visit.drawer_outcome.value == "opened"
-        self.show(DrawerScreen(visit, waiting=waiting, bound=self.drawer_wait))
-        if waiting:
-            self.wait_for_drawer(visit)
+        if (flow := self.wallet_flow(answer=True)) is not None:
+            flow.moved(message.visit)
 
     @guarded
     def on_drawer_closed(self, message: m.DrawerClosed) -> None:
@@ -669,53 +571,27 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_cash_done(self, message: m.CashDone) -> None:
-        visit, teller = self.visit, self.teller
-        if self.busy or visit is None or visit.stage is not Stage.CASH_PENDING:
+        visit = self.visit
+        if self.busy or visit is None or visit.stage is not Stage.CASH_PENDING or self.flow is None:
             return
-        if self.flow is not None:
-            self.flow.cash_done(message.by_hand)
-            return
-        self.show(ProgressScreen("Printing the receipt and closing the session", bound=None))
-        by_hand, wallet = message.by_hand, wallet_desk(teller)
-
-        def finish() -> Message:
-            return m.VisitCompleted(wallet.finish(visit, by_hand=by_hand))
-
-        self.run_teller("cash", finish)
+        self.flow.cash_done(message.by_hand)
 
     @guarded
     def on_visit_completed(self, message: m.VisitCompleted) -> None:
         self.busy = ""
-        self.show(ReceiptScreen(message.visit, columns=int(getattr(self.teller.printer, "columns", 42) or 42)))
+        if (flow := self.wallet_flow(answer=True)) is not None:
+            flow.completed(message.visit)
 
     @guarded
     def on_reverse_withdrawal(self, message: m.ReverseWithdrawal) -> None:
-        visit, teller = self.visit, self.teller
-        if self.flow is not None:
-            if not self.busy:
-                self.flow.reverse()
-            return
-        if self.busy or visit is None or visit.stage is not Stage.CASH_PENDING or visit.kind is not VisitKind.WITHDRAW:
-            return
-        if not auth_ui.approved_or_ask(self, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
-            return
-        self.show(ProgressScreen("Reversing the withdrawal", bound=self.money_bound(), money=True))
-        wallet = wallet_desk(teller)
-        self.run_teller("reverse", lambda: m.VisitReversed(wallet.undo(visit)))
+        if not self.busy and self.flow is not None:
+            self.flow.reverse()
 
     @guarded
     def on_visit_reversed(self, message: m.VisitReversed) -> None:
         self.busy = ""
-        amount = message.visit.amount
-        self.show(
-            NoticeScreen(
-                "Withdrawal reversed",
-                f"{amount} went back to the customer's wallet. No cash was handed over.",
-                "Tell the customer; they can try again.",
-                [Way("enter", "Back to ready", m.BackToReady)],
-                tone="ok",
-            )
-        )
+        if (flow := self.wallet_flow(answer=True)) is not None:
+            flow.undone(message.visit)
 
     @guarded
     def on_host_retrying(self, message: m.HostRetrying) -> None:
@@ -731,44 +607,29 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_cancel_visit(self, message: m.CancelVisit) -> None:
-        visit, teller = self.visit, self.teller
         if self.busy:
             return
-        if self.flow is not None:
-            self.flow.end()
-            return
-        if visit is None or visit.stage is not Stage.SESSION_OPEN:
+        if self.flow is None:
             self.show_ready()
             return
-        self.show(ProgressScreen("Cancelling: closing the customer's session", bound=self.host_timeout))
-
-        wallet = wallet_desk(teller)
-
-        def cancel() -> Message:
-            wallet.cancel(visit)
-            return m.VisitCancelled()
-
-        self.run_teller("cancel", cancel)
+        self.flow.end()
 
     @guarded
     def on_visit_cancelled(self, message: m.VisitCancelled) -> None:
         self.busy = ""
-        self.notify("Visit cancelled. Nothing was charged.")
-        self.show_ready()
+        if (flow := self.wallet_flow()) is not None:
+            flow.ended()
+        else:
+            self.show_ready()
 
     @guarded
     def on_back_to_ready(self, message: m.BackToReady) -> None:
         if self.busy:
             return
-        if self.flow is not None:
-            self.flow.back_to_ready()
+        if self.flow is None:
+            self.show_ready()
             return
-        if self.visit is not None and self.visit.stage is Stage.SESSION_OPEN:
-            self.post_message(m.CancelVisit())  # never leave a wallet session open behind
-            return
-        if self.visit is not None and self.visit.stage is Stage.CASH_PENDING:
-            return  # the cash step must be finished on the drawer screen
-        self.show_ready()
+        self.flow.back_to_ready()
 
     # --- failures --------------------------------------------------------------------------
 
@@ -789,7 +650,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
                 self.notify(text, severity="warning", timeout=8)
             return
         stage = message.visit.stage if message.visit else None
-        self.code_problem = message.error if message.step == "open" else None
+        if (flow := self.wallet_flow()) is not None:
+            flow.code_problem = message.error if message.step == "open" else None
         self.show(ErrorScreen(message.error, ways_forward(message.step, message.error.code, stage)))
 
     def on_unexpected_failure(self, message: m.UnexpectedFailure) -> None:

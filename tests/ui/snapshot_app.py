@@ -14,7 +14,8 @@ from drivers.base import DrawerOutcome
 from kiosk.money import Money
 from kiosk.teller import Stage, TellerError, VisitKind
 from kiosk.ui import messages as m
-from kiosk.ui.app import Choice, KioskApp
+from kiosk.ui.app import KioskApp
+from kiosk.ui.flows.wallet import Choice, WalletFlow
 from kiosk.ui.screens.drawer import DrawerScreen
 from kiosk.ui.screens.error import ErrorScreen, ways_forward
 from kiosk.ui.screens.progress import ProgressScreen
@@ -55,6 +56,7 @@ class SnapshotKiosk(KioskApp):
         super().__init__(runtime, clock=frozen, status_interval=3600)
         self.scene = scene
         teller = runtime.teller
+        self.wallet = WalletFlow(self, wallet_desk(teller))  # a wallet visit's flow, as StartVisit makes it
         # The status is read here, synchronously, so the first frame already shows it.
         self.status = m.StatusRead(
             wallet_desk(teller).health(),
@@ -71,13 +73,13 @@ class SnapshotKiosk(KioskApp):
     def _open(self):
         visit = wallet_desk(self.teller).identify(PhoneLogin(ALICE, "123456"))
         visit.visit_id = "5c1f0e7a-2b9d-4c3e-8a6f-0d2e4b7c9a11"
-        self.visit, self.phone = visit, ALICE
+        self.flow, self.visit, self.wallet.phone = self.wallet, visit, ALICE
         return visit
 
     def _choose(self, kind: VisitKind, amount: str | None) -> None:
         account = self.visit.accounts[0]
-        self.choice = Choice(kind, account.account_id if kind is VisitKind.WITHDRAW else "", "GBP")
-        self.amount = Money(Decimal(amount), "GBP") if amount else None
+        self.wallet.choice = Choice(kind, account.account_id if kind is VisitKind.WITHDRAW else "", "GBP")
+        self.wallet.amount = Money(Decimal(amount), "GBP") if amount else None
 
     def scene_screen(self):
         scene, teller = self.scene, self.teller
@@ -89,26 +91,26 @@ class SnapshotKiosk(KioskApp):
         if scene in ("ready", "quit"):
             return None
         if scene == "customer":
-            self.phone = ALICE
-            return self._customer_screen()
+            self.flow, self.wallet.phone = self.wallet, ALICE
+            return self.wallet.customer_screen()
         if scene == "error_otp":
             error = TellerError("OTP_REJECTED", "The wallet did not accept the code: it is wrong, expired or already used.",
                                 "Ask the customer for a new code from the app and enter it again.")
             return ErrorScreen(error, ways_forward("open", error.code, None))
         visit = self._open()
         if scene == "accounts":
-            return self._accounts_screen()
+            return self.wallet.accounts_screen()
         if scene == "amount_too_much":
             self._choose(VisitKind.WITHDRAW, None)
-            screen = self._amount_screen()
+            screen = self.wallet.amount_screen_for()
             screen.amount = "300"
             return screen
         if scene == "confirm_withdraw":
             self._choose(VisitKind.WITHDRAW, "20.00")
-            return self._confirm_screen()
+            return self.wallet.confirm_screen()
         if scene == "confirm_deposit":
             self._choose(VisitKind.DEPOSIT, "35.50")
-            return self._confirm_screen()
+            return self.wallet.confirm_screen()
         if scene == "progress":
             return ProgressScreen("Withdrawing 20.00 GBP from the customer's wallet", bound=31, money=True)
         if scene == "error_outcome_unknown":

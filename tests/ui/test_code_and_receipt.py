@@ -129,7 +129,7 @@ PROBLEMS = {
 @pytest.mark.parametrize("scene", sorted(PROBLEMS))
 def test_snapshot(scene, size, snap_compare, tmp_path) -> None:
     app = build("receipt" if scene == "receipt" else "customer", tmp_path)
-    app.code_problem = PROBLEMS[scene]
+    app.wallet.code_problem = PROBLEMS[scene]
 
     async def settle(pilot) -> None:
         await wait_until(pilot, lambda: not app._status_running, timeout=5, what="status read")

@@ -87,7 +87,7 @@ async def test_decimal_comma_on_a_de_de_till_confirms_12_50(tmp_path) -> None:
         assert widget_words(pilot, "#amount-msg") == "12,50 £ will move: press Enter to continue."
         await pilot.press("enter")
         await wait_for_screen(pilot, ConfirmScreen)
-        assert pilot.app.amount == Money(Decimal("12.50"), "GBP")
+        assert pilot.app.flow.amount == Money(Decimal("12.50"), "GBP")
         assert "12.50 GBP" in screen_words(pilot)
 
 
@@ -104,7 +104,7 @@ async def test_decimal_comma_on_an_en_gb_till_is_refused_with_the_reason(tmp_pat
         assert widget_words(pilot, "#amount-msg") == "At most 2 decimal places. Type the amount again."
         await pilot.press("enter")
         await wait_for_screen(pilot, ConfirmScreen)
-        assert pilot.app.amount == Money(Decimal("12.50"), "GBP")
+        assert pilot.app.flow.amount == Money(Decimal("12.50"), "GBP")
 
 
 async def test_minus_is_refused_and_nothing_else_changes(tmp_path) -> None:
@@ -114,7 +114,7 @@ async def test_minus_is_refused_and_nothing_else_changes(tmp_path) -> None:
         assert pilot.app.screen.query_one("#amount").value == ""
         assert "cannot be negative" in widget_words(pilot, "#amount-msg")
         await pilot.press("enter")
-        assert isinstance(pilot.app.screen, AmountScreen) and pilot.app.amount is None
+        assert isinstance(pilot.app.screen, AmountScreen) and pilot.app.flow.amount is None
         await type_text(pilot, "5")
         assert widget_words(pilot, "#amount-msg") == "£5.00 will move: press Enter to continue."
 

@@ -24,7 +24,7 @@ class EntryKiosk(SnapshotKiosk):
         if self.scene.startswith("amount"):
             self._open()
             self._choose(VisitKind.WITHDRAW, None)
-            screen = self._amount_screen()
+            screen = self.wallet.amount_screen_for()
             screen.amount = "12.50"
             return screen
         currencies = self.teller.drawer_currencies()

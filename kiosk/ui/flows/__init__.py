@@ -1,6 +1,7 @@
-"""One UI flow per back end other than the wallet (whose journey is kiosk.ui.app's own):
-gift cards, SDK.finance wallets, Flexiti. The app holds the current flow (`app.flow`) and the
-visit (`app.visit`), and hands every kiosk.ui.journey_messages.FlowMessage to the flow."""
+"""One UI flow per back end: the Rapyd wallet (flows.wallet, started by StartVisit; its
+screens post kiosk.ui.messages, which the app routes to it), gift cards, SDK.finance wallets,
+Flexiti. The app holds the current flow (`app.flow`) and the visit (`app.visit`), and hands
+every kiosk.ui.journey_messages.FlowMessage to the flow."""
 
 from __future__ import annotations
 
