@@ -27,6 +27,14 @@ def wrong_code(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
+
+async def confirm_withdrawal_of_20(pilot, world) -> None:
+    """From the ready screen to the confirm screen of a 20.00 withdrawal by the world's customer."""
+    await at_ready(pilot)
+    await identify(pilot, world.phone, world.otp(world.phone))
+    await to_amount(pilot, "w")
+    await to_confirm(pilot, "20")
+
 async def test_wrong_code_goes_back_to_the_customer_with_the_phone_kept(world) -> None:
     app = KioskApp(world.runtime)
     async with app.run_test(size=SIZE) as pilot:
@@ -96,10 +104,7 @@ async def test_printer_out_of_paper_stops_before_money_moves(world) -> None:
     before = world.balance(world.phone, "GBP")
     app = KioskApp(world.runtime)
     async with app.run_test(size=SIZE) as pilot:
-        await at_ready(pilot)
-        await identify(pilot, world.phone, world.otp(world.phone))
-        await to_amount(pilot, "w")
-        await to_confirm(pilot, "20")
+        await confirm_withdrawal_of_20(pilot, world)
         world.paper_out(True)
         await pilot.press("enter")
         await wait_for_screen(pilot, ErrorScreen)
@@ -120,10 +125,7 @@ async def test_drawer_did_not_open_then_cancel_and_reverse(world) -> None:
     world.jam_drawer()
     app = KioskApp(world.runtime)
     async with app.run_test(size=SIZE) as pilot:
-        await at_ready(pilot)
-        await identify(pilot, world.phone, world.otp(world.phone))
-        await to_amount(pilot, "w")
-        await to_confirm(pilot, "20")
+        await confirm_withdrawal_of_20(pilot, world)
         await pilot.press("enter")
         await wait_for_screen(pilot, DrawerScreen)
         seen = screen_words(pilot)
@@ -148,10 +150,7 @@ async def test_drawer_did_not_open_then_handed_over_by_hand(fake_world) -> None:
     world.jam_drawer()
     app = KioskApp(world.runtime)
     async with app.run_test(size=SIZE) as pilot:
-        await at_ready(pilot)
-        await identify(pilot, world.phone, world.otp(world.phone))
-        await to_amount(pilot, "w")
-        await to_confirm(pilot, "20")
+        await confirm_withdrawal_of_20(pilot, world)
         await pilot.press("enter")
         await wait_for_screen(pilot, DrawerScreen)
         await pilot.press("h")
@@ -193,10 +192,7 @@ async def test_no_answer_the_cashier_may_stop_waiting_and_is_told_not_to_pay(fak
     world.runtime.backend.no_answer = True
     app = KioskApp(world.runtime)
     async with app.run_test(size=SIZE) as pilot:
-        await at_ready(pilot)
-        await identify(pilot, world.phone, world.otp(world.phone))
-        await to_amount(pilot, "w")
-        await to_confirm(pilot, "20")
+        await confirm_withdrawal_of_20(pilot, world)
         await pilot.press("enter")
         await wait_for_screen(pilot, ProgressScreen)
         await wait_until(pilot, lambda: "No answer yet" in screen_words(pilot), what="re-send shown")
@@ -227,10 +223,7 @@ async def test_a_full_disk_is_said_plainly_and_moves_nothing(world, monkeypatch)
     before = world.balance(world.phone, "GBP")
     app = KioskApp(world.runtime)
     async with app.run_test(size=SIZE) as pilot:
-        await at_ready(pilot)
-        await identify(pilot, world.phone, world.otp(world.phone))
-        await to_amount(pilot, "w")
-        await to_confirm(pilot, "20")
+        await confirm_withdrawal_of_20(pilot, world)
         await pilot.press("enter")
         await wait_for_screen(pilot, ErrorScreen)
         seen = screen_words(pilot)
