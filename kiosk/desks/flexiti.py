@@ -321,10 +321,7 @@ class FlexitiDesk:
             if account.available_credit is not None and account.available_credit < amount:
                 raise TellerError("INSUFFICIENT_FUNDS", f"The account has {account.available_credit} of credit available.",
                                   "Offer a smaller amount.")
-            cash = self.teller.cash_in_drawer(self.currency)
-            if cash < amount:
-                raise TellerError("NOT_ENOUGH_CASH", f"The drawer holds {cash}; it cannot pay out {amount}.",
-                                  "Offer a smaller amount.")
+            self.teller.require_cash(amount)
         return amount
 
     def move(self, visit: FlexitiVisit, kind: str, amount_text: str) -> FlexitiVisit:

@@ -257,10 +257,7 @@ class SdkWalletDesk:
         if flow == "withdrawal":
             if wallet.available < amount:
                 raise TellerError("INSUFFICIENT_FUNDS", f"The coin has {wallet.available} available.", "Offer a smaller amount.")
-            cash = self.teller.cash_in_drawer(wallet.currency)
-            if cash < amount:
-                raise TellerError("NOT_ENOUGH_CASH", f"The drawer holds {cash}; it cannot pay out {amount}.",
-                                  "Offer a smaller amount.")
+            self.teller.require_cash(amount)
         return amount
 
     def quote(self, visit: SdkVisit, flow: str, amount_text: str, *, coin: str = "") -> Quote:
