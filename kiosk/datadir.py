@@ -67,9 +67,12 @@ def hold_writer(data_dir: Path, command: str | None = None) -> WriterLock:
         raise
     # Who holds it, for the message a second process shows (informative only: the flock
     # itself is the lock, so a stale text never blocks anyone).
+    # Written over the old text, then cut to length: a contender reading meanwhile sees a whole
+    # first line (truncating first left it an empty file to read, "another process").
     what = command or process_name
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"process {os.getpid()} ({what}, since {time.strftime('%H:%M:%S')})\n".encode(), 0)
+    line = f"process {os.getpid()} ({what}, since {time.strftime('%H:%M:%S')})\n".encode()
+    os.pwrite(fd, line, 0)
+    os.ftruncate(fd, len(line))
     lock = _held[key] = WriterLock(path, fd)
     return lock
 
@@ -96,8 +99,14 @@ def release_writer(data_dir: Path) -> None:
 
 
 def _read_holder(fd: int) -> str:
-    try:
-        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-    except OSError:
-        text = ""
-    return text or "another process"
+    line = ""
+    for _ in range(3):  # a holder that has just taken the lock writes its line a moment later
+        try:
+            text = os.pread(fd, 200, 0).decode("utf-8", "replace")
+        except OSError:
+            text = ""
+        line = next(iter(text.splitlines()), "").strip()
+        if line:
+            break
+        time.sleep(0.02)
+    return line or "another process"
