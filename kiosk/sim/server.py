@@ -86,6 +86,11 @@ class ServerHandle:
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
 
+    @property
+    def thread_ident(self) -> int | None:
+        """The serving thread's ident: log records it emits carry it (`LogRecord.thread`)."""
+        return self._thread.ident
+
     def stop(self, timeout: float = 5.0) -> None:
         self._server.should_exit = True
         self._thread.join(timeout)

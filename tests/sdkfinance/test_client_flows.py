@@ -28,8 +28,17 @@ def eur(text: str) -> Money:
     return Money(Decimal(text), "EUR")
 
 
-def sim_statuses(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "kiosk.sim.sdkfinance"]
+@pytest.fixture
+def sim_statuses(server):
+    """The status lines this test's server logged. Other simulators in the same worker log
+    under the same name (a UI test's worker thread can finish a request after its test ended),
+    so records are kept by the thread that served them."""
+
+    def lines(caplog) -> list[str]:
+        return [r.getMessage() for r in caplog.records
+                if r.name == "kiosk.sim.sdkfinance" and r.thread == server.thread_ident]
+
+    return lines
 
 
 def test_cash_deposit_is_a_top_up_request_accepted_once_the_cash_is_in(sim, client):
@@ -108,7 +117,7 @@ def test_both_field_name_variants_work_either_way(make_sim, make_client, client_
     assert sim.coin(main.serial).amount == Decimal("409.40")
 
 
-def test_an_expired_customer_token_is_renewed_on_401_transparently(sim, make_client, clock, caplog):
+def test_an_expired_customer_token_is_renewed_on_401_transparently(sim, make_client, clock, caplog, sim_statuses):
     client = make_client()  # the real clock: the client cannot see the sim's token expire
     caplog.set_level(logging.INFO)
     client.sign_in(ANNA["login"], ANNA["password"])
@@ -119,7 +128,7 @@ def test_an_expired_customer_token_is_renewed_on_401_transparently(sim, make_cli
     assert lines[-3:] == ["GET /api/v1/coins -> 401", "POST /api/v1/authorization -> 200", "GET /api/v1/coins -> 200"]
 
 
-def test_an_expired_cash_point_token_is_renewed_on_401(sim, make_client, clock, caplog):
+def test_an_expired_cash_point_token_is_renewed_on_401(sim, make_client, clock, caplog, sim_statuses):
     client = make_client()
     client.sign_in(ANNA["login"], ANNA["password"])
     request_id = client.topup_create(client.coins()[0], eur("5"))
@@ -131,7 +140,7 @@ def test_an_expired_cash_point_token_is_renewed_on_401(sim, make_client, clock, 
     assert "POST /api/v1/bank-top-ups/%d/accept -> 401" % request_id in sim_statuses(caplog)
 
 
-def test_a_token_near_its_expiry_is_renewed_before_the_call(sim, make_client, clock, caplog):
+def test_a_token_near_its_expiry_is_renewed_before_the_call(sim, make_client, clock, caplog, sim_statuses):
     client = make_client(clock=clock)  # the same clock as the platform
     client.sign_in(ANNA["login"], ANNA["password"])
     clock.advance(880)  # within the 30 s margin
