@@ -1,0 +1,90 @@
+"""The `kiosk` process around its commands (kiosk/cli.py): the cyclic garbage collector paused
+while a one-shot command runs, and the exit that skips the collector's walk over the libraries.
+Both are about speed (bench/bench_journey.py); these tests hold what must not change with them."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def recording(seen: list[bool], result: int = 0, error: Exception | None = None):
+    def command(args) -> int:
+        seen.append(gc.isenabled())
+        if error is not None:
+            raise error
+        return result
+
+    return command
+
+
+def test_a_one_shot_command_runs_with_the_collector_paused_and_gets_it_back(monkeypatch, tmp_path):
+    seen: list[bool] = []
+    monkeypatch.setitem(cli.COMMANDS, "recover", recording(seen, result=1))
+    assert gc.isenabled()
+    assert cli.main(["recover", "--data-dir", str(tmp_path)]) == 1
+    assert seen == [False]
+    assert gc.isenabled()
+    # Only a process about to end (run()) freezes what is left: a test run goes on collecting it.
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_comes_back_when_the_command_fails(monkeypatch, tmp_path):
+    from kiosk.settings import SettingsError
+
+    seen: list[bool] = []
+    monkeypatch.setitem(cli.COMMANDS, "journal", recording(seen, error=SettingsError("Invalid setting:\n  x")))
+    assert cli.main(["journal", "verify", "--data-dir", str(tmp_path)]) == 2
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("argv, command", [([], None), (["demo"], "demo")])
+def test_the_kiosk_screens_keep_the_collector_running(monkeypatch, argv, command):
+    # The kiosk runs for days: its cycles (Textual's widgets, tasks) must be collected as it goes.
+    seen: list[bool] = []
+    monkeypatch.setitem(cli.COMMANDS, command, recording(seen))
+    assert cli.main(argv) == 0
+    assert seen == [True]
+
+
+# A process whose command leaves an object in a reference cycle, which only the cyclic
+# collector can free, with a finalizer that leaves a file: the exit must still run it.
+CYCLE_LEFT_BEHIND = """
+import os, sys
+from kiosk import cli
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        with open(os.environ["FINALIZED"], "w") as out:
+            out.write("finalized")
+
+def command(args):
+    Cycle()
+    return 3
+
+cli.COMMANDS["recover"] = command
+sys.argv = ["kiosk", "recover"]
+cli.run()
+"""
+
+
+def test_the_process_exits_with_the_command_status_and_garbage_is_still_finalized(tmp_path):
+    marker = tmp_path / "finalized"
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "FINALIZED": str(marker)}
+    done = subprocess.run([sys.executable, "-c", CYCLE_LEFT_BEHIND], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert marker.read_text() == "finalized"
+    assert done.stderr == ""
