@@ -1,5 +1,6 @@
 """Cash-point kiosk (see README.md)."""
 
+import os as _os
 import sys as _sys
 import types as _types
 
@@ -21,3 +22,10 @@ def _without_httpx_cli() -> None:
 
 
 _without_httpx_cli()
+
+
+# No pydantic plugin runs in the kiosk's processes (pydantic's own switch, unless the operator
+# set it): a plugin would see every value validated, the settings' secrets among them, and
+# looking for plugins reads every installed package's metadata at the first model (about 4 ms
+# of each command). The kiosk uses none.
+_os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

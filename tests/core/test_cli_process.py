@@ -88,3 +88,39 @@ def test_the_process_exits_with_the_command_status_and_garbage_is_still_finalize
     assert done.returncode == 3, done.stderr
     assert marker.read_text() == "finalized"
     assert done.stderr == ""
+
+
+# A pydantic plugin installed beside the kiosk (an entry point in the `pydantic` group): it is
+# handed every value pydantic validates, the settings' secrets among them.
+PLUGIN = """
+import os
+
+with open(os.environ["PLUGIN_LOADED"], "w") as out:
+    out.write("loaded")
+
+
+class Plugin:
+    def new_schema_validator(self, *args, **kwargs):
+        return None, None, None
+
+
+plugin = Plugin()
+"""
+
+
+@pytest.mark.parametrize("switch, loaded", [(None, False), ("", True)])
+def test_no_pydantic_plugin_runs_in_a_kiosk_process_unless_the_operator_says_so(tmp_path, switch, loaded):
+    site = tmp_path / "site"
+    (site / "spy_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "spy_plugin-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: spy-plugin\nVersion: 1.0\n")
+    (site / "spy_plugin-1.0.dist-info" / "entry_points.txt").write_text("[pydantic]\nspy = spy_plugin:plugin\n")
+    (site / "spy_plugin.py").write_text(PLUGIN)
+    marker = tmp_path / "plugin-loaded"
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(site), "PLUGIN_LOADED": str(marker),
+           "KIOSK_JOURNAL__MAC_KEY": "k" * 40}
+    if switch is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = switch  # the operator's own setting is kept
+    done = subprocess.run([sys.executable, "-m", "kiosk.cli", "--data-dir", str(tmp_path / "data"), "journal", "verify"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode in (0, 1), done.stderr
+    assert marker.exists() is loaded
