@@ -361,7 +361,7 @@ class Teller:
     def record_completed(self, visit: Visit) -> Visit:
         """The visit's last row: COMPLETED, its sealed details forgotten, its receipt the one
         a reprint prints."""
-        with self.lock:
+        with self.lock, self.journal.one_commit():
             self.journal.record(visit.visit_id, Step.COMPLETED, summary={"state": journal_states.COMPLETED})
             forget_when_done(self, visit.visit_id)
             visit.stage = Stage.COMPLETED
