@@ -344,6 +344,7 @@ class Journal:
         #: commits this writer made since it opened (bench/bench_journey.py prints them per visit)
         self.commits = 0
         self._anchor_current = False  # set on open when the anchor already matches the files
+        self._data_version: int | None = None  # SQLite's count of other connections' commits, at open
         self.anchor = AnchorFile(self.path.with_name(self.path.name + ".anchor"), mac_key)
         #: why this journal cannot be trusted (None when it verified); set on open and when
         #: the files change behind the writer's back.
@@ -458,11 +459,14 @@ class Journal:
             self._own_write(signature)
 
     def _own_write(self, signature: list[Any] | None = None) -> None:
-        """A write of ours (a row, the vault, the outbox): remember how the files look after it,
-        and SQLite's count of other connections' commits. Outside a row the anchor catches up
-        at the next row or at close; a crash before that costs one full check at start."""
+        """A write of ours (a row, the vault, the outbox): remember how the files look after it.
+        Outside a row the anchor catches up at the next row or at close; a crash before that
+        costs one full check at start. SQLite's count of other connections' commits is read
+        once, at open: our own commits never move it, and reading it again after each would
+        also absorb a commit another program made in between."""
         self._signature = without_ctime(signature or file_signature(self.path))
-        self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if self._data_version is None:
+            self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def changed_behind_our_back(self) -> bool:
         """True (and the journal marked broken) when the database files changed since this
