@@ -230,8 +230,7 @@ def bench_headless(tmp: Path) -> None:
         visit = wallet_desk(teller).identify(PhoneLogin(phone, otp))
         wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, "10")
         teller.wait_for_drawer_close(visit, 5.0)
-        teller.confirm_cash(visit)
-        wallet_desk(teller).complete(visit)
+        wallet_desk(teller).finish(visit)  # the cash confirmed, the receipt, the logout (as `kiosk txn`)
         return visit.visit_id
 
     with httpx.Client(base_url=server.url) as client:

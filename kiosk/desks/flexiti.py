@@ -407,8 +407,8 @@ class FlexitiDesk:
     def finish(self, visit: FlexitiVisit, *, by_hand: bool = False) -> FlexitiVisit:
         """The cash changed hands: count it, print the receipt, forget the PIN."""
         with self.teller.lock:
-            self.teller.confirm_cash(visit, by_hand=by_hand)
-            self.teller.complete(visit)
+            self.teller.confirm_cash_and_print(visit, by_hand=by_hand)
+            self.teller.record_completed(visit)
         visit.details.pin = None
         return visit
 

@@ -451,8 +451,8 @@ class GiftCardDesk:
     def finish(self, visit: GiftCardVisit, *, by_hand: bool = False) -> GiftCardVisit:
         """The cash changed hands: count it, print the receipt, forget the card."""
         with self.teller.lock:
-            self.teller.confirm_cash(visit, by_hand=by_hand)
-            self.teller.complete(visit)
+            self.teller.confirm_cash_and_print(visit, by_hand=by_hand)
+            self.teller.record_completed(visit)
         self._forget_card(visit)
         return visit
 

@@ -282,18 +282,23 @@ class RapydDesk:
     def finish(self, visit: Visit, *, by_hand: bool = False) -> Visit:
         """The cash changed hands: count it, print the receipt, close the session."""
         with self.teller.lock:
-            self.teller.confirm_cash(visit, by_hand=by_hand)
-            return self.complete(visit)
+            self.teller.confirm_cash_and_print(visit, by_hand=by_hand)
+            return self._log_out_completed(visit)
 
     def complete(self, visit: Visit) -> Visit:
         """Print the receipt and close the session (the cash was confirmed). A receipt that did
         not print does not undo the visit: the cash moved; the cashier can reprint."""
-        from kiosk.teller.recovery import log_out, note_logout
-
         teller = self.teller
         with teller.lock:
             teller.expect_stage(visit, Stage.CASH_DONE)
             teller.print_visit_receipt(visit, copy=False)
+            return self._log_out_completed(visit)
+
+    def _log_out_completed(self, visit: Visit) -> Visit:
+        from kiosk.teller.recovery import log_out, note_logout
+
+        teller = self.teller
+        with teller.lock:
             failure = log_out(teller, visit.visit_id, visit.session) if visit.session is not None else None
             # The logout's outcome, COMPLETED and the sealed details erased: one commit.
             with teller.journal.one_commit():

@@ -19,7 +19,7 @@ today's outcome is wrong, the row states the right one and the case is xfail(str
 with the reason (Journey.wrong).
 
 A kill lands after a commit, and some steps share one with the step after them
-(ONE_COMMIT_WITH_NEXT: kiosk.journal.store.Journal.one_commit): no process can stop between
+(Journey.shares_commit: kiosk.journal.store.Journal.one_commit): no process can stop between
 the two, so such a step has no row of its own. It is still killed after, and must land where
 the table says the next step's commit lands.
 """
@@ -78,14 +78,15 @@ class Journey:
     steps: list[str]
     table: dict[str, Outcome]  # kill point (the last step of a commit) -> its outcome
     wrong: dict[str, str] = field(default_factory=dict)  # step -> why today's outcome is wrong
+    shares_commit: frozenset[str] = field(default_factory=lambda: ONE_COMMIT_WITH_NEXT)  # with the step after it
 
     @property
     def kill_points(self) -> list[str]:
-        return [step for step in self.steps if step not in ONE_COMMIT_WITH_NEXT]
+        return [step for step in self.steps if step not in self.shares_commit]
 
     def landing(self, step: str) -> str:
         """The step a kill after `step` leaves last in the journal: the last of its commit."""
-        return next(s for s in self.steps[self.steps.index(step):] if s not in ONE_COMMIT_WITH_NEXT)
+        return next(s for s in self.steps[self.steps.index(step):] if s not in self.shares_commit)
 
 
 # --- the back ends' books, through their control endpoints ------------------------------------
@@ -181,10 +182,13 @@ def flexiti_books(sim: str, customer: Customer) -> tuple[Decimal, tuple[str, ...
 
 # --- the journeys and their crash tables --------------------------------------------------------
 
-# Steps committed together with the step after them in every journey here: the intent with
-# "sent" (nothing happens between them; both are durable before the host is called), and the
-# wallet's session closed with COMPLETED (and the sealed session details erased) after the logout.
-ONE_COMMIT_WITH_NEXT = frozenset({"INTENT", "SESSION_CLOSED"})
+# Steps committed together with the step after them (nothing happens between them): the intent
+# with "sent" (both durable before the host is called); the cash confirmed with "receipt sent"
+# (both durable before the printer prints); the wallet's session closed with COMPLETED (and the
+# sealed session details erased) after the logout. SDK.finance confirms the cash alone: its
+# next step calls the host (accept).
+ONE_COMMIT_WITH_NEXT = frozenset({"INTENT", "CASH_CONFIRMED", "SESSION_CLOSED"})
+SDK_SHARES_COMMIT = frozenset({"INTENT"})
 
 WALLET_STEPS = ["SESSION_OPEN_SENT", "SESSION_OPENED", "INTENT", "HOST_SENT", "HOST_OK", "DRAWER_KICKED",
                 "DRAWER_OPENED", "DRAWER_CLOSED", "CASH_CONFIRMED", "RECEIPT_SENT", "RECEIPT_PRINTED",
@@ -218,8 +222,8 @@ def cash_moved(steps: list[str], balance: str, host: tuple[str, ...], drawer: st
 
 
 DRAWER = ["DRAWER_KICKED", "DRAWER_OPENED", "DRAWER_CLOSED"]
-WALLET_DONE = ["CASH_CONFIRMED", "RECEIPT_SENT", "RECEIPT_PRINTED", "COMPLETED"]
-DONE = ["CASH_CONFIRMED", "RECEIPT_SENT", "RECEIPT_PRINTED", "COMPLETED"]
+WALLET_DONE = ["RECEIPT_SENT", "RECEIPT_PRINTED", "COMPLETED"]
+DONE = ["RECEIPT_SENT", "RECEIPT_PRINTED", "COMPLETED"]
 SDK_DONE = ["CASH_CONFIRMED", "ACCEPT_SENT", "ACCEPTED", "RECEIPT_SENT", "RECEIPT_PRINTED", "COMPLETED"]
 FLEXITI_BEFORE = ["CUSTOMER_LOOKUP_SENT", "CUSTOMER_FOUND", "ACCOUNT_CHOSEN", "VERIFY_SENT", "VERIFIED"]
 
@@ -304,9 +308,9 @@ JOURNEYS: list[Journey] = [
     Journey("giftcard-sell", "USD", new_card("giftcard-sell", "0.00", "inactive"), card_books,
             frozenset({"redeem"}), CARD_STEPS, GIFTCARD_SELL),
     Journey("sdk-withdraw", "EUR", new_sdk_user("sdk-withdraw"), sdk_books,
-            frozenset({"withdrawal DECLINED"}), SDK_STEPS, SDK_WITHDRAW),
+            frozenset({"withdrawal DECLINED"}), SDK_STEPS, SDK_WITHDRAW, shares_commit=SDK_SHARES_COMMIT),
     Journey("sdk-deposit", "EUR", new_sdk_user("sdk-deposit"), sdk_books,
-            frozenset({"topup DECLINED"}), SDK_STEPS, SDK_DEPOSIT),
+            frozenset({"topup DECLINED"}), SDK_STEPS, SDK_DEPOSIT, shares_commit=SDK_SHARES_COMMIT),
     Journey("flexiti-payment", "CAD", new_flexiti_visit("flexiti-payment"), flexiti_books, frozenset(),
             FLEXITI_STEPS, FLEXITI_PAYMENT),
     Journey("flexiti-deposit", "CAD", new_flexiti_visit("flexiti-deposit"), flexiti_books, frozenset(),
