@@ -188,3 +188,24 @@ def test_a_failure_inside_one_commit_leaves_none_of_it(tmp_path):
     journal.record("v", "CANCELLED")  # the chain goes on from the last committed row
     assert journal.verify()[0] and journal.anchor.read().seq == 2
     journal.close()
+
+
+def test_the_anchor_is_current_when_record_returns_and_flushed_on_close(tmp_path):
+    """The anchor's fdatasync runs in the flusher thread: the write itself is done before
+    record() returns (a killed process leaves it current), and close() waits for the flush."""
+    import threading
+
+    from kiosk.journal.anchor import AnchorFile
+
+    journal = Journal(tmp_path / "j.sqlite3", mac_key=KEY)
+    for step in ("A", "B", "C"):
+        row = journal.record("v", step)
+        seen = AnchorFile(journal.anchor.path, KEY).read()  # what another process reads now
+        assert (seen.seq, seen.mac) == (row.seq, row.hash)
+    flusher = journal.anchor._flusher
+    assert isinstance(flusher, threading.Thread) and flusher.is_alive()
+    journal.close()
+    assert not flusher.is_alive()
+    again = Journal(tmp_path / "j.sqlite3", mac_key=KEY)
+    assert again.broken is None and again.anchor.read().seq == 3
+    again.close()
