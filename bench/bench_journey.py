@@ -4,7 +4,8 @@
    after 0.05 s), beside a stdlib script making the same three signed calls as one process;
    and the fsyncs that process makes (strace, when present).
 2. One whole headless withdrawal through the teller in process (login, withdraw, drawer,
-   receipt, logout, journal), beside the three bare httpx calls it makes.
+   receipt, logout, journal), beside the three bare httpx calls it makes; and its journal rows,
+   the commits they took and the fsyncs of those commits (strace attached to this process).
 3. Enter on the OTP -> the accounts screen (Pilot, 80x24), beside the same login made with
    bare httpx (signed by hand): the floor the UI, client and teller add to.
 4. Cold start of the configured `kiosk` and of `kiosk demo` to an interactive ready screen on a
@@ -153,6 +154,33 @@ def count_fsyncs(argv: list[str], env: dict[str, str], tmp: Path) -> int | None:
     return sum(1 for line in out.read_text().splitlines() if "fsync(" in line or "fdatasync(" in line)
 
 
+def fsyncs_in_process(action, file_name: str, tmp: Path) -> int | None:
+    """fsync + fdatasync calls on the files named `file_name*` while `action` runs in this
+    process (strace attached to it and its threads: the simulator's own ledger is left out), or
+    None without strace or when it may not attach."""
+    import shutil
+    import signal
+
+    if not shutil.which("strace"):
+        return None
+    out = tmp / "strace-teller.txt"
+    tracer = subprocess.Popen(
+        ["strace", "-f", "-y", "-e", "trace=fsync,fdatasync", "-o", str(out), "-p", str(os.getpid())],
+        stderr=subprocess.PIPE, text=True,
+    )
+    assert tracer.stderr is not None
+    if "attached" not in tracer.stderr.readline():  # e.g. ptrace not permitted here
+        tracer.kill()
+        tracer.wait()
+        return None
+    time.sleep(0.2)  # every thread attached
+    action()
+    tracer.send_signal(signal.SIGINT)  # detach
+    tracer.wait(10)
+    lines = out.read_text().splitlines() if out.exists() else []
+    return sum(1 for line in lines if "sync(" in line and f"/{file_name}" in line)
+
+
 def bench_headless_process(tmp: Path) -> None:
     from kiosk.sim.composite import CompositeSimulator
 
@@ -206,22 +234,32 @@ def bench_headless(tmp: Path) -> None:
     stack.drawer.auto_close_after = 0.0
     teller = stack.teller
     floor, whole, login_floor = [], [], []
+
+    def withdrawal(phone: str) -> str:
+        otp = simulator.current_otp(phone)
+        visit = wallet_desk(teller).identify(PhoneLogin(phone, otp))
+        wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, "10")
+        teller.wait_for_drawer_close(visit, 5.0)
+        wallet_desk(teller).finish(visit)  # the cash confirmed, the receipt, the logout (as `kiosk txn`)
+        return visit.visit_id
+
     with httpx.Client(base_url=server.url) as client:
         for n in range(ROUNDS):
             floor.append(bare_visit(client, simulator, fresh_phone(simulator, 2 * n), withdraw=True))
             login_floor.append(bare_visit(client, simulator, fresh_phone(simulator, 5000 + n), withdraw=False))
             phone = fresh_phone(simulator, 2 * n + 1)
-            otp = simulator.current_otp(phone)
             started = time.perf_counter()
-            visit = wallet_desk(teller).identify(PhoneLogin(phone, otp))
-            wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, "10")
-            teller.wait_for_drawer_close(visit, 5.0)
-            teller.confirm_cash(visit)
-            wallet_desk(teller).complete(visit)
+            withdrawal(phone)
             whole.append(time.perf_counter() - started)
-    print("Headless withdrawal (teller: login, withdraw, drawer, receipt, logout, 13 journal rows)")
+    commits = stack.journal.commits
+    rows = len(list(stack.journal.rows(withdrawal(fresh_phone(simulator, 7000)))))
+    commits = stack.journal.commits - commits
+    fsyncs = fsyncs_in_process(lambda: withdrawal(fresh_phone(simulator, 7001)), stack.journal.path.name, tmp)
+    print(f"Headless withdrawal (teller: login, withdraw, drawer, receipt, logout, {rows} journal rows)")
     print(f"  kiosk teller        {summary(whole)}   {ratio(whole, floor)}")
     print(f"  bare httpx floor    {summary(floor)}   (3 signed calls, no journal)")
+    print(f"  journal of one withdrawal: {rows} rows in {commits} commits, "
+          + ("fsyncs not counted (no strace)" if fsyncs is None else f"{fsyncs} fsyncs (strace)"))
     stack.client.close()
     stack.journal.close()
     server.stop()

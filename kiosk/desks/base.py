@@ -235,8 +235,9 @@ def last_value(rows: list, step: str, key: str) -> Any:
 
 def finish(teller: Teller, visit_id: str, action: str, state: str | None = None, step: str = Step.RECOVERED) -> Resolution:
     summary = {"state": state} if state else {}
-    teller.journal.record(visit_id, step, action=action, summary=summary)
-    forget_when_done(teller, visit_id)
+    with teller.journal.one_commit():
+        teller.journal.record(visit_id, step, action=action, summary=summary)
+        forget_when_done(teller, visit_id)
     visit = teller.journal.visit(visit_id)
     return Resolution(visit_id, action, state or (visit.state if visit else "unknown"))
 

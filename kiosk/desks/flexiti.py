@@ -345,15 +345,16 @@ class FlexitiDesk:
             key = visit.details.idempotency or str(uuid.uuid4())
             visit.details.idempotency = key
             visit.journey, visit.receipt_kind, visit.kind, visit.amount = journey, title, direction, amount
-            journal.seal(visit.visit_id, {"pin": pin, "account": account.account_number, "request_id": flow.request_id,
-                                          "reference_id": flow.reference_id, "idempotency": key})
-            journal.record(
-                visit.visit_id, Step.INTENT, kind=journey, amount=amount.plain(), currency=amount.currency,
-                guard=teller.cash_out_guard(amount) if direction is VisitKind.WITHDRAW else None,
-                request_id=flow.request_id, idempotency=key,
-                summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
-            )
-            journal.record(visit.visit_id, Step.HOST_SENT, idempotency=key)
+            with journal.one_commit():  # nothing happens between these: all durable before the call
+                journal.seal(visit.visit_id, {"pin": pin, "account": account.account_number, "request_id": flow.request_id,
+                                              "reference_id": flow.reference_id, "idempotency": key})
+                journal.record(
+                    visit.visit_id, Step.INTENT, kind=journey, amount=amount.plain(), currency=amount.currency,
+                    guard=teller.cash_out_guard(amount) if direction is VisitKind.WITHDRAW else None,
+                    request_id=flow.request_id, idempotency=key,
+                    summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
+                )
+                journal.record(visit.visit_id, Step.HOST_SENT, idempotency=key)
 
             def call():
                 return self.client.transaction(kind, account.account_number, amount, pin, flow.request_id, key,  # type: ignore[arg-type]
@@ -406,16 +407,17 @@ class FlexitiDesk:
     def finish(self, visit: FlexitiVisit, *, by_hand: bool = False) -> FlexitiVisit:
         """The cash changed hands: count it, print the receipt, forget the PIN."""
         with self.teller.lock:
-            self.teller.confirm_cash(visit, by_hand=by_hand)
-            self.teller.complete(visit)
+            self.teller.confirm_cash_and_print(visit, by_hand=by_hand)
+            self.teller.record_completed(visit)
         visit.details.pin = None
         return visit
 
     def cancel(self, visit: FlexitiVisit) -> FlexitiVisit:
         with self.teller.lock:
             self.teller.expect_stage(visit, Stage.SESSION_OPEN)
-            self.teller.journal.record(visit.visit_id, Step.CANCELLED, summary={"state": states.ABANDONED})
-            self.teller.journal.erase(visit.visit_id)
+            with self.teller.journal.one_commit():
+                self.teller.journal.record(visit.visit_id, Step.CANCELLED, summary={"state": states.ABANDONED})
+                self.teller.journal.erase(visit.visit_id)
             visit.stage = Stage.CANCELLED
             visit.details.pin = None
             return visit

@@ -316,18 +316,19 @@ class GiftCardDesk:
             journal.record(visit.visit_id, GiftCardStep.BALANCE_CHECKED, balance=before.balance.plain(), status=before.status)
             visit.details.balance, visit.details.status = before.balance, before.status
             self.check_amount(visit, action, amount_text)  # again, against the balance just read
-            self._seal(visit.visit_id, token)
             pos_ref = f"{visit.visit_id[:8]}-{action}"
             visit.journey, visit.receipt_kind, visit.kind = journey, title, direction
             visit.amount = amount
             payout = Money(min(amount.amount, before.balance.amount), amount.currency)
-            journal.record(
-                visit.visit_id, Step.INTENT, kind=journey, amount=amount.plain(), currency=amount.currency,
-                guard=teller.cash_out_guard(payout) if direction is VisitKind.WITHDRAW else None,
-                before_balance=before.balance.plain(), pos_ref=pos_ref,
-                summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
-            )
-            journal.record(visit.visit_id, Step.HOST_SENT, pos_ref=pos_ref)
+            with journal.one_commit():  # nothing happens between these: all durable before the call
+                self._seal(visit.visit_id, token)
+                journal.record(
+                    visit.visit_id, Step.INTENT, kind=journey, amount=amount.plain(), currency=amount.currency,
+                    guard=teller.cash_out_guard(payout) if direction is VisitKind.WITHDRAW else None,
+                    before_balance=before.balance.plain(), pos_ref=pos_ref,
+                    summary={"kind": journey, "amount": amount.plain(), "currency": amount.currency, "cashier": cashier},
+                )
+                journal.record(visit.visit_id, Step.HOST_SENT, pos_ref=pos_ref)
             try:
                 if action == "sell":
                     done = card.sell_new_card(amount, pos_ref)
@@ -450,8 +451,8 @@ class GiftCardDesk:
     def finish(self, visit: GiftCardVisit, *, by_hand: bool = False) -> GiftCardVisit:
         """The cash changed hands: count it, print the receipt, forget the card."""
         with self.teller.lock:
-            self.teller.confirm_cash(visit, by_hand=by_hand)
-            self.teller.complete(visit)
+            self.teller.confirm_cash_and_print(visit, by_hand=by_hand)
+            self.teller.record_completed(visit)
         self._forget_card(visit)
         return visit
 

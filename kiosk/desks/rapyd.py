@@ -237,23 +237,24 @@ class RapydDesk:
         teller.ensure_ready_for_cash()
         teller.within_limits(visit, visit.amount)
         key = str(uuid.uuid4())
-        journal.record(
-            visit.visit_id,
-            Step.INTENT,
-            guard=teller.cash_out_guard(visit.amount) if visit.kind is VisitKind.WITHDRAW else None,
-            kind=visit.kind.value,
-            account_id=visit.account.account_id,
-            amount=visit.amount.plain(),
-            currency=visit.amount.currency,
-            idempotency=key,
-            summary={
-                "kind": visit.kind.value,
-                "amount": visit.amount.plain(),
-                "currency": visit.amount.currency,
-                "account_id": visit.account.account_id,
-            },
-        )
-        journal.record(visit.visit_id, Step.HOST_SENT, idempotency=key)
+        with journal.one_commit():  # nothing happens between the two: both durable before the call
+            journal.record(
+                visit.visit_id,
+                Step.INTENT,
+                guard=teller.cash_out_guard(visit.amount) if visit.kind is VisitKind.WITHDRAW else None,
+                kind=visit.kind.value,
+                account_id=visit.account.account_id,
+                amount=visit.amount.plain(),
+                currency=visit.amount.currency,
+                idempotency=key,
+                summary={
+                    "kind": visit.kind.value,
+                    "amount": visit.amount.plain(),
+                    "currency": visit.amount.currency,
+                    "account_id": visit.account.account_id,
+                },
+            )
+            journal.record(visit.visit_id, Step.HOST_SENT, idempotency=key)
         try:
             receipt = teller.send_settling(visit.visit_id, lambda: call(key))
         except BackendError as exc:
@@ -281,8 +282,8 @@ class RapydDesk:
     def finish(self, visit: Visit, *, by_hand: bool = False) -> Visit:
         """The cash changed hands: count it, print the receipt, close the session."""
         with self.teller.lock:
-            self.teller.confirm_cash(visit, by_hand=by_hand)
-            return self.complete(visit)
+            self.teller.confirm_cash_and_print(visit, by_hand=by_hand)
+            return self._log_out_completed(visit)
 
     def complete(self, visit: Visit) -> Visit:
         """Print the receipt and close the session (the cash was confirmed). A receipt that did
@@ -291,8 +292,19 @@ class RapydDesk:
         with teller.lock:
             teller.expect_stage(visit, Stage.CASH_DONE)
             teller.print_visit_receipt(visit, copy=False)
-            self.close_session(visit)
-            return teller.record_completed(visit)
+            return self._log_out_completed(visit)
+
+    def _log_out_completed(self, visit: Visit) -> Visit:
+        from kiosk.teller.recovery import log_out, note_logout
+
+        teller = self.teller
+        with teller.lock:
+            failure = log_out(teller, visit.visit_id, visit.session) if visit.session is not None else None
+            # The logout's outcome, COMPLETED and the sealed details erased: one commit.
+            with teller.journal.one_commit():
+                if failure is not None:
+                    note_logout(teller, visit.visit_id, failure)
+                return teller.record_completed(visit)
 
     def undo(self, visit: Visit, *, by_rule: bool = False) -> Visit:
         """No cash was handed over (drawer did not open, customer left): give the money back to
@@ -309,8 +321,9 @@ class RapydDesk:
                 teller.require_approval(auth_actions.REVERSE, visit_id=visit.visit_id)
             assert visit.amount and visit.account and visit.session
             key = str(uuid.uuid4())
-            journal.record(visit.visit_id, Step.CASH_NOT_HANDED)
-            journal.record(visit.visit_id, WalletStep.REVERSAL_SENT, idempotency=key, transaction_id=visit.transaction_id)
+            with journal.one_commit():  # nothing happens between the two: both durable before the call
+                journal.record(visit.visit_id, Step.CASH_NOT_HANDED)
+                journal.record(visit.visit_id, WalletStep.REVERSAL_SENT, idempotency=key, transaction_id=visit.transaction_id)
             session, account_id, amount, txn = visit.session, visit.account.account_id, visit.amount, visit.transaction_id
             try:
                 receipt = teller.send_settling(

@@ -306,15 +306,16 @@ class SdkWalletDesk:
             from kiosk.backends.base import Account
 
             visit.account = Account(chosen.serial, f"{chosen.name or chosen.currency} ({chosen.currency})", chosen.amount)
-            journal.record(
-                visit.visit_id, Step.INTENT, kind=journey, amount=cash.plain(), currency=cash.currency,
-                guard=teller.cash_out_guard(cash) if direction is VisitKind.WITHDRAW else None,
-                wallet_amount=quote.amount.plain(), commission=quote.commission.plain(), total=quote.total.plain(),
-                coin=chosen.serial, reference=reference,
-                summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": chosen.serial,
-                         "cashier": cashier},
-            )
-            journal.record(visit.visit_id, Step.HOST_SENT, reference=reference)
+            with journal.one_commit():  # nothing happens between the two: both durable before the call
+                journal.record(
+                    visit.visit_id, Step.INTENT, kind=journey, amount=cash.plain(), currency=cash.currency,
+                    guard=teller.cash_out_guard(cash) if direction is VisitKind.WITHDRAW else None,
+                    wallet_amount=quote.amount.plain(), commission=quote.commission.plain(), total=quote.total.plain(),
+                    coin=chosen.serial, reference=reference,
+                    summary={"kind": journey, "amount": cash.plain(), "currency": cash.currency, "account_id": chosen.serial,
+                             "cashier": cashier},
+                )
+                journal.record(visit.visit_id, Step.HOST_SENT, reference=reference)
             create = self.client.topup_create if flow == "topup" else self.client.withdrawal_create
             try:
                 request_id = create(chosen.serial, quote.amount, reference=reference)

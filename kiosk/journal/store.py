@@ -3,7 +3,9 @@ side effect, each row chained to the one before it by a keyed MAC.
 
 Durability: WAL mode with synchronous=FULL, so a row that `record()` returned is on disk
 even after a power cut; every write is its own `BEGIN IMMEDIATE ... COMMIT`, and the chain's
-head is read inside that transaction.
+head is read inside that transaction. Rows with nothing done between them (the intent and
+"sent" before one host call; the session closed, the visit completed and its sealed details
+erased after it) may share one commit: `with journal.one_commit():` (one fsync, one anchor).
 
 Proof: each row's MAC is HMAC-SHA256 under the journal key (a credential kept out of the data
 dir) over the previous MAC and the row, so an edit cannot be hidden by recomputing hashes. The
@@ -334,7 +336,15 @@ class Journal:
         self._row_mac = RowMac(mac_key)
         self._vault_key = vault_key
         self._readonly = _readonly
-        self._lock = threading.Lock()
+        # Re-entrant: inside `one_commit` the owner records, erases and queues under it.
+        self._lock = threading.RLock()
+        #: the steps recorded inside an open `one_commit` block (None outside one)
+        self._group: list[str] | None = None
+        self._group_wrote = False
+        #: commits this writer made since it opened (bench/bench_journey.py prints them per visit)
+        self.commits = 0
+        self._anchor_current = False  # set on open when the anchor already matches the files
+        self._data_version: int | None = None  # SQLite's count of other connections' commits, at open
         self.anchor = AnchorFile(self.path.with_name(self.path.name + ".anchor"), mac_key)
         #: why this journal cannot be trusted (None when it verified); set on open and when
         #: the files change behind the writer's back.
@@ -382,6 +392,8 @@ class Journal:
             self.broken = self._check_on_open()
         if self.broken:
             log.error("journal check failed: %s", self.broken)
+        elif self._anchor_current:
+            self._own_write()  # the anchor already says exactly this: rewriting it costs an fsync
         else:
             self._anchor()
 
@@ -431,6 +443,7 @@ class Journal:
                 return None  # a new till
             return f"its anchor file {self.anchor.path.name} is missing (rows 1-{self._head_seq} cannot be proved complete)"
         if anchored.files == file_signature(self.path) and anchored.seq == self._head_seq and anchored.mac == self._head:
+            self._anchor_current = True
             return None
         found = self.verify_report(anchored=anchored)
         return "; ".join(found.open_breaks) or None
@@ -446,21 +459,25 @@ class Journal:
             self._own_write(signature)
 
     def _own_write(self, signature: list[Any] | None = None) -> None:
-        """A write of ours (a row, the vault, the outbox): remember how the files look after it,
-        and SQLite's count of other connections' commits. Outside a row the anchor catches up
-        at the next row or at close; a crash before that costs one full check at start."""
+        """A write of ours (a row, the vault, the outbox): remember how the files look after it.
+        Outside a row the anchor catches up at the next row or at close; a crash before that
+        costs one full check at start. SQLite's count of other connections' commits is read
+        once, at open: our own commits never move it, and reading it again after each would
+        also absorb a commit another program made in between."""
         self._signature = without_ctime(signature or file_signature(self.path))
-        self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if self._data_version is None:
+            self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def changed_behind_our_back(self) -> bool:
         """True (and the journal marked broken) when the database files changed since this
         writer's last commit: another program wrote to them."""
         if self._readonly or self.broken:
             return bool(self.broken)
-        committed_elsewhere = self._db.execute("PRAGMA data_version").fetchone()[0] != self._data_version
-        if committed_elsewhere or without_ctime(file_signature(self.path)) != self._signature:
-            self.broken = "the journal's files were changed by another program while the kiosk ran"
-            log.error("journal check failed: %s", self.broken)
+        with self._lock:  # not in the middle of a commit of ours, whose files are changing
+            committed_elsewhere = self._db.execute("PRAGMA data_version").fetchone()[0] != self._data_version
+            if committed_elsewhere or without_ctime(file_signature(self.path)) != self._signature:
+                self.broken = "the journal's files were changed by another program while the kiosk ran"
+                log.error("journal check failed: %s", self.broken)
         return bool(self.broken)
 
     def verify_report(self, *, anchored: Any = None) -> Verification:
@@ -597,34 +614,94 @@ class Journal:
                 # Sign-ins, approvals and the reseal itself may still be recorded; nothing
                 # of a visit is, so nothing can move money.
                 raise JournalBroken(f"The journal failed its check ({self.broken}); no visit is served until a supervisor reseals it.")
+            if self._group is not None:  # part of the open one_commit block: committed at its end
+                row = self._append(visit_id, step, at, data, payload, summary, summary_text, guard, sealed, outbox)
+                self._group.append(step)
+                self._group_wrote = True
+                return row
             with self._transaction():
-                if guard is not None:
-                    guard()
-                prev_seq, prev = self._read_head()
-                seq = prev_seq + 1
-                row_hash = self._row_mac(prev, seq, at, visit_id, step, payload, summary_text)
-                self._db.execute(
-                    f"INSERT INTO rows({_ROW_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-                    (seq, at, visit_id, step, payload, summary_text, prev, row_hash),
-                )
-                if visit_id is not None:
-                    self._update_visit(visit_id, seq, at, step, summary)
-                if sealed is not None:
-                    self._db.execute("INSERT OR REPLACE INTO vault(visit_id, sealed) VALUES (?, ?)", (visit_id, sealed))
-                for action, item in outbox:
-                    self._db.execute(
-                        "INSERT INTO outbox(visit_id, action, payload, next_at) VALUES (?,?,?,?)",
-                        (visit_id, action, _json(item), time.time()),
-                    )
-            row = Row(seq, at, visit_id, step, data, prev, row_hash)
-            self._head_seq, self._head = seq, row_hash
-            if self.broken:
-                self._own_write()  # keep the old anchor: it is the evidence of the break
-            else:
-                self._anchor()
-        if self.crash_hook is not None:
-            self.crash_hook(step)
+                row = self._append(visit_id, step, at, data, payload, summary, summary_text, guard, sealed, outbox)
+            self._head_seq, self._head = row.seq, row.hash
+            self._committed(rows=True)
+        self._crashed_after([step])
         return row
+
+    @contextmanager
+    def one_commit(self) -> Iterator[None]:
+        """Everything the block records, erases or queues is one transaction: one commit, one
+        fsync, one anchor; all of it or (on an exception) none of it.
+
+        Only for rows with nothing done between them: the block must not call a host, a
+        device or anything else outside this journal, since none of its rows is durable
+        until the block ends. A row that says "about to send X" must be in a block that ends
+        before X is sent; rows recorded after an outcome, with no side effect between them,
+        may share it. A block inside another is part of the outer one."""
+        if self._readonly:
+            raise JournalError("this journal was opened read-only")
+        with self._lock:
+            if self._group is not None:
+                yield
+                return
+            self._group, self._group_wrote = [], False
+            try:
+                with self._transaction():
+                    yield
+                steps, wrote = self._group, self._group_wrote
+            finally:
+                self._group = None
+            if steps:
+                self._head_seq, self._head = self._read_head()
+            if wrote:
+                self._committed(rows=bool(steps))
+        self._crashed_after(steps)
+
+    def _append(
+        self, visit_id: str | None, step: str, at: str, data: dict[str, Any], payload: str, summary: dict[str, Any],
+        summary_text: str, guard: Callable[[], None] | None, sealed: bytes | None, outbox: list[tuple[str, dict[str, Any]]],
+    ) -> Row:
+        """One row (its visit's summary, sealed details and promised compensations) inside the
+        open transaction."""
+        if guard is not None:
+            guard()
+        prev_seq, prev = self._read_head()
+        seq = prev_seq + 1
+        row_hash = self._row_mac(prev, seq, at, visit_id, step, payload, summary_text)
+        self._db.execute(
+            f"INSERT INTO rows({_ROW_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+            (seq, at, visit_id, step, payload, summary_text, prev, row_hash),
+        )
+        if visit_id is not None:
+            self._update_visit(visit_id, seq, at, step, summary)
+        if sealed is not None:
+            self._db.execute("INSERT OR REPLACE INTO vault(visit_id, sealed) VALUES (?, ?)", (visit_id, sealed))
+        for action, item in outbox:
+            self._db.execute(
+                "INSERT INTO outbox(visit_id, action, payload, next_at) VALUES (?,?,?,?)",
+                (visit_id, action, _json(item), time.time()),
+            )
+        return Row(seq, at, visit_id, step, data, prev, row_hash)
+
+    def _committed(self, *, rows: bool) -> None:
+        """After a commit of ours: rows move the anchor (a broken journal keeps its old one: it
+        is the evidence of the break); other writes are only remembered as our own."""
+        self.commits += 1
+        if rows and not self.broken:
+            self._anchor()
+        else:
+            self._own_write()
+
+    def _wrote(self) -> None:
+        """A write outside `record` (the vault, the outbox): committed now, or with the block."""
+        if self._group is None:
+            self.commits += 1
+            self._own_write()
+        else:
+            self._group_wrote = True
+
+    def _crashed_after(self, steps: list[str]) -> None:
+        if self.crash_hook is not None:
+            for step in steps:
+                self.crash_hook(step)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -719,7 +796,7 @@ class Journal:
         if sealed is not None:
             with self._lock:
                 self._db.execute("INSERT OR REPLACE INTO vault(visit_id, sealed) VALUES (?, ?)", (visit_id, sealed))
-                self._own_write()
+                self._wrote()
 
     def unseal(self, visit_id: str) -> dict[str, str] | None:
         """The sealed headers, or None when there are none or they cannot be opened (another
@@ -745,7 +822,7 @@ class Journal:
     def erase(self, visit_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM vault WHERE visit_id = ?", (visit_id,))
-            self._own_write()
+            self._wrote()
 
     # --- the outbox: compensations re-sent until acknowledged ----------------------------------
 
@@ -755,7 +832,7 @@ class Journal:
                 "INSERT INTO outbox(visit_id, action, payload, next_at) VALUES (?,?,?,?)",
                 (visit_id, action, _json(payload), time.time() if at is None else at),
             )
-            self._own_write()
+            self._wrote()
             assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
             return cursor.lastrowid
 
@@ -775,7 +852,7 @@ class Journal:
                 "UPDATE outbox SET state = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
                 (state, attempts, next_at, error or None, item_id),
             )
-            self._own_write()
+            self._wrote()
 
     def close(self) -> None:
         with self._lock:

@@ -63,25 +63,45 @@ def session_of(teller: Teller, visit_id: str) -> WalletSession | None:
 
 def close_session(teller: Teller, visit_id: str, session: WalletSession | None) -> bool:
     """Log out; True when the host has no open session under this token any more."""
-    journal = teller.journal
+    failure = log_out(teller, visit_id, session)
+    with teller.journal.one_commit():  # the outcome and the sealed details erased
+        closed = note_logout(teller, visit_id, failure)
+        if closed:
+            forget_when_done(teller, visit_id)
+    return closed
+
+
+NO_SESSION_HEADERS = "NO_SESSION_HEADERS"
+
+
+def log_out(teller: Teller, visit_id: str, session: WalletSession | None) -> str:
+    """Send the logout (nothing journalled): '' when the host has no open session under this
+    token any more, else the code of why not."""
     if session is None:
         session = session_of(teller, visit_id)
     if session is None:
-        journal.record(visit_id, WalletStep.SESSION_CLOSE_FAILED, code="NO_SESSION_HEADERS")
-        return False
+        return NO_SESSION_HEADERS
     try:
         teller.backend.close_session(session, idempotency=f"close-{visit_id}")
     except SessionRejected:
         pass  # closed or expired at the host already: nothing is open
     except BackendError as exc:
-        journal.record(visit_id, WalletStep.SESSION_CLOSE_FAILED, code=exc.code)
         log.warning("visit %s: session not closed (%s); queued", visit_id[:8], exc.code)
-        if not desks.queued(teller, visit_id, "close_session"):
-            journal.enqueue(visit_id, "close_session", {}, at=time.time() + BASE)
-        return False
-    journal.record(visit_id, WalletStep.SESSION_CLOSED)
-    forget_when_done(teller, visit_id)
-    return True
+        return exc.code
+    return ""
+
+
+def note_logout(teller: Teller, visit_id: str, failure: str) -> bool:
+    """Record what `log_out` answered (a session still open is queued to the outbox, which
+    closes it later); rows only, so it may share a commit with the rows that end the visit."""
+    journal = teller.journal
+    if not failure:
+        journal.record(visit_id, WalletStep.SESSION_CLOSED)
+        return True
+    journal.record(visit_id, WalletStep.SESSION_CLOSE_FAILED, code=failure)
+    if failure != NO_SESSION_HEADERS and not desks.queued(teller, visit_id, "close_session"):
+        journal.enqueue(visit_id, "close_session", {}, at=time.time() + BASE)
+    return False
 
 
 def recover(teller: Teller) -> list[Resolution]:

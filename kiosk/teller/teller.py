@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Collection, TypeVar
 
-from drivers.base import CashDrawer, DrawerOutcome, DrawerStatus, PrinterStatus, PrintOutcome, ReceiptPrinter
+from drivers.base import CashDrawer, DrawerOutcome, DrawerStatus, PrinterStatus, PrintOutcome, ReceiptDocument, ReceiptPrinter
 from kiosk.backends.base import BackendError, WalletBackend
 from kiosk import auth as auth_actions
 from kiosk.journal import store as journal_states
@@ -331,14 +331,34 @@ class Teller:
         """The cashier confirms the cash changed hands (paid out, or put in the drawer)."""
         with self.lock:
             self.expect_stage(visit, Stage.CASH_PENDING)
-            assert visit.amount and visit.kind
-            delta = visit.amount.amount if visit.kind is VisitKind.DEPOSIT else -visit.amount.amount
-            self.journal.record(
-                visit.visit_id, Step.CASH_CONFIRMED, by_hand=by_hand, cash_delta=f"{delta:f}", summary={"cash_delta": f"{delta:f}"}
-            )
-            self.shifts.note_cash(visit.amount.currency, visit.amount, paid_in=visit.kind is VisitKind.DEPOSIT)
-            visit.stage = Stage.CASH_DONE
-            return visit
+            self._record_cash(visit, by_hand)
+            return self._count_cash(visit)
+
+    def confirm_cash_and_print(self, visit: Visit, *, by_hand: bool = False) -> PrintOutcome:
+        """`confirm_cash`, then the receipt (as `print_visit_receipt`): CASH_CONFIRMED and
+        RECEIPT_SENT share one commit, since nothing happens between them."""
+        with self.lock:
+            self.expect_stage(visit, Stage.CASH_PENDING)
+            document = self._receipt(visit, copy=False)  # built before anything is recorded
+            with self.journal.one_commit():
+                self._record_cash(visit, by_hand)
+                self.journal.record(visit.visit_id, Step.RECEIPT_SENT, copy=False)
+            self._count_cash(visit)
+            return self._print(visit, document, copy=False)
+
+    def _record_cash(self, visit: Visit, by_hand: bool) -> None:
+        assert visit.amount and visit.kind
+        delta = visit.amount.amount if visit.kind is VisitKind.DEPOSIT else -visit.amount.amount
+        self.journal.record(
+            visit.visit_id, Step.CASH_CONFIRMED, by_hand=by_hand, cash_delta=f"{delta:f}", summary={"cash_delta": f"{delta:f}"}
+        )
+
+    def _count_cash(self, visit: Visit) -> Visit:
+        """The shift counts the cash CASH_CONFIRMED recorded (once that row is committed)."""
+        assert visit.amount and visit.kind
+        self.shifts.note_cash(visit.amount.currency, visit.amount, paid_in=visit.kind is VisitKind.DEPOSIT)
+        visit.stage = Stage.CASH_DONE
+        return visit
 
     def mark_suspect(self, visit: Visit, reason: str) -> Visit:
         """The cash outcome is unknown (drawer left open, nobody confirmed): a supervisor
@@ -361,7 +381,7 @@ class Teller:
     def record_completed(self, visit: Visit) -> Visit:
         """The visit's last row: COMPLETED, its sealed details forgotten, its receipt the one
         a reprint prints."""
-        with self.lock:
+        with self.lock, self.journal.one_commit():
             self.journal.record(visit.visit_id, Step.COMPLETED, summary={"state": journal_states.COMPLETED})
             forget_when_done(self, visit.visit_id)
             visit.stage = Stage.COMPLETED
@@ -424,6 +444,11 @@ class Teller:
     # --- helpers ---------------------------------------------------------------------------
 
     def print_visit_receipt(self, visit: Visit, *, copy: bool) -> PrintOutcome:
+        document = self._receipt(visit, copy=copy)
+        self.journal.record(visit.visit_id, Step.RECEIPT_SENT, copy=copy)
+        return self._print(visit, document, copy=copy)
+
+    def _receipt(self, visit: Visit, *, copy: bool) -> ReceiptDocument:
         assert visit.amount and visit.kind
         facts = ReceiptFacts(
             store_name=self.store_name,
@@ -442,7 +467,10 @@ class Teller:
         document = build_receipt(facts, columns=self.printer.columns, copy=copy)
         if not copy:
             visit.receipt = document
-        self.journal.record(visit.visit_id, Step.RECEIPT_SENT, copy=copy)
+        return document
+
+    def _print(self, visit: Visit, document: ReceiptDocument, *, copy: bool) -> PrintOutcome:
+        """Print `document` (its RECEIPT_SENT row is committed) and record what the printer said."""
         outcome = self.printer.print_receipt(document)
         step = {
             PrintOutcome.PRINTED: Step.RECEIPT_PRINTED,

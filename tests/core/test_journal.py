@@ -121,3 +121,91 @@ def test_a_writer_run_as_root_leaves_the_data_dir_to_its_owner(tmp_path):
         release_writer(data)
     assert {"kiosk.lock", "journal.key", "journal.sqlite3", "journal.sqlite3.anchor"} <= set(made)
     assert {name: uid for name, uid in made.items() if uid != nobody.pw_uid} == {}
+
+
+def _committed_steps(path) -> list[str]:
+    """What another connection (another process, or the disk after a power cut) sees."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [r[0] for r in db.execute("SELECT step FROM rows ORDER BY seq")]
+    finally:
+        db.close()
+
+
+def test_rows_of_one_commit_become_durable_together_with_one_anchor(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    journal = Journal(path, mac_key=KEY, vault_key=b"k" * 32)
+    journal.record("v", "SESSION_OPENED", seal={"token_id": "t"})
+    anchors = []
+    write = journal.anchor.write
+    journal.anchor.write = lambda *a: (anchors.append(a[0]), write(*a))
+    seen_by_hook: list[tuple[str, list[str]]] = []
+    journal.crash_hook = lambda step: seen_by_hook.append((step, _committed_steps(path)))
+
+    with journal.one_commit():
+        journal.record("v", "INTENT", summary={"kind": "withdraw"})
+        journal.record("v", "HOST_SENT")
+        journal.enqueue("v", "settle", {})
+        journal.erase("v")
+        assert _committed_steps(path) == ["SESSION_OPENED"]  # nothing of the block before its end
+        assert [r.step for r in journal.rows("v")][-1] == "HOST_SENT"  # the writer reads its own block
+
+    everything = ["SESSION_OPENED", "INTENT", "HOST_SENT"]
+    assert _committed_steps(path) == everything
+    # The crash hook (KIOSK_CRASH_AFTER) fires per step, only once the whole block is durable.
+    assert seen_by_hook == [("INTENT", everything), ("HOST_SENT", everything)]
+    assert anchors == [3]  # one anchor for the block, at its last row
+    assert journal.anchor.read().seq == 3 and journal.head_seq == 3
+    assert journal.unseal("v") is None and len(journal.compensations()) == 1
+    journal.close()
+    again = Journal(path, mac_key=KEY)
+    assert again.broken is None and again.verify()[0]
+    again.close()
+
+
+def test_a_failure_inside_one_commit_leaves_none_of_it(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    journal = Journal(path, mac_key=KEY, vault_key=b"k" * 32)
+    journal.record("v", "SESSION_OPENED", seal={"token_id": "t"})
+    head = journal.head
+    hooked: list[str] = []
+    journal.crash_hook = hooked.append
+
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused):
+        with journal.one_commit():
+            journal.record("v", "INTENT")
+            journal.enqueue("v", "settle", {})
+            journal.erase("v")
+            with journal.one_commit():  # an inner block is part of the outer one
+                journal.record("v", "HOST_SENT")
+            raise Refused  # e.g. the cash check of the guard
+    assert [r.step for r in journal.rows("v")] == ["SESSION_OPENED"]
+    assert journal.head == head and journal.compensations() == [] and journal.unseal("v") == {"token_id": "t"}
+    assert hooked == []
+    journal.record("v", "CANCELLED")  # the chain goes on from the last committed row
+    assert journal.verify()[0] and journal.anchor.read().seq == 2
+    journal.close()
+
+
+def test_the_anchor_is_current_when_record_returns_and_flushed_on_close(tmp_path):
+    """The anchor's fdatasync runs in the flusher thread: the write itself is done before
+    record() returns (a killed process leaves it current), and close() waits for the flush."""
+    import threading
+
+    from kiosk.journal.anchor import AnchorFile
+
+    journal = Journal(tmp_path / "j.sqlite3", mac_key=KEY)
+    for step in ("A", "B", "C"):
+        row = journal.record("v", step)
+        seen = AnchorFile(journal.anchor.path, KEY).read()  # what another process reads now
+        assert (seen.seq, seen.mac) == (row.seq, row.hash)
+    flusher = journal.anchor._flusher
+    assert isinstance(flusher, threading.Thread) and flusher.is_alive()
+    journal.close()
+    assert not flusher.is_alive()
+    again = Journal(tmp_path / "j.sqlite3", mac_key=KEY)
+    assert again.broken is None and again.anchor.read().seq == 3
+    again.close()

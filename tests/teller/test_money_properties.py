@@ -339,9 +339,9 @@ class KioskMachine(RuleBasedStateMachine):
             mode == "jammed_reverse" and crash_step == "SESSION_CLOSED"
         ):
             expected = REVERSED
-        elif crash_step in BEGIN_STEPS + ["INTENT", "CANCELLED"] or mode in ("cancel", "over") or kind == "cancel":
+        elif crash_step in BEGIN_STEPS + ["CANCELLED"] or mode in ("cancel", "over") or kind == "cancel":
             expected = ABANDONED
-        elif crash_step in ("HOST_SENT", "HOST_OK"):
+        elif crash_step in ("INTENT", "HOST_SENT", "HOST_OK"):  # INTENT and HOST_SENT are one commit
             expected = REVERSED if kind == "withdraw" else SUSPECT
         else:
             expected = SUSPECT
