@@ -77,6 +77,18 @@ def guarded(handler):
     return wrapper
 
 
+def start_frame_clock(screen: Screen) -> None:
+    """Start a new screen's frame clock while its widgets mount. Textual draws a screen's
+    content on a tick of that screen's update timer (1/60 s), which it starts only once the
+    mounted widgets ask for a layout: a whole frame after they mounted, every screen change.
+    Started now, the first tick falls as they finish mounting: the step shows about a frame
+    sooner (bench/bench_journey.py `screens`). Textual is pinned; tests/ui/test_app.py checks
+    the timer is still there, and without it the screen is only drawn a frame later."""
+    timer = getattr(screen, "_update_timer", None)
+    if timer is not None and hasattr(timer, "resume"):
+        timer.resume()
+
+
 def _amount_style(settings: Any) -> AmountStyle:
     from kiosk.money import amount_style  # CLDR's data (babel): about 5 MiB, read at the first amount
 
@@ -185,6 +197,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         while isinstance(self.screen, QuitScreen):
             self.pop_screen()
         self.switch_screen(screen)
+        start_frame_clock(screen)
 
     def show_ready(self) -> None:
         self.visit, self.flow = None, None
@@ -388,23 +401,25 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_reprint(self, message: m.Reprint) -> None:
+        from kiosk.ui.screens.approve import approved_or_ask
+
         if self.busy:
             return
         visit = self.visit if (self.flow is None or self.wallet_flow()) and self.visit and self.visit.stage is Stage.COMPLETED else None
         last = visit or getattr(self.teller, "last_receipt_visit", None)
-        if not auth_ui.approved_or_ask(self, auth.REPRINT, retry=m.Reprint, needed=last is not None):
+        if not approved_or_ask(self, auth.REPRINT, retry=m.Reprint, needed=last is not None):
             return
         self.run_teller("reprint", lambda: m.Reprinted(self.teller.reprint(visit).value), busy=False)
 
     @guarded
     def on_reprinted(self, message: m.Reprinted) -> None:
+        from kiosk.ui.screens.receipt import ReceiptScreen
+
         printed = message.outcome == "printed"
         self.notify(
             "Receipt copy printed." if printed else "The copy did not print: check the printer, then try again.",
             severity="information" if printed else "warning",
         )
-        from kiosk.ui.screens.receipt import ReceiptScreen
-
         if isinstance(self.screen, ReceiptScreen):
             self.screen.show_print(message.outcome, copy=True)
 
@@ -453,9 +468,10 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
     @guarded
     def on_close_shift(self, message: m.CloseShift) -> None:
         from kiosk.teller.teller import counted
+        from kiosk.ui.screens.approve import approved_or_ask
 
         teller, text, supervisor = self.teller, message.counted, message.supervisor or None
-        if supervisor and not auth_ui.approved_or_ask(
+        if supervisor and not approved_or_ask(
             self, auth.VARIANCE, supervisor=supervisor, retry=lambda: m.CloseShift(text, message.supervisor)
         ):
             return  # with sign-in on, the named supervisor approves with their PIN first
@@ -483,9 +499,11 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_resolve_suspect(self, message: m.ResolveSuspect) -> None:
+        from kiosk.ui.screens.approve import approved_or_ask
+
         teller = self.teller
         visit_id, cash_moved, supervisor = message.visit_id, message.cash_moved, message.supervisor
-        if supervisor.strip() and not auth_ui.approved_or_ask(
+        if supervisor.strip() and not approved_or_ask(
             self, auth.RESOLVE, supervisor=supervisor, visit_id=visit_id,
             retry=lambda: m.ResolveSuspect(visit_id, cash_moved, supervisor),
         ):
