@@ -235,7 +235,7 @@ def build_runtime(
 
 def demo_settings(data_dir: Path, base_url: str, **extra: Any) -> Settings:
     """The demo profile (config/demo.toml's values) pointed at an embedded simulator."""
-    from kiosk.sim import rapyd as sim
+    from kiosk.sim import demo as sim  # the demo's values, not the simulator (starlette)
 
     overrides: dict[str, Any] = {
         "data_dir": str(data_dir),
@@ -303,9 +303,11 @@ def demo_runtime(data_dir: Path, *, otp_window: int = 30, simulators_later: bool
     `runtime.start_simulators()` (the app calls it once its first screen is drawn), so they
     do not delay it. Calls made before then wait, bounded by the clients' timeouts, and the
     ready screen says it is checking the back ends meanwhile."""
+    # The demo's values only (kiosk.sim.demo and each package's demo.py): the simulators
+    # themselves (starlette) are imported when they start, after the first screen.
+    from kiosk.sim import demo as sim
     from kiosk.sim import flexiti as flexiti_sim
     from kiosk.sim import pospointe as pospointe_sim
-    from kiosk.sim import rapyd as sim
     from kiosk.sim import sdkfinance as sdk_sim
     from kiosk.sim.server import listen
 

@@ -1,6 +1,7 @@
 """Back-end simulators, written from the specification alone (never from kiosk.backends).
 
 rapyd.py      RapydSimulator: the Rapyd POS API as an ASGI app (the in-process API)
+demo.py       the Rapyd simulator's demo merchant and customers (each package has its demo.py)
 routes.py     which (method, path) is which POS operation
 signing.py    request authentication (access key, salt, timestamp, signature)
 otp.py        time-step one-time codes per (wallet phone, POS)
@@ -16,4 +17,6 @@ control.py    the /_sim/ endpoints
 server.py     serve() / start_in_thread() with uvicorn
 composite.py  CompositeSimulator: every simulator (rapyd, pospointe, sdkfinance, flexiti) behind one server
 cli.py        `kiosk sim` and `kiosk sim otp`
+lazy.py       a package's names imported on first use: `kiosk demo` reads the demo values
+              without importing the simulators, which start after its first screen
 """

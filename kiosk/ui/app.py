@@ -18,7 +18,7 @@ import functools
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import events, on
 from textual.app import App
@@ -31,26 +31,24 @@ from kiosk import auth
 from kiosk.journal.store import JournalError
 from kiosk.desks import base as journeys
 from kiosk.desks.rapyd import wallet_desk
-from kiosk.money import AmountStyle, amount_style
 from kiosk.teller import Stage, TellerError
 from kiosk.teller.visit import journal_failure
-from kiosk.teller.teller import counted
 from kiosk.ui import auth as auth_ui
 from kiosk.ui import messages as m
 from kiosk.ui import flows
-from kiosk.ui.flows.base import Flow
-from kiosk.ui.flows.wallet import WalletFlow
 from kiosk.ui.journey_messages import ChooseBackend, DeskAnswered, DeskFailed, FlowMessage, StartJourney
 from kiosk.ui.keyorder import InOrderKeys
-from kiosk.ui.screens.drawer import DrawerScreen
-from kiosk.ui.screens.error import ErrorScreen, Way, ways_forward
-from kiosk.ui.screens.progress import ProgressScreen
 from kiosk.ui.screens.quit import QuitScreen
 from kiosk.ui.screens.ready import ReadyScreen
-from kiosk.ui.screens.receipt import ReceiptScreen
-from kiosk.ui.screens.shift import CloseShiftScreen, OpenShiftScreen, ShiftReportScreen
-from kiosk.ui.screens.supervisor import SupervisorScreen
 from kiosk.ui.wording import what_to_do
+
+# Only the ready screen is imported at start-up: every other screen, and each back end's
+# flow, is imported where it is first shown (a few milliseconds, once), so that the first
+# screen is drawn sooner and a till that never opens a shift screen never loads it.
+if TYPE_CHECKING:
+    from kiosk.money import AmountStyle
+    from kiosk.ui.flows.base import Flow
+    from kiosk.ui.flows.wallet import WalletFlow
 
 log = logging.getLogger("kiosk.ui")
 
@@ -79,7 +77,21 @@ def guarded(handler):
     return wrapper
 
 
+def start_frame_clock(screen: Screen) -> None:
+    """Start a new screen's frame clock while its widgets mount. Textual draws a screen's
+    content on a tick of that screen's update timer (1/60 s), which it starts only once the
+    mounted widgets ask for a layout: a whole frame after they mounted, every screen change.
+    Started now, the first tick falls as they finish mounting: the step shows about a frame
+    sooner (bench/bench_journey.py `screens`). Textual is pinned; tests/ui/test_app.py checks
+    the timer is still there, and without it the screen is only drawn a frame later."""
+    timer = getattr(screen, "_update_timer", None)
+    if timer is not None and hasattr(timer, "resume"):
+        timer.resume()
+
+
 def _amount_style(settings: Any) -> AmountStyle:
+    from kiosk.money import amount_style  # CLDR's data (babel): about 5 MiB, read at the first amount
+
     teller = getattr(settings, "teller", None)
     return amount_style(getattr(teller, "locale", "") or "", getattr(teller, "phone_region", "") or "")
 
@@ -111,7 +123,6 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         settings = getattr(runtime, "settings", None)
         self.title = str(getattr(getattr(settings, "store", None), "name", "") or self.TITLE)
         self.host_timeout = float(getattr(getattr(settings, "rapyd", None), "timeout", 10.0))
-        self.amount_style = _amount_style(settings)  # the till's decimal separator (teller.locale)
         self.drawer_wait = drawer_wait or float(
             getattr(getattr(settings, "teller", None), "drawer_close_timeout", 120.0)
         )
@@ -144,6 +155,12 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         self.call_after_refresh(getattr(self.runtime, "start_simulators", lambda: None))
         self.call_after_refresh(self.refresh_status)
         self.set_interval(self.status_interval, self.refresh_status)
+
+    @functools.cached_property
+    def amount_style(self) -> AmountStyle:
+        """The till's decimal separator and currency look (teller.locale), read when the first
+        amount is typed or shown rather than at start-up."""
+        return _amount_style(getattr(self.runtime, "settings", None))
 
     def money_bound(self) -> float:
         """How long a money call can take: the teller re-sends an unanswered call (same
@@ -180,6 +197,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         while isinstance(self.screen, QuitScreen):
             self.pop_screen()
         self.switch_screen(screen)
+        start_frame_clock(screen)
 
     def show_ready(self) -> None:
         self.visit, self.flow = None, None
@@ -336,6 +354,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         if self.flow is not None:
             self.flow.failed(message.error)
         else:
+            from kiosk.ui.screens.error import ErrorScreen, Way
+
             self.show(ErrorScreen(message.error, [Way("enter", "Back to ready", m.BackToReady)]))
 
     # --- ready -----------------------------------------------------------------------------
@@ -362,6 +382,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
             return
         if self.no_shift():
             return
+        from kiosk.ui.flows.wallet import WalletFlow
+
         self.flow = WalletFlow(self, wallet_desk(self.teller))
         self.flow.start()
 
@@ -371,22 +393,28 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         try:
             self.teller.shifts.require_open()
         except TellerError as exc:
+            from kiosk.ui.screens.error import ErrorScreen, Way
+
             self.show(ErrorScreen(exc, [Way("o", "Open the shift", m.ShowShift), Way("escape", "Back to ready", m.BackToReady)]))
             return True
         return False
 
     @guarded
     def on_reprint(self, message: m.Reprint) -> None:
+        from kiosk.ui.screens.approve import approved_or_ask
+
         if self.busy:
             return
         visit = self.visit if (self.flow is None or self.wallet_flow()) and self.visit and self.visit.stage is Stage.COMPLETED else None
         last = visit or getattr(self.teller, "last_receipt_visit", None)
-        if not auth_ui.approved_or_ask(self, auth.REPRINT, retry=m.Reprint, needed=last is not None):
+        if not approved_or_ask(self, auth.REPRINT, retry=m.Reprint, needed=last is not None):
             return
         self.run_teller("reprint", lambda: m.Reprinted(self.teller.reprint(visit).value), busy=False)
 
     @guarded
     def on_reprinted(self, message: m.Reprinted) -> None:
+        from kiosk.ui.screens.receipt import ReceiptScreen
+
         printed = message.outcome == "printed"
         self.notify(
             "Receipt copy printed." if printed else "The copy did not print: check the printer, then try again.",
@@ -412,6 +440,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_shift_shown(self, message: m.ShiftShown) -> None:
+        from kiosk.ui.screens.shift import OpenShiftScreen, ShiftReportScreen
+
         # The count form's rows: the drawer's currencies, or at the open the configured float's.
         drawer = self.teller.drawer_currencies()
         floated = sorted(getattr(getattr(getattr(self.runtime, "settings", None), "teller", None), "opening_float", {}) or {})
@@ -420,6 +450,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_open_shift(self, message: m.OpenShift) -> None:
+        from kiosk.teller.teller import counted
+
         teller, text = self.teller, message.counted
 
         def open_shift() -> Message:
@@ -435,8 +467,11 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_close_shift(self, message: m.CloseShift) -> None:
+        from kiosk.teller.teller import counted
+        from kiosk.ui.screens.approve import approved_or_ask
+
         teller, text, supervisor = self.teller, message.counted, message.supervisor or None
-        if supervisor and not auth_ui.approved_or_ask(
+        if supervisor and not approved_or_ask(
             self, auth.VARIANCE, supervisor=supervisor, retry=lambda: m.CloseShift(text, message.supervisor)
         ):
             return  # with sign-in on, the named supervisor approves with their PIN first
@@ -444,6 +479,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_shift_closed(self, message: m.ShiftClosed) -> None:
+        from kiosk.ui.screens.shift import CloseShiftScreen, ShiftReportScreen
+
         while isinstance(self.screen, CloseShiftScreen):
             self.pop_screen()
         self.show(ShiftReportScreen(message.lines, closed=True))
@@ -456,13 +493,17 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_attention_read(self, message: m.AttentionRead) -> None:
+        from kiosk.ui.screens.supervisor import SupervisorScreen
+
         self.show(SupervisorScreen(message.attention))
 
     @guarded
     def on_resolve_suspect(self, message: m.ResolveSuspect) -> None:
+        from kiosk.ui.screens.approve import approved_or_ask
+
         teller = self.teller
         visit_id, cash_moved, supervisor = message.visit_id, message.cash_moved, message.supervisor
-        if supervisor.strip() and not auth_ui.approved_or_ask(
+        if supervisor.strip() and not approved_or_ask(
             self, auth.RESOLVE, supervisor=supervisor, visit_id=visit_id,
             retry=lambda: m.ResolveSuspect(visit_id, cash_moved, supervisor),
         ):
@@ -503,6 +544,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
     def wallet_flow(self, *, answer: bool = False) -> WalletFlow | None:
         """The wallet visit's flow, if that is the visit in flight. For the answer of a wallet
         call (`answer`), made if none is: a session opened or money moved is never dropped."""
+        from kiosk.ui.flows.wallet import WalletFlow
+
         if self.flow is None and answer:
             self.flow = WalletFlow(self, wallet_desk(self.teller))
         return self.flow if isinstance(self.flow, WalletFlow) else None
@@ -561,6 +604,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_drawer_closed(self, message: m.DrawerClosed) -> None:
+        from kiosk.ui.screens.drawer import DrawerScreen
+
         screen = auth_ui.step_screen(self)  # the drawer screen, even behind an idle lock
         if not isinstance(screen, DrawerScreen) or screen.visit is not message.visit:
             return  # the cashier already finished by hand
@@ -595,6 +640,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
 
     @guarded
     def on_host_retrying(self, message: m.HostRetrying) -> None:
+        from kiosk.ui.screens.progress import ProgressScreen
+
         if isinstance(self.screen, ProgressScreen):
             self.screen.host_retrying(message.attempt, message.attempts)
 
@@ -649,12 +696,16 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
             else:
                 self.notify(text, severity="warning", timeout=8)
             return
+        from kiosk.ui.screens.error import ErrorScreen, ways_forward
+
         stage = message.visit.stage if message.visit else None
         if (flow := self.wallet_flow()) is not None:
             flow.code_problem = message.error if message.step == "open" else None
         self.show(ErrorScreen(message.error, ways_forward(message.step, message.error.code, stage)))
 
     def on_unexpected_failure(self, message: m.UnexpectedFailure) -> None:
+        from kiosk.ui.screens.error import ErrorScreen, Way
+
         self.busy = ""
         if message.step == "reprint":
             self.notify("The copy could not be printed.", severity="warning")
@@ -716,6 +767,8 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
             return
         cancel = wallet_desk(self.teller).cancel if flow is None else flow.desk.cancel
         bound = self.host_timeout
+        from kiosk.ui.screens.progress import ProgressScreen
+
         self.busy = "quit"
         self.show(ProgressScreen("Closing the customer's session, then the kiosk", bound=bound))
 

@@ -13,13 +13,18 @@ from typing import Any
 
 from textual.screen import Screen
 
-from kiosk.ui.screens.approve import approved_or_ask, guard_of  # noqa: F401  (app.py calls it from here)
-from kiosk.ui.screens.signin import SignInScreen
-
+# The sign-in and approval screens are imported when first shown: a till without sign-in
+# (auth.required off) never loads them, and none is needed before the first screen.
 _HELD = "_auth_held_screen"
 
 
+def guard_of(app: Any):
+    return getattr(getattr(app, "teller", None), "guard", None)
+
+
 def gate_up(app: Any) -> bool:
+    from kiosk.ui.screens.signin import SignInScreen
+
     return any(isinstance(s, SignInScreen) for s in app.screen_stack)
 
 
@@ -84,6 +89,8 @@ def hold(app: Any, screen: Screen) -> bool:
 
 def step_screen(app: Any) -> Screen:
     """The journey's current screen, even behind the gate (the held one if any)."""
+    from kiosk.ui.screens.signin import SignInScreen
+
     held = getattr(app, _HELD, None)
     if held is not None:
         return held
@@ -107,6 +114,8 @@ def _in_flight(visit: Any) -> bool:
 
 
 def _raise_gate(app: Any, mode: str, *, owner: str = "", visit_id: str | None = None) -> None:
+    from kiosk.ui.screens.signin import SignInScreen
+
     guard = guard_of(app)
     settings = getattr(app.runtime, "settings", None)
     store = str(getattr(getattr(settings, "store", None), "name", "") or "")

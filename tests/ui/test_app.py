@@ -184,11 +184,52 @@ def test_ways_forward() -> None:
     assert keys(ways_forward("reverse", "REVERSAL_FAILED", Stage.UNRESOLVED)) == [("enter", "BackToReady")]
 
 
+def in_fresh_python(code: str) -> str:
+    """What `code` prints in a new interpreter (what is imported at start is per process)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+
+
 def test_the_ui_never_imports_the_simulators_and_starts_light() -> None:
     code = (
         "import sys, kiosk.ui.app, kiosk.ui.screens.ready;"
         "bad = sorted(m for m in sys.modules if m.startswith('kiosk.sim') or m in ('qrcode', 'httpx', 'uvicorn'));"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert out.stdout.strip() == ""
+    assert in_fresh_python(code).strip() == ""
+
+
+def test_only_the_ready_screen_is_imported_at_start_up() -> None:
+    """Start-up time and memory (issue 14): the other step screens, each back end's flow,
+    babel's locale data and Pillow are imported when first needed, not before the first screen."""
+    code = (
+        "import sys, kiosk.ui.app;"
+        "from kiosk.ui.widgets.qr import qr_lines; qr_lines('ac409157-0e14-11e7-8115-0ef1982c1e4a');"
+        "screens = {m for m in sys.modules if m.startswith(('kiosk.ui.screens.', 'kiosk.ui.flows.'))};"
+        "light = {'kiosk.ui.screens.ready', 'kiosk.ui.screens.quit'};"
+        "bad = sorted(screens - light) + sorted(m for m in ('babel', 'PIL') if m in sys.modules);"
+        "print(','.join(bad))"
+    )
+    assert in_fresh_python(code).strip() == ""
+
+
+def test_the_screen_qr_leaves_pillow_importable_for_receipts() -> None:
+    code = (
+        "import sys; from kiosk.ui.widgets.qr import qr_lines; lines = qr_lines('till-1');"
+        "from PIL import Image; import drivers.receipt_image; from drivers.escpos import qr_matrix;"
+        "print(len(lines), len(qr_matrix('till-1')), 'PIL' in sys.modules)"
+    )
+    assert in_fresh_python(code).split() == ["13", "29", "True"]
+
+
+async def test_a_new_step_screen_starts_its_frame_clock_when_shown(fake_world) -> None:
+    """KioskApp.show starts the new screen's update timer while its widgets mount (one frame
+    sooner on screen). It reaches into Textual (pinned): if an upgrade renames the timer, this
+    fails here instead of the screens quietly drawing a frame later."""
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        screen = ProgressScreen("Checking", bound=1.0)
+        app.show(screen)
+        assert app.screen is screen
+        assert screen._update_timer._active.is_set()
+        await pilot.pause()

@@ -28,3 +28,21 @@ async def test_the_first_screen_comes_before_the_simulators_and_they_answer_afte
             assert len(runtime.demo.current_otp("+14155559992")) == 6  # started once the screen was drawn
     finally:
         runtime.close()
+
+
+def test_the_demo_is_configured_without_importing_the_simulators(tmp_path):
+    """The demo's values come from each simulator's demo.py: until the simulators start (after
+    the first screen), neither they nor starlette or uvicorn are imported (issue 14)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pathlib; from kiosk.runtime import demo_runtime;"
+        f"runtime = demo_runtime(pathlib.Path({str(tmp_path)!r}), simulators_later=True);"
+        "heavy = ('starlette', 'uvicorn', 'kiosk.sim.rapyd', 'kiosk.sim.pospointe.simulator',"
+        "         'kiosk.sim.sdkfinance.app', 'kiosk.sim.flexiti.simulator', 'kiosk.sim.composite');"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy)));"
+        "runtime.close()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == ""

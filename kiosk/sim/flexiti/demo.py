@@ -14,6 +14,7 @@ from typing import Any
 
 from kiosk.sim.flexiti.licence import make_licence_scan
 
+BASE_PATH = "/flexiti/pos-api/v2.5"  # the API's own path (the simulator serves it here)
 DEMO_CLIENT_ID = "flexitidemo"
 # A GUID like the documentation's example secret; a public demo value, never a real credential.
 DEMO_CLIENT_SECRET = "5b9e2c41-7f3a-4d8e-a6b0-1c2d3e4f5a6b"

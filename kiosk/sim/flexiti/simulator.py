@@ -92,6 +92,7 @@ from kiosk.sim.envelope import dumps
 from kiosk.sim.faults import Fault, FaultPlan, FaultSwitchboard, make_fault, magic_amounts
 from kiosk.sim.flexiti.books import Books, Customer, StoredReply, Token, Transaction
 from kiosk.sim.flexiti.demo import (
+    BASE_PATH,
     CURRENCY,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -114,7 +115,6 @@ from kiosk.sim.pipeline import CutConnection, answer_with_fault, fault_route, pr
 log = logging.getLogger("kiosk.sim.flexiti")
 log.addHandler(logging.NullHandler())
 
-BASE_PATH = "/flexiti/pos-api/v2.5"
 CONTROL_PATH = "/_sim/flexiti"
 PATH_PREFIXES = ("/flexiti", CONTROL_PATH)
 IDEMPOTENCY_SECONDS = 24 * 3600

@@ -90,20 +90,21 @@ from kiosk.sim.pipeline import CutConnection, answer_with_fault, fault_route, js
 from kiosk.sim.pospointe import codes
 from kiosk.sim.pospointe.books import Books, Card, CardTokenRow, Movement
 from kiosk.sim.pospointe.codes import Refusal
+from kiosk.sim.pospointe.demo import (  # noqa: F401  (the demo store and cards, re-exported)
+    BASE_PATH,
+    CURRENCY,
+    DEMO_CARDS,
+    DEMO_FRANCHISEE_ID,
+    DEMO_PASSWORD,
+    DEMO_STORE_ID,
+    DEMO_USER,
+)
 
 log = logging.getLogger("kiosk.sim.pospointe")
 log.addHandler(logging.NullHandler())
 
-BASE_PATH = ""  # the API lives at the root of its host
 PATH_PREFIXES = ("/Health", "/Auth", "/v1/Token", "/Transaction", "/Batch", "/_sim/pospointe")
 CONTROL_PREFIX = "/_sim/pospointe"
-
-# Public demo values, never real credentials.
-DEMO_USER = "kiosk-demo"
-DEMO_PASSWORD = "giftcard-demo-2024"
-DEMO_STORE_ID = "5150"
-DEMO_FRANCHISEE_ID = "FR2718"
-CURRENCY = "USD"
 
 TOKEN_SECONDS = 600.0
 LOCKOUT_ATTEMPTS = 5
@@ -114,23 +115,6 @@ MAX_BALANCE = Decimal("1000.00")
 # The example answer's "exp" is local time with its offset (-04:00): the simulated server's
 # clock is US Eastern (daylight) time, a fixed offset so tests do not depend on tzdata.
 SERVER_TZ = timezone(timedelta(hours=-4))
-
-# Demo cards: fictitious numbers in a private-label range. Balances are decimal strings.
-DEMO_CARDS: list[dict[str, str]] = [
-    {"number": "7012340000001001", "security_code": "4821", "balance": "100.00", "status": "active",
-     "currency": CURRENCY, "label": "active, 100.00"},
-    {"number": "7012340000001019", "security_code": "7310", "balance": "250.00", "status": "active",
-     "currency": CURRENCY, "label": "active, 250.00"},
-    {"number": "7012340000001027", "security_code": "2694", "balance": "7.35", "status": "active",
-     "currency": CURRENCY, "label": "low balance, for a partial redeem"},
-    {"number": "7012340000001035", "security_code": "5057", "balance": "0.00", "status": "inactive",
-     "currency": CURRENCY, "label": "unsold, for sellnewcard"},
-    {"number": "7012340000001043", "security_code": "8146", "balance": "0.00", "status": "inactive",
-     "currency": CURRENCY, "label": "unsold, for sellnewcard"},
-    {"number": "7012340000001050", "security_code": "3390", "balance": "60.00", "status": "blocked",
-     "currency": CURRENCY, "label": "blocked"},
-]
-
 
 @dataclass(frozen=True)
 class ApiUser:

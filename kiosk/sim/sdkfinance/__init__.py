@@ -11,22 +11,33 @@ control.py     the /_sim/sdkfinance/ endpoints
 Written from the specification alone: nothing here comes from kiosk.backends.
 """
 
-from kiosk.sim.sdkfinance.app import (
-    BASE_PATH,
-    CONTROL_PATH,
-    DEFAULT_COMMISSIONS,
-    DEFAULT_LIMITS,
-    DEMO_ADMIN,
-    DEMO_BANKS,
-    DEMO_CASHPOINT,
-    DEMO_USERS,
-    MAGIC_AMOUNTS,
-    OPERATIONS,
-    PATH_PREFIXES,
-    SdkFinanceSimulator,
-    demo_coin_serial,
-)
-from kiosk.sim.sdkfinance.rules import ApiError, Fee, Limit
+from __future__ import annotations
+
+from kiosk.sim.lazy import lazy_exports
+
+# Each name's module, imported on first use: the demo's values (demo.py) without the
+# simulator (starlette), which `kiosk demo` starts only once its first screen is drawn.
+_WHERE = {
+    "ApiError": "rules",
+    "BASE_PATH": "demo",
+    "CONTROL_PATH": "app",
+    "DEFAULT_COMMISSIONS": "app",
+    "DEFAULT_LIMITS": "app",
+    "DEMO_ADMIN": "demo",
+    "DEMO_BANKS": "app",
+    "DEMO_CASHPOINT": "demo",
+    "DEMO_USERS": "demo",
+    "Fee": "rules",
+    "Limit": "rules",
+    "MAGIC_AMOUNTS": "app",
+    "OPERATIONS": "app",
+    "PATH_PREFIXES": "app",
+    "SdkFinanceSimulator": "app",
+    "demo_coin_serial": "app",
+}
+
+__getattr__ = lazy_exports(__name__, _WHERE)
+
 
 __all__ = [
     "BASE_PATH",

@@ -1,24 +1,29 @@
 """One UI flow per back end: the Rapyd wallet (flows.wallet, started by StartVisit; its
 screens post kiosk.ui.messages, which the app routes to it), gift cards, SDK.finance wallets,
 Flexiti. The app holds the current flow (`app.flow`) and the visit (`app.visit`), and hands
-every kiosk.ui.journey_messages.FlowMessage to the flow."""
+every kiosk.ui.journey_messages.FlowMessage to the flow.
+
+This package's own module is light on purpose: the ready screen asks it which back ends are
+enabled at start-up, and each flow (with its screens) is imported only when a visit needs it."""
 
 from __future__ import annotations
 
+import importlib
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
+if TYPE_CHECKING:
+    from kiosk.ui.flows.base import Flow
+    from kiosk.ui.screens.journey import MenuScreen
 
-from kiosk.ui import messages as m
-from kiosk.ui.flows.base import Flow
-from kiosk.ui.flows.flexiti import FlexitiFlow
-from kiosk.ui.flows.giftcard import GiftCardFlow
-from kiosk.ui.flows.sdkwallet import SdkWalletFlow
-from kiosk.ui.journey_messages import StartJourney
-from kiosk.ui.screens.journey import Key, MenuScreen
+# Each back end's flow (the wallet's is started by StartVisit), imported when its first visit starts.
+FLOWS = {"pospointe": "giftcard.GiftCardFlow", "sdkfinance": "sdkwallet.SdkWalletFlow", "flexiti": "flexiti.FlexitiFlow"}
 
-FLOWS: dict[str, type[Flow]] = {f.backend: f for f in (GiftCardFlow, SdkWalletFlow, FlexitiFlow)}
+
+def flow_class(backend: str) -> type[Flow]:
+    module, name = FLOWS[backend].split(".")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 NAMES = {
     "rapyd": "Wallet (Rapyd): withdraw or deposit",
@@ -43,10 +48,16 @@ def enabled_backends(app: Any) -> list[str]:
 def new_flow(app: Any, backend: str) -> Flow:
     from kiosk.desks import base as journeys
 
-    return FLOWS[backend](app, journeys.desk(app.teller, backend))
+    return flow_class(backend)(app, journeys.desk(app.teller, backend))
 
 
 def chooser(backends: list[str]) -> MenuScreen:
+    from rich.text import Text
+
+    from kiosk.ui import messages as m
+    from kiosk.ui.journey_messages import StartJourney
+    from kiosk.ui.screens.journey import Key, MenuScreen
+
     body = Text("Choose the system that serves this customer.\n\n")
     for n in backends:
         body.append(f"{NAMES[n]}\n")

@@ -118,7 +118,7 @@ class Flow:
     def within_limits(self, amount: Any, retry: Callable[[], Message]) -> bool:
         """True to move the money now; over a limit (sign-in on) the approval modal first, then
         `retry` again (the desk takes the approval: auth.LIMIT)."""
-        from kiosk.ui.auth import approved_or_ask
+        from kiosk.ui.screens.approve import approved_or_ask
 
         visit, teller = self.visit, self.app.teller
         over = teller.limit_exceeded(amount)
@@ -220,7 +220,7 @@ class Flow:
         if desk.undo_needs_approval:  # Flexiti: nothing is undone at the host, it goes to a supervisor
             # A cashier's choice to undo: with sign-in on, a supervisor approves it first (the
             # desk takes the approval: auth.REVERSE), as for the wallet's reversal.
-            from kiosk.ui.auth import approved_or_ask
+            from kiosk.ui.screens.approve import approved_or_ask
 
             if not approved_or_ask(self.app, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
                 return

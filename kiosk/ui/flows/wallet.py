@@ -17,12 +17,12 @@ from kiosk import auth
 from kiosk.desks.base import PhoneLogin
 from kiosk.money import Money
 from kiosk.teller import Stage, TellerError, VisitKind
-from kiosk.ui import auth as auth_ui
 from kiosk.ui import messages as m
 from kiosk.ui.flows.base import Flow
 from kiosk.ui.journey_messages import FlowMessage
 from kiosk.ui.screens.accounts import AccountsScreen
 from kiosk.ui.screens.amount import AmountScreen
+from kiosk.ui.screens.approve import approved_or_ask
 from kiosk.ui.screens.confirm import ConfirmScreen
 from kiosk.ui.screens.customer import CustomerScreen
 from kiosk.ui.screens.drawer import DrawerScreen
@@ -171,7 +171,7 @@ class WalletFlow(Flow):
             return
         teller = app.teller
         over = teller.limit_exceeded(amount) if hasattr(teller, "limit_exceeded") else ""
-        if not auth_ui.approved_or_ask(
+        if not approved_or_ask(
             app, auth.LIMIT, retry=m.MoveMoney, why=over, visit_id=visit.visit_id, needed=bool(over)
         ):
             return
@@ -206,7 +206,7 @@ class WalletFlow(Flow):
         app, visit, wallet = self.app, self.visit, self.desk
         if app.busy or visit is None or visit.stage is not Stage.CASH_PENDING or visit.kind is not VisitKind.WITHDRAW:
             return
-        if not auth_ui.approved_or_ask(app, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
+        if not approved_or_ask(app, auth.REVERSE, retry=m.ReverseWithdrawal, visit_id=visit.visit_id):
             return
         app.show(ProgressScreen("Reversing the withdrawal", bound=app.money_bound(), money=True))
         app.run_teller("reverse", lambda: m.VisitReversed(wallet.undo(visit)))

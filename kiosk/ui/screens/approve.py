@@ -28,6 +28,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from kiosk.ui.auth import guard_of
 from kiosk.ui.screens.pin_check import PinCheckScreen
 
 from kiosk.ui.widgets.keybar import KeyBar
@@ -74,10 +75,6 @@ class ApproveScreen(PinCheckScreen):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-def guard_of(app: Any):
-    return getattr(getattr(app, "teller", None), "guard", None)
 
 
 def ask_approval(

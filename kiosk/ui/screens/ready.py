@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from kiosk.ui import messages as m
 from kiosk.ui.clock import till_now
-from kiosk.ui.screens.approve import guard_of
+from kiosk.ui.auth import guard_of
 from kiosk.ui.widgets.keybar import KeyBar
 from kiosk.ui.widgets.qr import QRCodeView
 

@@ -9,16 +9,21 @@ checks take it), never the raw value."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from kiosk.money import AmountStyle, Money, amount_style, typed_plain, typed_refusal
 from kiosk.ui.widgets.digits_input import DigitsInput
 
-_DEFAULT = amount_style()
+
+@cache
+def _default_style() -> AmountStyle:
+    return amount_style()  # read from CLDR (babel) when first needed, not at import
 
 
 def till_style(app: object) -> AmountStyle:
     """The till's amount style (KioskApp.amount_style, from teller.locale)."""
     style = getattr(app, "amount_style", None)
-    return style if isinstance(style, AmountStyle) else _DEFAULT
+    return style if isinstance(style, AmountStyle) else _default_style()
 
 
 def will_move(app: object, money: Money) -> str:
