@@ -251,14 +251,14 @@ def bench_headless(tmp: Path) -> None:
             started = time.perf_counter()
             withdrawal(phone)
             whole.append(time.perf_counter() - started)
-    commits = stack.journal.commits
+    commits, durable = stack.journal.commits, stack.journal.durable_commits
     rows = len(list(stack.journal.rows(withdrawal(fresh_phone(simulator, 7000)))))
-    commits = stack.journal.commits - commits
+    commits, durable = stack.journal.commits - commits, stack.journal.durable_commits - durable
     fsyncs = fsyncs_in_process(lambda: withdrawal(fresh_phone(simulator, 7001)), stack.journal.path.name, tmp)
     print(f"Headless withdrawal (teller: login, withdraw, drawer, receipt, logout, {rows} journal rows)")
     print(f"  kiosk teller        {summary(whole)}   {ratio(whole, floor)}")
     print(f"  bare httpx floor    {summary(floor)}   (3 signed calls, no journal)")
-    print(f"  journal of one withdrawal: {rows} rows in {commits} commits, "
+    print(f"  journal of one withdrawal: {rows} rows in {commits} commits ({durable} waiting for the disk), "
           + ("fsyncs not counted (no strace)" if fsyncs is None else f"{fsyncs} fsyncs (strace)"))
     stack.client.close()
     stack.journal.close()

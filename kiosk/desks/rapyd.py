@@ -147,13 +147,17 @@ class RapydDesk:
                 raise error from None
             visit.session = session
             # The row carries, sealed, what recovery needs to finish or compensate this visit
-            # after a crash; erased once the session is closed and nothing is left to do.
+            # after a crash; erased once the session is closed and nothing is left to do. It
+            # does not wait for the disk: the accounts screen comes next, and every later step
+            # begins with a durable commit (a power cut loses at most this row, leaving the
+            # login unconfirmed: abandoned, as after a power cut during the login itself).
             teller.journal.record(
                 visit.visit_id,
                 WalletStep.SESSION_OPENED,
                 operation_id=session.operation_id,
                 accounts=[[a.account_id, a.currency] for a in session.accounts],
                 seal={"token_id": session.token_id, "operation_id": session.operation_id, "phone": phone},
+                durable=False,
             )
             return visit
 
@@ -269,9 +273,11 @@ class RapydDesk:
             visit.stage, visit.error = Stage.FAILED, error
             self.close_session(visit)
             raise error from None
+        # The drawer's kick is announced by a durable commit next, which makes this one
+        # durable with it; a power cut before that leaves HOST_SENT, which recovery settles.
         journal.record(
             visit.visit_id, Step.HOST_OK, transaction_id=receipt.transaction_id,
-            summary={"transaction_id": receipt.transaction_id},
+            summary={"transaction_id": receipt.transaction_id}, durable=False,
         )
         visit.transaction_id = receipt.transaction_id
         teller.open_drawer(visit)

@@ -2,7 +2,7 @@
 
 The database alone cannot prove it was not cut short: delete its last rows, empty it, swap in
 an older copy or lose its WAL after a crash, and what remains is still a valid chain. So after
-every commit the writer records the head in `journal.anchor` beside it, fsynced, keyed with
+every durable commit (one that waited for the disk; kiosk.journal.store) the writer records the head in `journal.anchor` beside it, fsynced, keyed with
 the journal's MAC key (an anchor cannot be forged without the key). A database that ends before
 the anchored row, or lacks it, has lost rows.
 
@@ -22,7 +22,7 @@ flusher thread meanwhile, while the till goes on to its next step. A power cut b
 flush ends leaves the anchor one commit or so behind: the case of a power cut between a commit
 and its anchor, which the design always allowed (the next start walks the chain in full). The
 anchor is never ahead of the database: the commit's own fsync returned before the slot is
-written. Closing flushes and waits.
+written (a commit that does not wait for the disk writes no anchor). Closing flushes and waits.
 """
 
 from __future__ import annotations

@@ -7,6 +7,17 @@ head is read inside that transaction. Rows with nothing done between them (the i
 "sent" before one host call; the session closed, the visit completed and its sealed details
 erased after it) may share one commit: `with journal.one_commit():` (one fsync, one anchor).
 
+An outcome row after which nothing happens outside the journal until the next durable commit
+(the session opened, then the accounts screen; the drawer's outcome, then the cashier) may be
+recorded with `durable=False`: its commit does not wait for the disk (synchronous=NORMAL for
+that one commit). A killed process keeps it (the kernel holds the WAL's write); a power cut
+may lose it, and every such row after the last durable commit, never a part of one (the WAL's
+frames are checksummed in a chain): the journal then says what the last durable row said,
+a state recovery already handles because the power cut could have come just before the
+outcome. The next durable commit's fsync of the WAL makes it durable with it. The anchor is
+written for durable commits only: an anchor ahead of the durable database would make a power
+cut look like rows cut off. `durable_seq` is the last row known to be on the disk.
+
 Proof: each row's MAC is HMAC-SHA256 under the journal key (a credential kept out of the data
 dir) over the previous MAC and the row, so an edit cannot be hidden by recomputing hashes. The
 head is anchored outside the database after every commit (kiosk.journal.anchor), so a lost
@@ -341,15 +352,21 @@ class Journal:
         #: the steps recorded inside an open `one_commit` block (None outside one)
         self._group: list[str] | None = None
         self._group_wrote = False
-        #: commits this writer made since it opened (bench/bench_journey.py prints them per visit)
+        #: commits this writer made since it opened, and those of them that waited for the disk
+        #: (bench/bench_journey.py prints them per visit)
         self.commits = 0
+        self.durable_commits = 0
+        #: the last row a durable commit (an fsync) covered; rows after it survive a killed
+        #: process but not a power cut (record(..., durable=False))
+        self.durable_seq = 0
         self._anchor_current = False  # set on open when the anchor already matches the files
         self._data_version: int | None = None  # SQLite's count of other connections' commits, at open
         self.anchor = AnchorFile(self.path.with_name(self.path.name + ".anchor"), mac_key)
         #: why this journal cannot be trusted (None when it verified); set on open and when
         #: the files change behind the writer's back.
         self.broken: str | None = None
-        #: called with each step right after it is durable; fault-injection tests stop the
+        #: called with each step right after its commit (durable, or for a `durable=False` row
+        #: held by the kernel: what a killed process keeps); fault-injection tests stop the
         #: process there (see crash_after).
         self.crash_hook: Callable[[str], None] | None = None
         # A reader's view of the anchor and of an emptied file, taken when its snapshot starts.
@@ -384,6 +401,7 @@ class Journal:
         if os.environ.get("KIOSK_CRASH_AFTER"):
             self.crash_hook = crash_after(os.environ["KIOSK_CRASH_AFTER"], lambda: os.kill(os.getpid(), signal.SIGKILL))
         self._head_seq, self._head = self._read_head()
+        self.durable_seq = self._head_seq
         if legacy:
             self.broken = "it was written by an older kiosk version (unkeyed chain)"
         elif not existed and phone_key_existed and not self.anchor.exists():
@@ -594,13 +612,16 @@ class Journal:
         it promises can never be separated by a crash, `seal` (session details to seal with
         this step) and `guard`, called inside the transaction before anything is written (it
         raises to refuse: the cash check of a withdrawal sees exactly the committed journal).
-        Everything else goes into the row as JSON.
+        `durable=False`: an outcome row after which nothing happens outside the journal until
+        the next durable commit: committed without waiting for the disk (module docstring);
+        inside a `one_commit` block the block decides. Everything else goes into the row as JSON.
         """
         if self._readonly:
             raise JournalError("this journal was opened read-only")
         summary: dict[str, Any] = data.pop("summary", None) or {}
         outbox: list[tuple[str, dict[str, Any]]] = data.pop("outbox", None) or []
         guard: Callable[[], None] | None = data.pop("guard", None)
+        durable: bool = data.pop("durable", True)
         unknown = set(summary) - _SUMMARY_FIELDS
         if unknown:
             raise JournalError(f"unknown visit fields {sorted(unknown)}")
@@ -619,10 +640,10 @@ class Journal:
                 self._group.append(step)
                 self._group_wrote = True
                 return row
-            with self._transaction():
+            with self._transaction(durable=durable):
                 row = self._append(visit_id, step, at, data, payload, summary, summary_text, guard, sealed, outbox)
             self._head_seq, self._head = row.seq, row.hash
-            self._committed(rows=True)
+            self._committed(rows=True, durable=durable)
         self._crashed_after([step])
         return row
 
@@ -681,19 +702,26 @@ class Journal:
             )
         return Row(seq, at, visit_id, step, data, prev, row_hash)
 
-    def _committed(self, *, rows: bool) -> None:
-        """After a commit of ours: rows move the anchor (a broken journal keeps its old one: it
-        is the evidence of the break); other writes are only remembered as our own."""
+    def _committed(self, *, rows: bool, durable: bool = True) -> None:
+        """After a commit of ours: durable rows move the anchor (a broken journal keeps its old
+        one: it is the evidence of the break); other writes, and rows not yet on the disk, are
+        only remembered as our own."""
         self.commits += 1
-        if rows and not self.broken:
+        if durable:
+            self.durable_commits += 1
+            self.durable_seq = self._head_seq
+        if rows and durable and not self.broken:
             self._anchor()
         else:
             self._own_write()
 
     def _wrote(self) -> None:
-        """A write outside `record` (the vault, the outbox): committed now, or with the block."""
+        """A write outside `record` (the vault, the outbox): committed now (durably: its fsync
+        covers the rows before it), or with the block."""
         if self._group is None:
             self.commits += 1
+            self.durable_commits += 1
+            self.durable_seq = self._head_seq
             self._own_write()
         else:
             self._group_wrote = True
@@ -704,10 +732,13 @@ class Journal:
                 self.crash_hook(step)
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self, *, durable: bool = True) -> Iterator[None]:
         """BEGIN IMMEDIATE ... COMMIT; a failed write is rolled back whole and said plainly
-        (a full disk by name): what was not committed was not done."""
+        (a full disk by name): what was not committed was not done. Not `durable`: this one
+        commit does not fsync the WAL (synchronous=NORMAL, set back to FULL right after)."""
         try:
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("BEGIN IMMEDIATE")
             yield
             self._db.execute("COMMIT")
@@ -717,6 +748,9 @@ class Journal:
             if isinstance(exc, (sqlite3.Error, OSError)):
                 raise _write_error(exc, self.path) from None
             raise
+        finally:
+            if not durable:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     def _update_visit(self, visit_id: str, seq: int, at: str, step: str, summary: dict[str, Any]) -> None:
         found = self._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits WHERE visit_id = ?", (visit_id,)).fetchone()

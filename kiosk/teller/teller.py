@@ -305,6 +305,11 @@ class Teller:
         self._stop.set()
 
     def open_drawer(self, visit: Visit) -> None:
+        """Kick the drawer (DRAWER_KICKED durable first) and record what it did. The outcome
+        and, later, the drawer closing do not wait for the disk: the cashier acts next, and
+        every step after them begins with a durable commit. Recovery reads any visit whose
+        drawer was kicked and whose cash was not confirmed alike (suspect), whatever a power
+        cut left of these rows."""
         self.journal.record(visit.visit_id, Step.DRAWER_KICKED)
         outcome = self.drawer.open_drawer()
         step = {
@@ -312,7 +317,7 @@ class Teller:
             DrawerOutcome.UNCONFIRMED: Step.DRAWER_UNCONFIRMED,
             DrawerOutcome.NOT_OPENED: Step.DRAWER_NOT_OPENED,
         }[outcome]
-        self.journal.record(visit.visit_id, step)
+        self.journal.record(visit.visit_id, step, durable=False)
         visit.drawer_outcome = outcome
         visit.stage = Stage.CASH_PENDING
 
@@ -322,9 +327,9 @@ class Teller:
         closed = self.drawer.wait_for_drawer_close(timeout)
         if closed is False:
             self.drawer_alert = True
-            self.journal.record(visit.visit_id, Step.DRAWER_LEFT_OPEN, waited=timeout)
+            self.journal.record(visit.visit_id, Step.DRAWER_LEFT_OPEN, waited=timeout, durable=False)
         elif closed:
-            self.journal.record(visit.visit_id, Step.DRAWER_CLOSED)
+            self.journal.record(visit.visit_id, Step.DRAWER_CLOSED, durable=False)
         return closed
 
     def confirm_cash(self, visit: Visit, *, by_hand: bool = False) -> Visit:

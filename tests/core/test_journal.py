@@ -209,3 +209,59 @@ def test_the_anchor_is_current_when_record_returns_and_flushed_on_close(tmp_path
     again = Journal(tmp_path / "j.sqlite3", mac_key=KEY)
     assert again.broken is None and again.anchor.read().seq == 3
     again.close()
+
+
+def _disk_copy(path, into):
+    """The journal's files as they are now (the database, its WAL, the anchor, the phone key)."""
+    import shutil
+
+    into.mkdir()
+    for name in (path.name, path.name + "-wal", path.name + ".anchor", path.with_suffix(".key").name):
+        if (path.parent / name).exists():
+            shutil.copy2(path.parent / name, into / name)
+    return into / path.name
+
+
+def test_a_row_that_does_not_wait_for_the_disk_survives_a_kill_and_a_power_cut_leaves_the_durable_rows(tmp_path):
+    """durable=False: the commit skips the fsync and the anchor. A killed process keeps the row
+    (the kernel holds the WAL's write); a power cut may lose it: the files as they were at the
+    last durable commit. Either way the journal opens unbroken, and the anchor is never ahead
+    of what the disk holds. The next durable commit makes it durable with it."""
+    path = tmp_path / "j.sqlite3"
+    journal = Journal(path, mac_key=KEY)
+    journal.record("v", "SESSION_OPEN_SENT")
+    assert journal.durable_seq == 1 and journal.anchor.read().seq == 1
+    at_last_fsync = _disk_copy(path, tmp_path / "power-cut")  # all a power cut may leave
+
+    journal.record("v", "SESSION_OPENED", durable=False)
+    after_one = _disk_copy(path, tmp_path / "cut-after-one")  # the disk may have kept some of it
+    journal.record("v", "DRAWER_OPENED", durable=False)
+    assert (journal.head_seq, journal.durable_seq) == (3, 1)
+    assert journal.anchor.read().seq == 1  # not ahead of the disk
+    assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again for the next commit
+    killed = _disk_copy(path, tmp_path / "killed")
+
+    for files, head in ((at_last_fsync, 1), (after_one, 2), (killed, 3)):
+        again = Journal(files, mac_key=KEY)
+        assert again.broken is None, (files, again.broken)
+        assert again.head_seq == head and again.verify()[0]
+        assert [r.step for r in again.rows("v")][-1] == ["SESSION_OPEN_SENT", "SESSION_OPENED", "DRAWER_OPENED"][head - 1]
+        again.record("v", "RECOVERED")  # the chain goes on from what was kept
+        assert again.verify()[0]
+        again.close()
+
+    journal.record("v", "CASH_CONFIRMED")  # durable: the rows before it are on the disk with it
+    assert journal.durable_seq == 4 and journal.anchor.read().seq == 4
+    journal.close()
+    again = Journal(path, mac_key=KEY)
+    assert again.broken is None and again.head_seq == 4 and again.verify()[0]
+    again.close()
+
+
+def test_a_row_inside_one_commit_is_as_durable_as_its_block(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite3", mac_key=KEY)
+    with journal.one_commit():
+        journal.record("v", "HOST_OK", durable=False)
+        journal.record("v", "DRAWER_KICKED")
+    assert journal.durable_seq == 2 and journal.anchor.read().seq == 2
+    journal.close()
