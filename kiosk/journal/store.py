@@ -356,9 +356,9 @@ class Journal:
         #: (bench/bench_journey.py prints them per visit)
         self.commits = 0
         self.durable_commits = 0
-        #: the last row a durable commit (an fsync) covered; rows after it survive a killed
-        #: process but not a power cut (record(..., durable=False))
-        self.durable_seq = 0
+        #: the last row a durable commit (an fsync) covered, and its MAC; rows after it survive
+        #: a killed process but not a power cut (record(..., durable=False))
+        self.durable_seq, self.durable_head = 0, GENESIS
         self._anchor_current = False  # set on open when the anchor already matches the files
         self._data_version: int | None = None  # SQLite's count of other connections' commits, at open
         self.anchor = AnchorFile(self.path.with_name(self.path.name + ".anchor"), mac_key)
@@ -401,7 +401,7 @@ class Journal:
         if os.environ.get("KIOSK_CRASH_AFTER"):
             self.crash_hook = crash_after(os.environ["KIOSK_CRASH_AFTER"], lambda: os.kill(os.getpid(), signal.SIGKILL))
         self._head_seq, self._head = self._read_head()
-        self.durable_seq = self._head_seq
+        self.durable_seq, self.durable_head = self._head_seq, self._head
         if legacy:
             self.broken = "it was written by an older kiosk version (unkeyed chain)"
         elif not existed and phone_key_existed and not self.anchor.exists():
@@ -709,7 +709,7 @@ class Journal:
         self.commits += 1
         if durable:
             self.durable_commits += 1
-            self.durable_seq = self._head_seq
+            self.durable_seq, self.durable_head = self._head_seq, self._head
         if rows and durable and not self.broken:
             self._anchor()
         else:
@@ -721,7 +721,7 @@ class Journal:
         if self._group is None:
             self.commits += 1
             self.durable_commits += 1
-            self.durable_seq = self._head_seq
+            self.durable_seq, self.durable_head = self._head_seq, self._head
             self._own_write()
         else:
             self._group_wrote = True

@@ -187,7 +187,7 @@ class Shifts:
             shift,
             {c: CurrencyTotals(t.float, t.deposits, t.withdrawals, t.reversed) for c, t in self._totals.items()},
             self._visit_counts(shift),
-            self.journal.head,
+            self.journal.durable_head,  # paper states only what a power cut cannot take back
         )
 
     def close(self, counted: dict[str, Money], cashier: str, *, supervisor: str | None = None) -> ShiftReport:

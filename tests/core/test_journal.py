@@ -229,14 +229,14 @@ def test_a_row_that_does_not_wait_for_the_disk_survives_a_kill_and_a_power_cut_l
     of what the disk holds. The next durable commit makes it durable with it."""
     path = tmp_path / "j.sqlite3"
     journal = Journal(path, mac_key=KEY)
-    journal.record("v", "SESSION_OPEN_SENT")
+    sent = journal.record("v", "SESSION_OPEN_SENT")
     assert journal.durable_seq == 1 and journal.anchor.read().seq == 1
     at_last_fsync = _disk_copy(path, tmp_path / "power-cut")  # all a power cut may leave
 
     journal.record("v", "SESSION_OPENED", durable=False)
     after_one = _disk_copy(path, tmp_path / "cut-after-one")  # the disk may have kept some of it
     journal.record("v", "DRAWER_OPENED", durable=False)
-    assert (journal.head_seq, journal.durable_seq) == (3, 1)
+    assert (journal.head_seq, journal.durable_seq, journal.durable_head) == (3, 1, sent.hash)
     assert journal.anchor.read().seq == 1  # not ahead of the disk
     assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again for the next commit
     killed = _disk_copy(path, tmp_path / "killed")

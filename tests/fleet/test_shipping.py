@@ -287,3 +287,19 @@ def test_a_push_run_as_root_leaves_the_kiosks_files_to_the_kiosk(make_till):
     assert made == []
     assert (till.dir / CURSOR_FILE).exists()
     till.stack.journal = Journal(till.journal_path, mac_key=STACK_KEY)  # for the fixture's clean-up
+
+
+def test_rows_not_yet_on_the_disk_wait_for_the_next_push(make_till, central):
+    """A row committed without waiting for the disk (durable=False) may be lost in a power cut
+    and its number reused: head office must not hold it before a durable commit does (the
+    till's journal would then look rewritten there). It ships once on the disk."""
+    till = make_till()
+    assert till.visit()["status"] == "completed"
+    journal = till.stack.journal
+    shipped = till.push().last_seq
+    assert shipped == journal.head_seq
+    journal.record("v-open", "SESSION_OPENED", durable=False)
+    assert till.push().last_seq == shipped  # committed, readable, not on the disk: not shipped
+    journal.record("v-open", "CANCELLED")  # durable: takes the row before it to the disk
+    assert till.push().last_seq == shipped + 2
+    assert breaks(central, "T1") == []
