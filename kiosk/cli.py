@@ -192,7 +192,7 @@ def _run_app(runtime) -> int:
     from kiosk.ui.app import KioskApp
 
     try:
-        KioskApp(runtime).run()
+        KioskApp(runtime, first_screen_drawn=_collector_back).run()
     finally:
         runtime.close()
     return 0
@@ -482,13 +482,53 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
     from kiosk import datadir
 
     datadir.process_name = " ".join(["kiosk", *(w for w in (args.command, getattr(args, "kind", None) or getattr(args, "action", None)) if w)])
-    with _collector_paused(args.command not in SCREENS, exiting=exiting):
+    if args.command in SCREENS:
+        with _collector_paused_until_first_screen():
+            return _guarded(COMMANDS[args.command], args)
+    with _collector_paused(True, exiting=exiting):
         return _guarded(COMMANDS[args.command], args)
 
 
 # The commands that run the kiosk's screens until it is closed; every other one does one thing
 # and ends (the simulators' server and the fleet are handed over before this): _collector_paused.
 SCREENS = {None, "demo"}
+
+# Set while the collector is paused for the kiosk's start-up (_collector_paused_until_first_screen).
+_start_up_pause = False
+
+
+@contextlib.contextmanager
+def _collector_paused_until_first_screen() -> Iterator[None]:
+    """The kiosk's screens run for days, so their cycles (Textual's widgets, tasks) must be
+    collected as they go; but its start-up makes the same few hundred thousand long-lived
+    objects as a one-shot command (settings' schemas, httpx, Textual's classes and styles) and
+    the collector walks them again and again meanwhile. So it is paused from here until the
+    first screen is drawn (_collector_back, called by the app); still paused when the command
+    ends (settings refused, journal locked, the app failed to start), it comes back here."""
+    global _start_up_pause
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    _start_up_pause = True
+    try:
+        yield
+    finally:
+        _collector_back()
+
+
+def _collector_back() -> None:
+    """The first screen is drawn: one collection of what start-up left behind, then what is
+    still alive (modules, classes, the settings: kept for the process's life) is frozen out of
+    the collector's sight, so that its walks over the kiosk's own cycles stay short for days.
+    A no-op unless the start-up pause is on (the app built by a test, a second call)."""
+    global _start_up_pause
+    if not _start_up_pause:
+        return
+    _start_up_pause = False
+    gc.collect()
+    gc.freeze()
+    gc.enable()
 
 
 @contextlib.contextmanager

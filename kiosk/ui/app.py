@@ -112,8 +112,10 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         clock: Callable[[], float] = time.time,
         status_interval: float = 15.0,
         drawer_wait: float | None = None,
+        first_screen_drawn: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__()
+        self.first_screen_drawn = first_screen_drawn  # the process's start-up is over (kiosk.cli)
         self.register_theme(KIOSK_THEME)
         self.theme = "kiosk"
         self.runtime = runtime
@@ -149,6 +151,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.push_screen(self.first_screen())
         auth_ui.install(self)  # with sign-in on: the sign-in gate over it, and the idle lock
+        self.call_after_refresh(self.first_screen_drawn)
         # After the first screen is drawn, not before: the demo's simulators start, and the
         # first status reading (which builds the other back ends' desks) competes with it
         # for the interpreter. The status panel says it is checking meanwhile.
