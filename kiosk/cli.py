@@ -160,12 +160,24 @@ def _setup_logging(settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """The kiosk's screens. Wrong settings and a second kiosk on the till are refused before
+    any screen; the first screen is then drawn at once, saying the journal is being opened,
+    while the runtime is built (the journal opened and checked, unfinished visits recovered)
+    in a thread: what fails there ends the kiosk with the same message and status as ever."""
     settings = _settings(args, till=True)
     _setup_logging(settings)
+    _hold_writer(settings)
     from kiosk.runtime import build_runtime
+    from kiosk.ui.app import KioskApp
 
-    runtime = build_runtime(settings)
-    return _run_app(runtime)
+    app = KioskApp(None, settings=settings, opening=lambda: build_runtime(settings), first_screen_drawn=_collector_back)
+    try:
+        app.run()
+    finally:
+        runtime = app.opened()  # raises what the opening raised: _guarded reports it
+        if runtime is not None:
+            runtime.close()
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
