@@ -512,11 +512,12 @@ _start_up_pause = False
 @contextlib.contextmanager
 def _collector_paused_until_first_screen() -> Iterator[None]:
     """The kiosk's screens run for days, so their cycles (Textual's widgets, tasks) must be
-    collected as they go; but its start-up makes the same few hundred thousand long-lived
-    objects as a one-shot command (settings' schemas, httpx, Textual's classes and styles) and
-    the collector walks them again and again meanwhile. So it is paused from here until the
-    first screen is drawn (_collector_back, called by the app); still paused when the command
-    ends (settings refused, journal locked, the app failed to start), it comes back here."""
+    collected as they go; but its start-up makes the same long-lived objects as a one-shot
+    command (settings' schemas, httpx, Textual's classes and styles: about 70,000 the collector
+    tracks) and the collector walks them again and again meanwhile. So it is paused from here
+    until visits can start (the ready screen drawn: _collector_back, called by the app); still
+    paused when the command ends (settings refused, the till locked, the journal unreadable),
+    it comes back here."""
     global _start_up_pause
     if not gc.isenabled():
         yield
