@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -112,23 +113,33 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         clock: Callable[[], float] = time.time,
         status_interval: float = 15.0,
         drawer_wait: float | None = None,
+        first_screen_drawn: Callable[[], None] = lambda: None,
+        opening: Callable[[], Any] | None = None,
+        settings: Any = None,
     ) -> None:
+        """`runtime`: the kiosk, built. Or None with `opening`, which builds it (opens and checks
+        the journal, recovers: kiosk.runtime.build_runtime), and its `settings`: the first screen
+        is drawn at once and says the journal is being opened, `opening` runs in a thread once it
+        is, and no visit can start until it returns (RuntimeOpened). What it raises ends the app:
+        `opened()` raises it again for kiosk.cli to report as it always has."""
         super().__init__()
+        self.first_screen_drawn = first_screen_drawn  # the process's start-up is over (kiosk.cli)
         self.register_theme(KIOSK_THEME)
         self.theme = "kiosk"
         self.runtime = runtime
-        self.teller = runtime.teller
+        self.teller: Any = None
         self.clock = clock  # screens read time through this, so tests can freeze it
         self.status_interval = status_interval
-        settings = getattr(runtime, "settings", None)
+        settings = getattr(runtime, "settings", None) if runtime is not None else settings
         self.title = str(getattr(getattr(settings, "store", None), "name", "") or self.TITLE)
-        self.host_timeout = float(getattr(getattr(settings, "rapyd", None), "timeout", 10.0))
+        rapyd = getattr(settings, "rapyd", None)
+        self.host_timeout = float(getattr(rapyd, "timeout", 10.0))
         self.drawer_wait = drawer_wait or float(
             getattr(getattr(settings, "teller", None), "drawer_close_timeout", 120.0)
         )
-        self.pos_id = str(getattr(runtime, "pos_id", "") or "")
-        self.otp_window = int(getattr(runtime, "otp_window", 30) or 30)
-        self.demo = getattr(runtime, "demo", None)
+        self.pos_id = str(getattr(rapyd, "pos_id", "") or "")
+        self.otp_window = int(getattr(rapyd, "otp_window", 30) or 30)
+        self.demo = None
         # The visit in flight, whatever its back end, and its back end's flow (kiosk.ui.flows),
         # which holds the rest of the journey's state.
         self.visit: Any = None
@@ -136,6 +147,18 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         self.busy = ""  # the teller step a worker is running now ('' when idle)
         self.status: m.StatusRead | None = None
         self._status_running = False
+        self._opening = opening
+        self._opened: Any = None  # what `opening` returned or raised
+        self._opening_thread: threading.Thread | None = None
+        if runtime is not None:
+            self._take(runtime)
+
+    def _take(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.teller = runtime.teller
+        self.pos_id = str(getattr(runtime, "pos_id", "") or "")
+        self.otp_window = int(getattr(runtime, "otp_window", 30) or 30)
+        self.demo = getattr(runtime, "demo", None)
         if hasattr(self.teller, "on_retry"):
             # Called in the worker thread before each re-send; post_message is thread-safe.
             def retrying(attempt: int, pause: float, error: Exception) -> None:
@@ -147,7 +170,19 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
     # --- start-up --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.runtime is None:
+            from kiosk.ui.screens.opening import OpeningScreen
+
+            self.push_screen(OpeningScreen(self.title))
+            # Now, not after the first paint: opening the journal waits on the disk (the GIL let
+            # go) while the screen is drawn; measured, the ready screen comes about 100 ms sooner.
+            self._open_runtime()
+            return
         self.push_screen(self.first_screen())
+        self.call_after_refresh(self.first_screen_drawn)
+        self._serve()
+
+    def _serve(self) -> None:
         auth_ui.install(self)  # with sign-in on: the sign-in gate over it, and the idle lock
         # After the first screen is drawn, not before: the demo's simulators start, and the
         # first status reading (which builds the other back ends' desks) competes with it
@@ -155,6 +190,43 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         self.call_after_refresh(getattr(self.runtime, "start_simulators", lambda: None))
         self.call_after_refresh(self.refresh_status)
         self.set_interval(self.status_interval, self.refresh_status)
+
+    def _open_runtime(self) -> None:
+        """Build the runtime in a thread of its own (not a Textual worker: it must finish, and be
+        closed by kiosk.cli, even if the kiosk is closed while it opens)."""
+        opening = self._opening
+        assert opening is not None
+
+        def work() -> None:
+            try:
+                self._opened = opening()
+            except BaseException as exc:  # reported by kiosk.cli, after the app ends
+                self._opened = exc
+                self.post_message(m.RuntimeFailed())
+            else:
+                self.post_message(m.RuntimeOpened())
+
+        self._opening_thread = threading.Thread(target=work, name="kiosk-opening", daemon=True)
+        self._opening_thread.start()
+
+    def opened(self) -> Any:
+        """After run(): the runtime `opening` built (the caller closes it), waiting for it if
+        the kiosk was closed while it opened; raises what it raised. None without `opening`."""
+        if self._opening_thread is not None:
+            self._opening_thread.join()
+        if isinstance(self._opened, BaseException):
+            raise self._opened
+        return self._opened
+
+    @guarded
+    def on_runtime_opened(self, message: m.RuntimeOpened) -> None:
+        self._take(self._opened)
+        self.show(self.first_screen())  # the opening screen's place (a close question open is withdrawn)
+        self.call_after_refresh(self.first_screen_drawn)  # start-up is over once visits can start
+        self._serve()
+
+    def on_runtime_failed(self, message: m.RuntimeFailed) -> None:
+        self.exit(return_code=1)
 
     @functools.cached_property
     def amount_style(self) -> AmountStyle:

@@ -107,6 +107,14 @@ class CloseKiosk(Message):
 # --- results: an app worker reports back ---------------------------------------------------
 
 
+class RuntimeOpened(Message):
+    """The runtime built after the first screen (KioskApp's `opening`) is ready: visits can start."""
+
+
+class RuntimeFailed(Message):
+    """Building it failed (the journal unreadable, ...): the app ends, and kiosk.cli says why."""
+
+
 @dataclass(eq=False)
 class StatusRead(Message):
     backend: str | None  # '' when the wallet back end answered; None: no wallet at this till

@@ -8,6 +8,7 @@ import gc
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -49,12 +50,50 @@ def test_the_collector_comes_back_when_the_command_fails(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("argv, command", [([], None), (["demo"], "demo")])
-def test_the_kiosk_screens_keep_the_collector_running(monkeypatch, argv, command):
-    # The kiosk runs for days: its cycles (Textual's widgets, tasks) must be collected as it goes.
+def test_the_kiosk_screens_start_with_the_collector_paused_and_run_with_it(monkeypatch, argv, command):
+    # The kiosk runs for days: its cycles (Textual's widgets, tasks) must be collected as it
+    # goes, from its first screen on; only its start-up runs with the collector paused.
     seen: list[bool] = []
-    monkeypatch.setitem(cli.COMMANDS, command, recording(seen))
-    assert cli.main(argv) == 0
-    assert seen == [True]
+
+    def screens(args) -> int:
+        seen.append(gc.isenabled())
+        frozen = gc.get_freeze_count()
+        cli._collector_back()  # what the app calls once visits can start
+        seen.append(gc.isenabled())
+        assert gc.get_freeze_count() > frozen  # start-up's survivors: out of the collector's walks
+        watch = weakref.ref(Cycle())  # a cycle made once the kiosk serves: collected as it goes
+        gc.collect()
+        assert watch() is None
+        cli._collector_back()  # a second call changes nothing
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setitem(cli.COMMANDS, command, screens)
+    try:
+        assert cli.main(argv) == 0
+        assert seen == [False, True, True]
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.parametrize("argv, command", [([], None), (["demo"], "demo")])
+def test_the_collector_comes_back_when_the_screens_never_start(monkeypatch, argv, command):
+    from kiosk.datadir import DataDirBusy
+
+    seen: list[bool] = []
+    monkeypatch.setitem(cli.COMMANDS, command, recording(seen, error=DataDirBusy("another kiosk")))
+    try:
+        assert cli.main(argv) == 2
+        assert seen == [False]
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
 
 
 # A process whose command leaves an object in a reference cycle, which only the cyclic

@@ -233,3 +233,17 @@ async def test_a_new_step_screen_starts_its_frame_clock_when_shown(fake_world) -
         assert app.screen is screen
         assert screen._update_timer._active.is_set()
         await pilot.pause()
+
+
+async def test_the_app_says_when_its_first_screen_is_drawn(fake_world) -> None:
+    # kiosk.cli hands the collector back then (its start-up runs with it paused): once, after
+    # the ready screen is on screen, not before.
+    calls: list[bool] = []
+    app = KioskApp(fake_world.runtime, first_screen_drawn=lambda: calls.append(isinstance(app.screen, ReadyScreen)))
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        await pilot.pause()
+        assert calls == [True]
+        app.show_ready()
+        await pilot.pause()
+        assert calls == [True]
