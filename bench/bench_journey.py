@@ -370,7 +370,17 @@ def time_to_screen(argv: list[str], marker: bytes, env: dict[str, str], quit_key
                 peak = int(line.split()[1])
     except OSError:
         pass
-    os.write(master, quit_keys)
+    # One key at a time, reading what the app draws meanwhile: an undrained pty blocks the
+    # app's next write, and a key sent before its dialog is drawn goes to the screen beneath.
+    for key in ([quit_keys[:-1], quit_keys[-1:]] if quit_keys.endswith(b"y") else [quit_keys]):
+        os.write(master, key)
+        drain_until = time.perf_counter() + 0.5
+        while time.perf_counter() < drain_until and process.poll() is None:
+            if select.select([master], [], [], 0.05)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
