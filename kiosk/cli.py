@@ -484,7 +484,7 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
         from kiosk.journeys_cli import TillCommand, main as journeys_main  # gift cards, SDK.finance, Flexiti
 
         datadir.process_name = f"kiosk txn {argv[1]}"
-        with _collector_paused(True, exiting=exiting):
+        with _collector_paused(exiting=exiting):
             return _guarded(journeys_main, argv[1:], TillCommand(_settings, _setup_logging, _sign_in_headless))
     if argv[:2] == ["devices", "emulate"]:
         from drivers.emulator import main as emulator_main
@@ -494,15 +494,14 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
     from kiosk import datadir
 
     datadir.process_name = " ".join(["kiosk", *(w for w in (args.command, getattr(args, "kind", None) or getattr(args, "action", None)) if w)])
-    if args.command in SCREENS:
-        with _collector_paused_until_first_screen():
-            return _guarded(COMMANDS[args.command], args)
-    with _collector_paused(True, exiting=exiting):
+    paused = _collector_paused_until_first_screen() if args.command in SCREENS else _collector_paused(exiting=exiting)
+    with paused:
         return _guarded(COMMANDS[args.command], args)
 
 
-# The commands that run the kiosk's screens until it is closed; every other one does one thing
-# and ends (the simulators' server and the fleet are handed over before this): _collector_paused.
+# The commands that run the kiosk's screens until it is closed (the collector paused until the
+# first screen only); every other one does one thing and ends (the simulators' server and the
+# fleet are handed over before this), paused throughout.
 SCREENS = {None, "demo"}
 
 # Set while the collector is paused for the kiosk's start-up (_collector_paused_until_first_screen).
@@ -547,7 +546,7 @@ def _collector_back() -> None:
 
 
 @contextlib.contextmanager
-def _collector_paused(pause: bool, *, exiting: bool) -> Iterator[None]:
+def _collector_paused(*, exiting: bool) -> Iterator[None]:
     """A one-shot command imports its libraries first (pydantic's schemas, httpx, typing objects:
     a few hundred thousand objects that live as long as the process), and the cyclic garbage
     collector walks them again and again while they are made (about 25 ms of a `kiosk txn`
@@ -562,7 +561,7 @@ def _collector_paused(pause: bool, *, exiting: bool) -> Iterator[None]:
     clean-up of what reference counting frees. Not run: finalizers of objects still alive in a
     reference cycle (e.g. a file left open in a module's globals); so a command closes what it
     writes before it returns, as every one does (runtime.close(), `with open(...)`)."""
-    if not pause or not gc.isenabled():
+    if not gc.isenabled():
         yield
         return
     gc.disable()
