@@ -43,17 +43,19 @@ SLOT = 512
 log = logging.getLogger("kiosk.journal")
 
 
-def file_signature(db_path: Path) -> list[Any]:
+def file_signature(db_path: Path | str) -> list[Any]:
     """What the database and its WAL look like now: inode, size, mtime, ctime each. An empty
-    WAL counts as none: a reader may create one, and it holds nothing."""
+    WAL counts as none: a reader may create one, and it holds nothing. (Taken after every
+    commit: plain strings, no pathlib on the way.)"""
     out: list[Any] = []
-    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+    database = os.fspath(db_path)
+    for path, is_wal in ((database, False), (database + "-wal", True)):
         try:
             st = os.stat(path)
         except FileNotFoundError:
             out.append(None)
             continue
-        out.append(None if st.st_size == 0 and path != db_path else [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+        out.append(None if st.st_size == 0 and is_wal else [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
     return out
 
 

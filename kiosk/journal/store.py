@@ -264,6 +264,18 @@ def _json(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True, default=str)
 
 
+def visit_changes(seq: int, step: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a visit's summary line that one more of its rows sets (fold_visit)."""
+    out: dict[str, Any] = {"last_step": step}
+    for name, value in summary.items():
+        out[name] = None if value is None else str(value)
+    if summary.get("cash_delta") is not None:
+        out["cash_seq"] = seq
+    if summary.get("state") == REVERSED:
+        out["reversed_seq"] = seq
+    return out
+
+
 def fold_visit(
     visit: dict[str, Any] | None, seq: int, at: str, visit_id: str, step: str, summary: dict[str, Any], *, in_place: bool = False
 ) -> dict[str, Any]:
@@ -273,13 +285,7 @@ def fold_visit(
         out = {name: None for name in _VISIT_FIELDS} | {"visit_id": visit_id, "started_at": at, "state": PENDING, "first_seq": seq}
     else:
         out = visit if in_place else dict(visit)
-    out["last_step"] = step
-    for name, value in summary.items():
-        out[name] = None if value is None else str(value)
-    if summary.get("cash_delta") is not None:
-        out["cash_seq"] = seq
-    if summary.get("state") == REVERSED:
-        out["reversed_seq"] = seq
+    out.update(visit_changes(seq, step, summary))
     return out
 
 
@@ -352,6 +358,7 @@ class Journal:
         #: the steps recorded inside an open `one_commit` block (None outside one)
         self._group: list[str] | None = None
         self._group_wrote = False
+        self._group_head = (0, GENESIS)  # the last row appended inside the open block
         #: commits this writer made since it opened, and those of them that waited for the disk
         #: (bench/bench_journey.py prints them per visit)
         self.commits = 0
@@ -671,7 +678,7 @@ class Journal:
             finally:
                 self._group = None
             if steps:
-                self._head_seq, self._head = self._read_head()
+                self._head_seq, self._head = self._group_head  # the block's last row
             if wrote:
                 self._committed(rows=bool(steps))
         self._crashed_after(steps)
@@ -691,6 +698,7 @@ class Journal:
             f"INSERT INTO rows({_ROW_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
             (seq, at, visit_id, step, payload, summary_text, prev, row_hash),
         )
+        self._group_head = (seq, row_hash)
         if visit_id is not None:
             self._update_visit(visit_id, seq, at, step, summary)
         if sealed is not None:
@@ -753,12 +761,15 @@ class Journal:
                 self._db.execute("PRAGMA synchronous=FULL")
 
     def _update_visit(self, visit_id: str, seq: int, at: str, step: str, summary: dict[str, Any]) -> None:
-        found = self._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits WHERE visit_id = ?", (visit_id,)).fetchone()
-        visit = fold_visit(dict(zip(_VISIT_FIELDS, found)) if found else None, seq, at, visit_id, step, summary)
-        self._db.execute(
-            _PUT_VISIT,
-            tuple(visit[name] for name in _VISIT_FIELDS),
-        )
+        """fold_visit applied in place: an UPDATE of the columns the row sets rewrites only
+        the indexes of those columns (a whole-line REPLACE rewrote all five: twice the pages
+        in the WAL, and so in each commit's fsync); a visit's first row inserts its line."""
+        changes = visit_changes(seq, step, summary)
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        updated = self._db.execute(f"UPDATE visits SET {assignments} WHERE visit_id = ?", (*changes.values(), visit_id))
+        if updated.rowcount == 0:
+            visit = fold_visit(None, seq, at, visit_id, step, summary)
+            self._db.execute(_PUT_VISIT, tuple(visit[name] for name in _VISIT_FIELDS))
 
     # --- reading ------------------------------------------------------------------------
 
@@ -807,6 +818,14 @@ class Journal:
             self._db.execute("SELECT state, COUNT(*) FROM visits WHERE first_seq > ? GROUP BY state", (since_seq,)).fetchall()
         )
         return cash, reversed_, counts
+
+    def cash_deltas(self, since_seq: int, currency: str) -> list[str]:
+        """Since journal row `since_seq`: each signed cash movement in `currency` (the cash-out
+        guard's sum, without the rest of shift_movements)."""
+        cursor = self._db.execute(
+            "SELECT cash_delta FROM visits WHERE cash_seq > ? AND currency = ? ORDER BY cash_seq", (since_seq, currency)
+        )
+        return [row[0] for row in cursor]
 
     def unresolved_suspects(self) -> list[VisitSummary]:
         """Visits whose cash outcome is unknown and not yet counted by a supervisor."""

@@ -155,8 +155,11 @@ class Shifts:
         currency = check_currency(currency)
         if self.current is None:
             return Money(Decimal(0), currency)
-        totals = self._compute(self.current).get(currency)
-        return Money(totals.expected if totals else Decimal(0), currency)
+        opening = self.current.float.get(currency)
+        # float + deposits - withdrawals, as _compute adds them up: each delta is signed.
+        expected = sum((Decimal(delta) for delta in self.journal.cash_deltas(self.current.seq, currency)),
+                       opening.amount if opening else Decimal(0))
+        return Money(expected, currency)
 
     def note_cash(self, currency: str, amount: Money, *, paid_in: bool) -> None:
         t = self._totals.setdefault(currency, CurrencyTotals())
