@@ -243,7 +243,7 @@ def finish(teller: Teller, visit_id: str, action: str, state: str | None = None,
 
 
 def queued(teller: Teller, visit_id: str, action: str) -> bool:
-    return any(c.visit_id == visit_id and c.action == action for c in teller.journal.compensations())
+    return teller.journal.owes(visit_id, action)
 
 
 def promise(teller: Teller, visit_id: str, step: str, action: str, payload: dict[str, Any] | None = None, **data: Any) -> None:
@@ -265,6 +265,6 @@ def forget_when_done(teller: Teller, visit_id: str) -> None:
     visit = teller.journal.visit(visit_id)
     if visit is None or visit.state == states.PENDING or (visit.state == states.SUSPECT and visit.resolution is None):
         return
-    if any(c.visit_id == visit_id for c in teller.journal.compensations()):
+    if teller.journal.owes(visit_id):
         return
     teller.journal.erase(visit_id)

@@ -899,6 +899,16 @@ class Journal:
         rows = self._db.execute(query + " ORDER BY id", args).fetchall()
         return [Compensation(i, v, a, json.loads(p), st, n, at, e) for i, v, a, p, st, n, at, e in rows]
 
+    def owes(self, visit_id: str, action: str | None = None) -> bool:
+        """Whether a compensation of this visit (`action`, or any) is still pending: one indexed
+        look-up, not a read of the whole outbox."""
+        query = "SELECT 1 FROM outbox WHERE state = 'pending' AND visit_id = ?"
+        args: list[Any] = [visit_id]
+        if action is not None:
+            query += " AND action = ?"
+            args.append(action)
+        return self._db.execute(query + " LIMIT 1", args).fetchone() is not None
+
     def update_compensation(self, item_id: int, *, state: str, attempts: int, next_at: float, error: str = "") -> None:
         with self._lock:
             self._db.execute(
