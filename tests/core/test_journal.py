@@ -1,3 +1,4 @@
+import json
 import os
 import sqlite3
 
@@ -265,3 +266,38 @@ def test_a_row_inside_one_commit_is_as_durable_as_its_block(tmp_path):
         journal.record("v", "DRAWER_KICKED")
     assert journal.durable_seq == 2 and journal.anchor.read().seq == 2
     journal.close()
+
+
+def test_the_visits_summary_written_row_by_row_is_the_fold_of_the_rows(tmp_path, journal):
+    """Each row updates only the visits columns it sets (an UPDATE, not a rewrite of the whole
+    line): what is stored must still be exactly what verification folds from the rows, for a
+    visit's first row, rows in one commit, rows without a summary, a reversal and a None."""
+    from kiosk.journal.store import REVERSED, _VISIT_FIELDS, fold_visit
+
+    journal.record("v1", "SESSION_OPEN_SENT", summary={"cashier": "alice"})
+    journal.record("v2", "CARD_LOOKUP_SENT")  # a first row without a summary
+    with journal.one_commit():
+        journal.record("v1", "INTENT", summary={"kind": "withdraw", "amount": "10.00", "currency": "GBP", "account_id": "a1"})
+        journal.record("v1", "HOST_SENT")
+    journal.record("v1", "HOST_OK", summary={"transaction_id": "t1"}, durable=False)
+    journal.record("v1", "CASH_CONFIRMED", summary={"cash_delta": "-10.00"})
+    journal.record("v1", "REVERSED", summary={"state": REVERSED, "resolution": None})
+    journal.record("v2", "CANCELLED", summary={"state": "abandoned"})
+
+    folded: dict = {}
+    for seq, at, vid, step, summary in journal._db.execute("SELECT seq, at, visit_id, step, summary FROM rows ORDER BY seq"):
+        folded[vid] = fold_visit(folded.get(vid), seq, at, vid, step, json.loads(summary) if summary else {})
+    stored = {r[0]: dict(zip(_VISIT_FIELDS, r)) for r in journal._db.execute(f"SELECT {', '.join(_VISIT_FIELDS)} FROM visits")}
+    assert stored == folded
+    assert stored["v1"]["cash_seq"] == 6 and stored["v1"]["reversed_seq"] == 7 and stored["v1"]["last_step"] == "REVERSED"
+    assert journal.verify()[0]
+
+
+def test_owes_answers_for_pending_compensations_of_that_visit_only(journal):
+    journal.record("v1", "HOST_UNKNOWN", outbox=[("settle", {"idempotency": "k"})])
+    journal.enqueue("v2", "close_session", {})
+    assert journal.owes("v1") and journal.owes("v1", "settle")
+    assert not journal.owes("v1", "close_session") and not journal.owes("v3")
+    item = next(c for c in journal.compensations() if c.visit_id == "v1")
+    journal.update_compensation(item.id, state="done", attempts=1, next_at=0.0)
+    assert not journal.owes("v1") and journal.owes("v2", "close_session")
