@@ -61,6 +61,7 @@ def signed_headers(method: str, path: str, body: str = "") -> dict[str, str]:
         "timestamp": stamp,
         "signature": base64.b64encode(digest.encode()).decode(),
         "content-type": "application/json",
+        "idempotency": secrets.token_hex(16),  # as the kiosk sends with each call (the host keeps it for replays)
     }
 
 
@@ -101,7 +102,7 @@ def excess(samples: list[float], floor: list[float]) -> str:
 PROCESS_ROUNDS = 7
 
 # The floor of a headless visit as a process: the same three signed calls (login, withdraw,
-# logout) by a stdlib-only script (http.client), in one fresh interpreter.
+# logout, each with its idempotency key) by a stdlib-only script (http.client), in one fresh interpreter.
 STDLIB_VISIT = """
 import base64, hashlib, hmac, http.client, json, secrets, sys, time
 host, port, access, secret, pos, phone, otp = sys.argv[1:8]
@@ -111,7 +112,7 @@ def call(path, extra):
     material = "post" + path + salt + stamp + access + secret
     digest = hmac.new(secret.encode(), material.encode(), hashlib.sha256).hexdigest()
     headers = {"access_key": access, "salt": salt, "timestamp": stamp, "content-type": "application/json",
-               "signature": base64.b64encode(digest.encode()).decode(), **extra}
+               "signature": base64.b64encode(digest.encode()).decode(), "idempotency": secrets.token_hex(16), **extra}
     conn.request("POST", path, body=b"", headers=headers)
     answer = conn.getresponse()
     body = json.loads(answer.read())
@@ -234,7 +235,9 @@ def bench_headless(tmp: Path) -> None:
     simulator = sim.RapydSimulator(tmp / "ledger.sqlite3", otp_window=3600)
     server = start_in_thread(simulator.app)
     stack = build_stack(tmp, server.url, simulator, floats={"GBP": "1000000.00"})
-    stack.drawer.auto_close_after = 0.0
+    # The drawer is pushed shut by the bench as soon as it has opened (a timer of 0 s would shut
+    # it before the kick's own status read, and every visit would take the not-opened path).
+    stack.drawer.auto_close_after = None
     teller = stack.teller
     floor, whole, login_floor = [], [], []
 
@@ -242,6 +245,7 @@ def bench_headless(tmp: Path) -> None:
         otp = simulator.current_otp(phone)
         visit = wallet_desk(teller).identify(PhoneLogin(phone, otp))
         wallet_desk(teller).withdraw(visit, visit.session.account_for("GBP").account_id, "10")
+        stack.drawer.close_drawer()
         teller.wait_for_drawer_close(visit, 5.0)
         wallet_desk(teller).finish(visit)  # the cash confirmed, the receipt, the logout (as `kiosk txn`)
         return visit.visit_id
