@@ -11,7 +11,8 @@
 4. Cold start of the configured `kiosk` and of `kiosk demo` on a pseudo-terminal, beside a
    minimal Textual app: to the first screen painted (the configured kiosk's says it is opening
    the journal), and to ready to serve (Enter on the ready screen taken); and the peak memory
-   (VmHWM) of each.
+   (VmHWM) of each. Beside them, the minimal app after loading the kiosk's settings
+   (pydantic-settings, mandated): the part of the figures no change to the kiosk can remove.
 
 The machine may be shared: every figure is measured beside its floor in the same run,
 interleaved, and printed with the ratio of the medians.
@@ -405,6 +406,14 @@ Minimal().run()
 """
 
 
+# The same minimal app, after loading the configured kiosk's settings as the kiosk does
+# (kiosk.settings: pydantic-settings, mandated): what the kiosk cannot start below.
+SETTINGS_FLOOR = """
+import sys
+from kiosk.settings import load_settings
+load_settings(sys.argv[1], {"data_dir": sys.argv[2]})
+""" + MINIMAL_APP
+
 COLD_ROUNDS = 5
 
 
@@ -419,18 +428,21 @@ def bench_cold_start(tmp: Path) -> None:
                   "--data-dir", str(tmp / "kiosk")]
     demo = [sys.executable, "-m", "kiosk.cli", "demo", "--data-dir", str(tmp / "demo")]
     minimal = [sys.executable, "-c", MINIMAL_APP]
+    with_settings = [sys.executable, "-c", SETTINGS_FLOOR, configured[4], str(tmp / "floor")]
     quit_kiosk = b"\x1b[21~y"  # F10, then y
     # First screen painted: the configured kiosk's first screen says it is opening the journal
     # (the runtime is built after it); the demo's is the ready screen. Ready to serve: the ready
     # screen's key bar is drawn and Enter is taken (the customer screen is drawn). The minimal
     # app has one screen: both figures are its first paint.
     start_visit = (b"New visit", b"\r", b"Customer's phone number")
-    times: dict[str, list[float]] = {"kiosk": [], "demo": [], "minimal": []}
-    serving: dict[str, list[float]] = {"kiosk": [], "demo": [], "minimal": []}
-    peaks: dict[str, list[int]] = {"kiosk": [], "demo": [], "minimal": []}
+    names = ("kiosk", "demo", "minimal", "settings")
+    times: dict[str, list[float]] = {name: [] for name in names}
+    serving: dict[str, list[float]] = {name: [] for name in names}
+    peaks: dict[str, list[int]] = {name: [] for name in names}
     for _ in range(COLD_ROUNDS):
         for name, argv, marker, keys, serve in (
             ("minimal", minimal, b"READY-MARKER", b"q", None),
+            ("settings", with_settings, b"READY-MARKER", b"q", None),
             ("kiosk", configured, b"Opening the journal", quit_kiosk, start_visit),
             ("demo", demo, b"New visit", quit_kiosk, start_visit),
         ):
@@ -444,12 +456,16 @@ def bench_cold_start(tmp: Path) -> None:
     print(f"  kiosk (configured)  {summary(times['kiosk'])}   {ratio(times['kiosk'], times['minimal'])}   (config/demo.toml; 'Opening the journal')")
     print(f"  kiosk demo          {summary(times['demo'])}   {ratio(times['demo'], times['minimal'])}   (four simulators embedded)")
     print(f"  minimal Textual app {summary(times['minimal'])}")
+    print(f"  minimal + settings  {summary(times['settings'])}   {ratio(times['settings'], times['minimal'])}   "
+          "(the same app after loading the kiosk's settings: pydantic-settings, mandated)")
+    print(f"  kiosk (configured) over minimal + settings: {ratio(times['kiosk'], times['settings'])}")
     print("Cold start: ready to serve (the ready screen drawn and Enter taken: the customer screen drawn)")
     print(f"  kiosk (configured)  {summary(serving['kiosk'])}   {ratio(serving['kiosk'], times['minimal'])}")
     print(f"  kiosk demo          {summary(serving['demo'])}   {ratio(serving['demo'], times['minimal'])}")
     print(f"  minimal Textual app {summary(times['minimal'])}   (its first paint)")
     print("Peak memory (VmHWM, largest of the runs)")
-    for name, label in (("kiosk", "kiosk (configured)"), ("demo", "kiosk demo"), ("minimal", "minimal Textual app")):
+    for name, label in (("kiosk", "kiosk (configured)"), ("demo", "kiosk demo"), ("minimal", "minimal Textual app"),
+                        ("settings", "minimal + settings")):
         print(f"  {label:19} {max(peaks[name]) / 1024:6.1f} MiB")
 
 

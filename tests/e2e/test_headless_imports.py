@@ -35,9 +35,13 @@ def run_kiosk(args: list[str], tmp_path: Path, config: Path | None = None) -> tu
     return done, set(json.loads(out.read_text()))
 
 
+# kiosk/__init__.py's stand-ins, not the libraries: httpx's command-line client, pydantic's
+# plugin loader (while plugins are off).
+STAND_INS = ("httpx._main", "pydantic.plugin._loader")
+
+
 def imported(modules: set[str], packages: tuple[str, ...]) -> list[str]:
-    # httpx._main is kiosk/__init__.py's stand-in for httpx's command-line client, not httpx.
-    return sorted(m for m in modules if m.split(".")[0] in packages and m != "httpx._main")
+    return sorted(m for m in modules if m.split(".")[0] in packages and m not in STAND_INS)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +78,8 @@ def test_a_headless_visit_recovery_and_journal_check_import_no_ui_and_no_server(
     # Receipt images (the demo's paper roll), the till's locale (teller.locale unset) and the
     # fleet's PostgreSQL driver (fleet.dsn unset) are loaded where they are used, not here:
     assert imported(modules, ("PIL", "babel", "psycopg")) == []
+    # pydantic plugins are off: nothing reads the installed packages' metadata to find one.
+    assert "importlib.metadata" not in modules and "pydantic.plugin._loader" in modules
     for args in (["recover"], ["journal", "verify"], ["shift", "report"]):
         done, modules = run_kiosk(args, tmp_path, config)
         assert done.returncode == 0, done.stdout + done.stderr

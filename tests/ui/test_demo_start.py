@@ -46,3 +46,20 @@ def test_the_demo_is_configured_without_importing_the_simulators(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_the_simulators_are_served_without_uvicorns_command_line(tmp_path):
+    """uvicorn's command-line program (click, multiprocessing's supervisors: about 1.5 MiB of
+    the demo) is not imported to serve the simulators in a thread (kiosk/sim/server.py)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from kiosk.sim.composite import CompositeSimulator; from kiosk.sim.server import start_in_thread; import httpx;"
+        "sims = CompositeSimulator(None); server = start_in_thread(sims);"
+        "answer = httpx.post(server.url + '/v1/pos/logout').status_code; server.stop(); sims.close();"
+        "print(answer, sorted(m for m in sys.modules if m.split('.')[0] in ('click', 'multiprocessing')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    status, modules = done.stdout.strip().split(" ", 1)
+    assert int(status) < 500 and modules == "[]"  # the simulator answered (its own refusal: no signature)
