@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from drivers.base import CashDrawer, ReceiptPrinter
-from kiosk.settings import Settings, load_settings, require
+from kiosk.settings import BACKEND_NEEDS, Settings, enabled_backends, load_settings, require
 
 log = logging.getLogger("kiosk.runtime")
 
@@ -66,7 +66,6 @@ def terminal_secret(settings: Settings) -> str:
     """The secret the recovery vault's key is derived from: the first enabled back end's API
     secret, in a fixed order, so the key does not change with the order of backends.enabled."""
     from kiosk.settings import SettingsError
-    from kiosk.teller.desks import enabled_backends
 
     enabled = set(enabled_backends(settings))
     candidates = [
@@ -120,9 +119,7 @@ def check_required(settings: Settings) -> None:
     """What this till cannot work without (the enabled back ends' keys; the PIN pepper when
     cashiers sign in), checked before anything is opened or written: one paragraph naming all
     that is missing."""
-    from kiosk.teller.desks import NEEDS, enabled_backends
-
-    require(settings, *(key for name in enabled_backends(settings) for key in NEEDS[name]))
+    require(settings, *(key for name in enabled_backends(settings) for key in BACKEND_NEEDS[name]))
     if settings.auth.required:
         from kiosk.auth.pins import pin_hasher
 
@@ -138,7 +135,6 @@ def build_runtime(
     auto_shift: bool = True,
 ) -> Runtime:
     """Everything the kiosk needs to serve visits with the configured back end and devices."""
-    from kiosk.teller.desks import enabled_backends
 
     check_required(settings)
     wallet = "rapyd" in enabled_backends(settings)

@@ -646,6 +646,21 @@ def load_settings(
         _config_data.reset(token)
 
 
+# The settings each back end cannot work without (checked before a till opens anything).
+BACKEND_NEEDS = {
+    "rapyd": ("rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id"),
+    "pospointe": ("pospointe.user", "pospointe.password", "pospointe.store_id", "pospointe.franchisee_id"),
+    "sdkfinance": ("sdkfinance.cash_point_login", "sdkfinance.cash_point_password"),
+    "flexiti": ("flexiti.client_id", "flexiti.client_secret"),
+}
+
+
+def enabled_backends(settings: Any) -> list[str]:
+    """backends.enabled, in order; Rapyd alone for settings without that section."""
+    backends = getattr(settings, "backends", None)
+    return list(getattr(backends, "enabled", None) or ["rapyd"])
+
+
 def require(settings: Settings, *keys: str) -> None:
     """Fail clearly when a command needs settings that are not set (e.g. rapyd credentials)."""
     missing = []

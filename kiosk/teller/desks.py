@@ -17,29 +17,16 @@ if TYPE_CHECKING:
     from kiosk.settings import Settings
     from kiosk.teller.teller import Teller
 
-NEEDS = {  # the settings each back end cannot work without
-    "rapyd": ("rapyd.base_url", "rapyd.access_key", "rapyd.secret_key", "rapyd.pos_id"),
-    "pospointe": ("pospointe.user", "pospointe.password", "pospointe.store_id", "pospointe.franchisee_id"),
-    "sdkfinance": ("sdkfinance.cash_point_login", "sdkfinance.cash_point_password"),
-    "flexiti": ("flexiti.client_id", "flexiti.client_secret"),
-}
-
-
-def enabled_backends(settings: Any) -> list[str]:
-    backends = getattr(settings, "backends", None)
-    return list(getattr(backends, "enabled", None) or ["rapyd"])
-
-
 def attach_desks(teller: Teller, settings: Settings) -> list[Callable[[], None]]:
     """Attach a desk per enabled back end (besides Rapyd, which is the teller's own); returns
     what closes them. A missing setting is a SettingsError naming it."""
-    from kiosk.settings import require
+    from kiosk.settings import BACKEND_NEEDS, enabled_backends, require
 
     closers: list[Callable[[], None]] = []
     for name in enabled_backends(settings):
         if name == "rapyd":
             continue
-        require(settings, *NEEDS[name])
+        require(settings, *BACKEND_NEEDS[name])
         desk = LazyDesk(name, partial(_build, name, teller, settings))
         journeys.attach(teller, desk)
         closers.append(desk.close)
