@@ -8,11 +8,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from kiosk.teller import Visit
 from kiosk.ui import messages as m
+from kiosk.ui.widgets.choice_list import ChoiceList
 from kiosk.ui.widgets.keybar import KeyBar
 
 
@@ -27,21 +27,17 @@ class AccountsScreen(Screen):
         super().__init__()
         self.visit = visit
         self.selected = selected
-        # Option id -> (account_id, currency); account_id '' = no account yet (deposit only).
-        self.rows: dict[str, tuple[str, str]] = {}
-        for account in visit.accounts:
-            self.rows[f"a{len(self.rows)}"] = (account.account_id, account.currency)
+        # One (account_id, currency) a row; account_id '' = no account yet (deposit only).
+        self.rows: list[tuple[str, str]] = [(account.account_id, account.currency) for account in visit.accounts]
         held = {a.currency for a in visit.accounts}
-        for currency in drawer_currencies:
-            if currency not in held:
-                self.rows[f"a{len(self.rows)}"] = ("", currency)
+        self.rows += [("", currency) for currency in drawer_currencies if currency not in held]
 
     def compose(self) -> ComposeResult:
         yield Static(f"Visit · customer {self.visit.phone_masked} · accounts", classes="title")
         yield Static("Choose the account with the arrow keys, then W to withdraw or D to deposit.", classes="label")
-        options = []
+        lines = []
         accounts = {a.account_id: a for a in self.visit.accounts}
-        for option_id, (account_id, currency) in self.rows.items():
+        for account_id, currency in self.rows:
             line = Text()
             if account_id:
                 account = accounts[account_id]
@@ -51,15 +47,15 @@ class AccountsScreen(Screen):
             else:
                 line.append(f"{currency}  ", style="bold")
                 line.append("no account yet: deposit only")
-            options.append(Option(line, id=option_id))
-        yield OptionList(*options, id="accounts")
+            lines.append(line)
+        yield ChoiceList(lines, id="accounts")
         yield Static("", id="accounts-msg", classes="hint")
         yield KeyBar([("↑↓", "Account"), ("W", "Withdraw"), ("D", "Deposit"), ("Esc", "End the visit")])
 
     def on_mount(self) -> None:
-        accounts = self.query_one(OptionList)
+        accounts = self.query_one(ChoiceList)
         accounts.focus()
-        for index, (option_id, (account_id, currency)) in enumerate(self.rows.items()):
+        for index, (account_id, currency) in enumerate(self.rows):
             if self.selected and self.selected in (account_id, currency):
                 accounts.highlighted = index
                 break
@@ -67,11 +63,8 @@ class AccountsScreen(Screen):
             accounts.highlighted = 0 if self.rows else None
 
     def _current(self) -> tuple[str, str] | None:
-        accounts = self.query_one(OptionList)
-        if accounts.highlighted is None:
-            return None
-        chosen = accounts.get_option_at_index(accounts.highlighted).id
-        return None if chosen is None else self.rows[chosen]
+        index = self.query_one(ChoiceList).highlighted
+        return None if index is None else self.rows[index]
 
     def action_choose(self, kind: str) -> None:
         current = self._current()
@@ -85,7 +78,7 @@ class AccountsScreen(Screen):
             return
         self.post_message(m.ChooseAction(kind, account_id, currency))
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         # Enter on an account: withdrawing is by far the commoner visit, but a wrong guess
         # here moves money, so Enter only says which keys to press.
         event.stop()
