@@ -7,12 +7,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 
 from kiosk.teller import Visit
 from kiosk.ui import messages as m
 from kiosk.ui.widgets.choice_list import ChoiceList
+from kiosk.ui.widgets.hint import say
 from kiosk.ui.widgets.keybar import KeyBar
 
 
@@ -49,7 +51,8 @@ class AccountsScreen(Screen):
                 line.append("no account yet: deposit only")
             lines.append(line)
         yield ChoiceList(lines, id="accounts")
-        yield Static("", id="accounts-msg", classes="hint")
+        # The line under the list for what a key could not do is mounted when first needed
+        # (_say): each widget is a few ms of every arrival on this screen.
         yield KeyBar([("↑↓", "Account"), ("W", "Withdraw"), ("D", "Deposit"), ("Esc", "End the visit")])
 
     def on_mount(self) -> None:
@@ -72,9 +75,7 @@ class AccountsScreen(Screen):
             return
         account_id, currency = current
         if kind == "withdraw" and not account_id:
-            msg = self.query_one("#accounts-msg", Static)
-            msg.update(f"The customer has no {currency} account: only a deposit is possible.")
-            msg.set_classes("hint -problem")
+            self._say(f"The customer has no {currency} account: only a deposit is possible.", "hint -problem")
             return
         self.post_message(m.ChooseAction(kind, account_id, currency))
 
@@ -82,9 +83,13 @@ class AccountsScreen(Screen):
         # Enter on an account: withdrawing is by far the commoner visit, but a wrong guess
         # here moves money, so Enter only says which keys to press.
         event.stop()
-        msg = self.query_one("#accounts-msg", Static)
-        msg.update("Press W to withdraw or D to deposit.")
-        msg.set_classes("hint")
+        self._say("Press W to withdraw or D to deposit.")
+
+    def _say(self, text: str, classes: str = "hint") -> None:
+        try:
+            say(self.query_one("#accounts-msg", Static), text, classes)
+        except NoMatches:
+            self.mount(Static(text, id="accounts-msg", classes=classes), after=self.query_one(ChoiceList))
 
     def action_cancel(self) -> None:
         self.post_message(m.CancelVisit())
