@@ -270,7 +270,7 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         while isinstance(self.screen, QuitScreen):
             self.pop_screen()
         leaving = self.screen
-        self._drop_left_screens(but=leaving)  # any still kept: the step before last is gone for good
+        self._drop_left_screens(but=(leaving, screen))  # any other still kept: gone for good
         if leaving is not screen:
             if leaving not in self._left_screens and not self.is_screen_installed(leaving):
                 # Textual removes a replaced screen (its widgets, timers, message loops) before
@@ -283,11 +283,11 @@ class KioskApp(InOrderKeys, App[None], inherit_bindings=False):
         self.switch_screen(screen)
         start_frame_clock(screen)
 
-    def _drop_left_screens(self, but: Screen | None = None) -> None:
-        """Remove the screens show() replaced and kept until the next one was drawn (`but` one,
-        and any shown again meanwhile)."""
+    def _drop_left_screens(self, but: tuple[Screen, ...] = ()) -> None:
+        """Remove the screens show() replaced and kept until the next one was drawn (but those
+        in `but`, and any shown again meanwhile)."""
         for left in list(self._left_screens):
-            if left is but or left in self.screen_stack:
+            if left in but or left in self.screen_stack:
                 continue
             self._left_screens.remove(left)
             self.uninstall_screen(left)

@@ -275,6 +275,12 @@ async def test_a_replaced_step_screen_goes_once_the_next_one_is_drawn(fake_world
         gone = (first, second)
         await wait_until(pilot, lambda: not any(app.is_screen_installed(s) or s.is_running for s in gone), what="both removed")
         assert app.screen is third and app.screen_stack[-1] is third and len(app.screen_stack) == 2
+        fourth = ProgressScreen("Four", bound=1.0)
+        app.show(fourth)
+        app.show(third)  # back to a screen still kept: shown again, not removed
+        await pilot.pause()
+        await wait_until(pilot, lambda: not fourth.is_running, what="fourth removed")
+        assert app.screen is third and third.is_running
 
 
 async def test_the_app_says_when_its_first_screen_is_drawn(fake_world) -> None:
