@@ -129,18 +129,36 @@ async def test_phone_is_checked_while_typed_and_the_code_is_masked_and_cleared(f
         await wait_for_screen(pilot, AccountsScreen)
 
 
+async def at_accounts(pilot, world) -> None:
+    """From start-up to the accounts screen of the world's customer."""
+    await at_ready(pilot)
+    await identify(pilot, world.phone, world.otp(world.phone))
+    await wait_for_screen(pilot, AccountsScreen)
+
+
 async def test_enter_on_an_account_says_which_keys_move_money_and_changes_nothing(fake_world) -> None:
     app = KioskApp(fake_world.runtime)
     async with app.run_test(size=SIZE) as pilot:
-        await at_ready(pilot)
-        await identify(pilot, fake_world.phone, fake_world.otp(fake_world.phone))
-        await wait_for_screen(pilot, AccountsScreen)
+        await at_accounts(pilot, fake_world)
         assert not app.screen.query("#accounts-msg")  # the message line comes when first needed
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Press W to withdraw or D to deposit." in screen_words(pilot), what="the hint")
         await pilot.press("enter")  # again: the same line, not a second one
         await pilot.pause()
         assert isinstance(app.screen, AccountsScreen) and len(app.screen.query("#accounts-msg")) == 1
+
+
+async def test_the_accounts_screen_follows_a_resized_terminal(fake_world) -> None:
+    """AccountsScreen drops the Resize of its own first layout (kiosk/ui/screens/step.py), never a real one."""
+    from kiosk.ui.widgets.choice_list import ChoiceList
+
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_accounts(pilot, fake_world)
+        assert app.screen.query_one(ChoiceList).outer_size.width == 78
+        await pilot.resize_terminal(100, 30)
+        await wait_until(pilot, lambda: app.screen.query_one(ChoiceList).outer_size.width == 98, what="the wider list")
+        assert app.screen.outer_size == (100, 30)
 
 
 async def test_demo_panel_shows_wallets_and_codes_and_f2_types_one_in(fake_world) -> None:

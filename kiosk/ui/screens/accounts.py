@@ -8,17 +8,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import Static
 
 from kiosk.teller import Visit
 from kiosk.ui import messages as m
+from kiosk.ui.screens.step import StepScreen
 from kiosk.ui.widgets.choice_list import ChoiceList
 from kiosk.ui.widgets.hint import say
 from kiosk.ui.widgets.keybar import KeyBar
 
 
-class AccountsScreen(Screen):
+class AccountsScreen(StepScreen):
     BINDINGS = [
         Binding("w", "choose('withdraw')", "Withdraw"),
         Binding("d", "choose('deposit')", "Deposit"),
