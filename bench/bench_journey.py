@@ -283,6 +283,10 @@ def bench_otp_to_accounts(tmp: Path, login_floor: list[float]) -> None:
     runtime = demo_runtime(tmp / "ui", otp_window=300)
     simulator = runtime.simulator
     samples: list[float] = []
+    # The same bare login against the demo's own simulators (the four behind one server), for
+    # reading the figure: the floor above is the Rapyd simulator served alone.
+    demo_floor: list[float] = []
+    demo_client = httpx.Client(base_url=str(runtime.settings.rapyd.base_url))
 
     marks: dict[str, float] = {}
     mount = AccountsScreen.on_mount
@@ -298,6 +302,7 @@ def bench_otp_to_accounts(tmp: Path, login_floor: list[float]) -> None:
         app = KioskApp(runtime, status_interval=3600)
         async with app.run_test(size=(80, 24)) as pilot:
             for n in range(ROUNDS):
+                demo_floor.append(bare_visit(demo_client, simulator, fresh_phone(simulator, 9500 + n), withdraw=False))
                 phone = fresh_phone(simulator, 9000 + n)
                 await pilot.press("enter")
                 while not isinstance(app.screen, CustomerScreen):
@@ -320,10 +325,12 @@ def bench_otp_to_accounts(tmp: Path, login_floor: list[float]) -> None:
                     await pilot.pause(0.005)
 
     asyncio.run(run())
+    demo_client.close()
     runtime.close()
     print("Enter on the OTP -> accounts screen painted (Pilot, 80x24)")
     print(f"  kiosk UI            {summary(samples)}   {excess(samples, login_floor)}")
     print(f"  bare httpx login    {summary(login_floor)}")
+    print(f"  (same, demo server  {summary(demo_floor)}   kiosk UI {excess(samples, demo_floor)})")
 
 
 def time_to_screen(argv: list[str], marker: bytes, env: dict[str, str], quit_keys: bytes,

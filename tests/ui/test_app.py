@@ -3,6 +3,7 @@ and the small pure pieces the screens are built from."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -128,6 +129,38 @@ async def test_phone_is_checked_while_typed_and_the_code_is_masked_and_cleared(f
         await wait_for_screen(pilot, AccountsScreen)
 
 
+async def at_accounts(pilot, world) -> None:
+    """From start-up to the accounts screen of the world's customer."""
+    await at_ready(pilot)
+    await identify(pilot, world.phone, world.otp(world.phone))
+    await wait_for_screen(pilot, AccountsScreen)
+
+
+async def test_enter_on_an_account_says_which_keys_move_money_and_changes_nothing(fake_world) -> None:
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_accounts(pilot, fake_world)
+        assert not app.screen.query("#accounts-msg")  # the message line comes when first needed
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Press W to withdraw or D to deposit." in screen_words(pilot), what="the hint")
+        await pilot.press("enter")  # again: the same line, not a second one
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen) and len(app.screen.query("#accounts-msg")) == 1
+
+
+async def test_the_accounts_screen_follows_a_resized_terminal(fake_world) -> None:
+    """AccountsScreen drops the Resize of its own first layout (kiosk/ui/screens/step.py), never a real one."""
+    from kiosk.ui.widgets.choice_list import ChoiceList
+
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_accounts(pilot, fake_world)
+        assert app.screen.query_one(ChoiceList).outer_size.width == 78
+        await pilot.resize_terminal(100, 30)
+        await wait_until(pilot, lambda: app.screen.query_one(ChoiceList).outer_size.width == 98, what="the wider list")
+        assert app.screen.outer_size == (100, 30)
+
+
 async def test_demo_panel_shows_wallets_and_codes_and_f2_types_one_in(fake_world) -> None:
     app = KioskApp(fake_world.runtime)
     async with app.run_test(size=SIZE) as pilot:
@@ -184,9 +217,17 @@ def test_ways_forward() -> None:
     assert keys(ways_forward("reverse", "REVERSAL_FAILED", Stage.UNRESOLVED)) == [("enter", "BackToReady")]
 
 
-def in_fresh_python(code: str) -> str:
+def in_fresh_python(code: str, env: dict[str, str] | None = None) -> str:
     """What `code` prints in a new interpreter (what is imported at start is per process)."""
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True, env=env).stdout
+
+
+def test_the_ui_asks_textual_for_120_frames_a_second_unless_the_till_sets_another() -> None:
+    """A new screen settles a frame after it is shown (kiosk/ui/__init__.py): 8 ms, not 17."""
+    code = "import kiosk.ui.app, textual.constants, textual.screen; print(textual.constants.MAX_FPS, round(1 / textual.screen.UPDATE_PERIOD))"
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    assert in_fresh_python(code, env).split() == ["120", "120"]
+    assert in_fresh_python(code, {**env, "TEXTUAL_FPS": "30"}).split() == ["30", "30"]
 
 
 def test_the_ui_never_imports_the_simulators_and_starts_light() -> None:
@@ -233,6 +274,31 @@ async def test_a_new_step_screen_starts_its_frame_clock_when_shown(fake_world) -
         assert app.screen is screen
         assert screen._update_timer._active.is_set()
         await pilot.pause()
+
+
+async def test_a_replaced_step_screen_goes_once_the_next_one_is_drawn(fake_world) -> None:
+    """KioskApp.show keeps the screen it replaces (installed) until the new one is drawn, then
+    removes it: none is left behind, even when steps follow faster than they are drawn."""
+    app = KioskApp(fake_world.runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_ready(pilot)
+        ready = app.screen
+        first = ProgressScreen("One", bound=1.0)
+        app.show(first)
+        assert app.screen is first and app.is_screen_installed(ready)  # not removed before `first` is drawn
+        await wait_until(pilot, lambda: not app.is_screen_installed(ready) and not ready.is_running, what="ready removed")
+        second, third = ProgressScreen("Two", bound=1.0), ProgressScreen("Three", bound=1.0)
+        app.show(second)
+        app.show(third)  # before `second` was drawn
+        gone = (first, second)
+        await wait_until(pilot, lambda: not any(app.is_screen_installed(s) or s.is_running for s in gone), what="both removed")
+        assert app.screen is third and app.screen_stack[-1] is third and len(app.screen_stack) == 2
+        fourth = ProgressScreen("Four", bound=1.0)
+        app.show(fourth)
+        app.show(third)  # back to a screen still kept: shown again, not removed
+        await pilot.pause()
+        await wait_until(pilot, lambda: not fourth.is_running, what="fourth removed")
+        assert app.screen is third and third.is_running
 
 
 async def test_the_app_says_when_its_first_screen_is_drawn(fake_world) -> None:

@@ -98,7 +98,7 @@ async def test_deposit_in_a_currency_the_wallet_has_no_account_for(world) -> Non
         await identify(pilot, phone, world.otp(phone))
         await wait_for_screen(pilot, AccountsScreen)
         assert "EUR  no account yet: deposit only" in screen_dump(pilot)
-        rows = list(app.screen.rows.values())
+        rows = list(app.screen.rows)
         eur = next(i for i, (account_id, ccy) in enumerate(rows) if ccy == "EUR")
         # W on a currency without an account says why, and stays.
         for _ in range(eur):

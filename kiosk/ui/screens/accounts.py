@@ -7,16 +7,18 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.css.query import NoMatches
+from textual.widgets import Static
 
 from kiosk.teller import Visit
 from kiosk.ui import messages as m
+from kiosk.ui.screens.step import StepScreen
+from kiosk.ui.widgets.choice_list import ChoiceList
+from kiosk.ui.widgets.hint import say
 from kiosk.ui.widgets.keybar import KeyBar
 
 
-class AccountsScreen(Screen):
+class AccountsScreen(StepScreen):
     BINDINGS = [
         Binding("w", "choose('withdraw')", "Withdraw"),
         Binding("d", "choose('deposit')", "Deposit"),
@@ -27,21 +29,17 @@ class AccountsScreen(Screen):
         super().__init__()
         self.visit = visit
         self.selected = selected
-        # Option id -> (account_id, currency); account_id '' = no account yet (deposit only).
-        self.rows: dict[str, tuple[str, str]] = {}
-        for account in visit.accounts:
-            self.rows[f"a{len(self.rows)}"] = (account.account_id, account.currency)
+        # One (account_id, currency) a row; account_id '' = no account yet (deposit only).
+        self.rows: list[tuple[str, str]] = [(account.account_id, account.currency) for account in visit.accounts]
         held = {a.currency for a in visit.accounts}
-        for currency in drawer_currencies:
-            if currency not in held:
-                self.rows[f"a{len(self.rows)}"] = ("", currency)
+        self.rows += [("", currency) for currency in drawer_currencies if currency not in held]
 
     def compose(self) -> ComposeResult:
         yield Static(f"Visit · customer {self.visit.phone_masked} · accounts", classes="title")
         yield Static("Choose the account with the arrow keys, then W to withdraw or D to deposit.", classes="label")
-        options = []
+        lines = []
         accounts = {a.account_id: a for a in self.visit.accounts}
-        for option_id, (account_id, currency) in self.rows.items():
+        for account_id, currency in self.rows:
             line = Text()
             if account_id:
                 account = accounts[account_id]
@@ -51,15 +49,16 @@ class AccountsScreen(Screen):
             else:
                 line.append(f"{currency}  ", style="bold")
                 line.append("no account yet: deposit only")
-            options.append(Option(line, id=option_id))
-        yield OptionList(*options, id="accounts")
-        yield Static("", id="accounts-msg", classes="hint")
+            lines.append(line)
+        yield ChoiceList(lines, id="accounts")
+        # The line under the list for what a key could not do is mounted when first needed
+        # (_say): each widget is a few ms of every arrival on this screen.
         yield KeyBar([("↑↓", "Account"), ("W", "Withdraw"), ("D", "Deposit"), ("Esc", "End the visit")])
 
     def on_mount(self) -> None:
-        accounts = self.query_one(OptionList)
+        accounts = self.query_one(ChoiceList)
         accounts.focus()
-        for index, (option_id, (account_id, currency)) in enumerate(self.rows.items()):
+        for index, (account_id, currency) in enumerate(self.rows):
             if self.selected and self.selected in (account_id, currency):
                 accounts.highlighted = index
                 break
@@ -67,11 +66,8 @@ class AccountsScreen(Screen):
             accounts.highlighted = 0 if self.rows else None
 
     def _current(self) -> tuple[str, str] | None:
-        accounts = self.query_one(OptionList)
-        if accounts.highlighted is None:
-            return None
-        chosen = accounts.get_option_at_index(accounts.highlighted).id
-        return None if chosen is None else self.rows[chosen]
+        index = self.query_one(ChoiceList).highlighted
+        return None if index is None else self.rows[index]
 
     def action_choose(self, kind: str) -> None:
         current = self._current()
@@ -79,19 +75,21 @@ class AccountsScreen(Screen):
             return
         account_id, currency = current
         if kind == "withdraw" and not account_id:
-            msg = self.query_one("#accounts-msg", Static)
-            msg.update(f"The customer has no {currency} account: only a deposit is possible.")
-            msg.set_classes("hint -problem")
+            self._say(f"The customer has no {currency} account: only a deposit is possible.", "hint -problem")
             return
         self.post_message(m.ChooseAction(kind, account_id, currency))
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         # Enter on an account: withdrawing is by far the commoner visit, but a wrong guess
         # here moves money, so Enter only says which keys to press.
         event.stop()
-        msg = self.query_one("#accounts-msg", Static)
-        msg.update("Press W to withdraw or D to deposit.")
-        msg.set_classes("hint")
+        self._say("Press W to withdraw or D to deposit.")
+
+    def _say(self, text: str, classes: str = "hint") -> None:
+        try:
+            say(self.query_one("#accounts-msg", Static), text, classes)
+        except NoMatches:
+            self.mount(Static(text, id="accounts-msg", classes=classes), after=self.query_one(ChoiceList))
 
     def action_cancel(self) -> None:
         self.post_message(m.CancelVisit())

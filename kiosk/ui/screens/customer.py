@@ -21,6 +21,7 @@ from kiosk.ui import messages as m
 from kiosk.ui.widgets.countdown import OtpCountdown
 from kiosk.ui.widgets.demo_panel import DemoPanel
 from kiosk.ui.widgets.digits_input import DigitsInput
+from kiosk.ui.widgets.hint import say
 from kiosk.ui.widgets.keybar import KeyBar
 from kiosk.ui.wording import what_to_do
 
@@ -80,9 +81,7 @@ class CustomerScreen(Screen):
         """Say why under the field that was wrong, and put the cursor there."""
         field = "phone" if error.code in PHONE_CODES else "otp"
         if field == "otp":  # (the phone's hint keeps a phone problem by itself: _phone_problem)
-            msg = self.query_one("#otp-msg", Static)
-            msg.update(what_to_do(error))
-            msg.set_classes("hint -problem")
+            say(self.query_one("#otp-msg", Static), what_to_do(error), "hint -problem")
         self.query_one(f"#{field}", Input).focus()
 
     def _phone_problem(self, text: str) -> bool:
@@ -92,27 +91,25 @@ class CustomerScreen(Screen):
         if text != self.phone:
             self.problem = None  # the cashier is correcting it: the live check speaks again
             return False
-        msg = self.query_one("#phone-msg", Static)
-        msg.update(what_to_do(self.problem))
-        msg.set_classes("hint -problem")
+        say(self.query_one("#phone-msg", Static), what_to_do(self.problem), "hint -problem")
         return True
 
-    def _check_phone(self, text: str) -> str | None:
+    def _check_phone(self, text: str, *, quiet: bool = False) -> str | None:
+        """The number in the teller's form, or None (its problem said under the field). `quiet`:
+        a valid number leaves the words as they are (on Enter: the masked number's hint stays)."""
         msg = self.query_one("#phone-msg", Static)
         if self._phone_problem(text):
             return check_phone(text, self.phone_region)
         if not text.strip():
-            msg.update(self.hint)
-            msg.set_classes("hint")
+            say(msg, self.hint)
             return None
         try:
             phone = check_phone(text, self.phone_region)
         except TellerError as exc:
-            msg.update(what_to_do(exc))
-            msg.set_classes("hint -problem")
+            say(msg, what_to_do(exc), "hint -problem")
             return None
-        msg.update("Valid number." if self.phone_region else "Valid international number.")
-        msg.set_classes("hint -ok")
+        if not quiet:
+            say(msg, "Valid number." if self.phone_region else "Valid international number.", "hint -ok")
         return phone
 
     # Privacy: the full number is on screen only while it is typed; once the cashier moves on
@@ -131,17 +128,17 @@ class CustomerScreen(Screen):
         field.password = bool(mask and phone)
         if mask and phone and not self._phone_problem(field.value):
             valid = "Valid number" if self.phone_region else "Valid international number"
-            self.query_one("#phone-msg", Static).update(f"{valid} ending {phone[-4:]}.")
+            say(self.query_one("#phone-msg", Static), f"{valid} ending {phone[-4:]}.", "hint -ok")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "phone":
             self._check_phone(event.value)
         else:
-            self.query_one("#otp-msg", Static).update("")
+            say(self.query_one("#otp-msg", Static), "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        phone = self._check_phone(self.query_one("#phone", Input).value)
+        phone = self._check_phone(self.query_one("#phone", Input).value, quiet=True)
         if phone is None:
             self.query_one("#phone", Input).focus()
             return
@@ -152,8 +149,7 @@ class CustomerScreen(Screen):
         try:
             otp = check_otp(otp_input.value)
         except TellerError as exc:
-            self.query_one("#otp-msg", Static).update(exc.message)
-            self.query_one("#otp-msg", Static).set_classes("hint -problem")
+            say(self.query_one("#otp-msg", Static), exc.message, "hint -problem")
             return
         otp_input.value = ""  # a code is single-use: do not leave it in the field
         self.post_message(m.OpenSession(phone, otp))
